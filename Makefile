@@ -1,0 +1,41 @@
+# The two commands: `make demo` runs the hub on its embedded default; `make test` passes the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint typecheck test-sqlite test-postgres serve clean
+
+$(STAMP): pyproject.toml setup.py
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.11)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/hub demo
+
+serve: install
+	$(BIN)/hub serve
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy hub connectors tests
+
+test-sqlite: install
+	@echo "== tests on SQLite =="
+	HUB_TEST_BACKEND=sqlite $(BIN)/pytest
+
+test-postgres: install
+	@echo "== database tests on PostgreSQL ($${HUB_TEST_DATABASE_URL:-127.0.0.1:5432/test}) =="
+	HUB_TEST_BACKEND=postgres $(BIN)/pytest -m db
+
+test: lint typecheck test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

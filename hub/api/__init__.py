@@ -1,0 +1,1 @@
+"""The HTTP face of the hub: the unified API, webhook intake and operations endpoints."""

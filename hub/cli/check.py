@@ -1,0 +1,100 @@
+"""`hub check`: validate the config, reach the database, and try each connector, read-only."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
+
+from hub.cli.common import Loaded, out
+from hub.errors import HubError
+from hub.redact import REDACTOR
+from hub.sdk.config import ConnectorConfig
+from hub.sdk.connector import Connector
+from hub.store import migrate
+from hub.store.db import make_engine, ping
+
+
+@dataclass
+class CheckRow:
+    """One line of the check table."""
+
+    name: str
+    kind: str
+    ok: bool
+    detail: str
+    seconds: float
+
+
+def run_checks(loaded: Loaded, timeout: float) -> list[CheckRow]:
+    """Check the database and every enabled connector; never raises, never writes."""
+    rows = [_check_database(loaded)]
+    rows += asyncio.run(_check_connectors(loaded, timeout))
+    return rows
+
+
+def _check_database(loaded: Loaded) -> CheckRow:
+    started = time.monotonic()
+    db = loaded.config.database
+    engine = make_engine(db.url.get_secret_value())
+    try:
+        ping(engine)
+        current, head = migrate.current_revision(engine), migrate.head_revision(engine)
+        detail = f"{db.display_url}, schema {current or 'empty'}"
+        if current != head:
+            detail += f" (code needs {head}: `hub db upgrade` or `hub serve` will apply it)"
+        return CheckRow("database", engine.dialect.name, True, detail,
+                        time.monotonic() - started)
+    except SQLAlchemyError as exc:
+        orig = getattr(exc, "orig", None)  # the driver's own words: host, port, auth
+        reason = str(orig) if orig is not None else type(exc).__name__
+        return CheckRow("database", engine.dialect.name, False,
+                        f"{db.display_url}: {reason.strip().splitlines()[0]}",
+                        time.monotonic() - started)
+    finally:
+        engine.dispose()
+
+
+async def _check_connectors(loaded: Loaded, wait_s: float) -> list[CheckRow]:
+    jobs = [
+        _check_one(loaded, connector_id, settings, wait_s)
+        for connector_id, settings in loaded.config.connectors.items() if settings.enabled
+    ]
+    return list(await asyncio.gather(*jobs))
+
+
+async def _check_one(loaded: Loaded, connector_id: str, settings: ConnectorConfig,
+                     wait_s: float) -> CheckRow:
+    started = time.monotonic()
+    cls = loaded.registry.kinds[settings.kind]
+    connector: Connector[ConnectorConfig] | None = None
+    try:
+        connector = cls(connector_id, settings)
+        result = await asyncio.wait_for(connector.check(), wait_s)
+        ok, detail = result.ok, result.detail
+    except TimeoutError:
+        ok, detail = False, f"no answer within {wait_s:g}s"
+    except HubError as exc:
+        ok, detail = False, str(exc)
+    except Exception as exc:  # a plugin's bug must not hide the other connectors' results
+        ok, detail = False, f"connector error: {type(exc).__name__}: {exc}"
+    finally:
+        if connector is not None:
+            await connector.aclose()
+    return CheckRow(connector_id, settings.kind, ok, detail, time.monotonic() - started)
+
+
+def render(rows: list[CheckRow]) -> None:
+    """Print the results as a table."""
+    table = Table(title="hub check")
+    for column in ("name", "kind", "result", "detail", "time"):
+        table.add_column(column)
+    for row in rows:
+        # Mask before rendering: a secret wrapped across cell lines would escape the console's net.
+        mark = "[green]ok[/green]" if row.ok else "[red]FAILED[/red]"
+        table.add_row(row.name, row.kind, mark, REDACTOR(row.detail).replace("[", r"\["),
+                      f"{row.seconds * 1000:.0f} ms")
+    out.print(table)

@@ -1,0 +1,70 @@
+"""The `hub` command: check, serve, db, config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import SecretStr
+
+from hub.cli import config_cmd, db
+from hub.cli.check import render, run_checks
+from hub.cli.common import ConfigOption, Loaded, load
+
+app = typer.Typer(
+    name="hub",
+    help="Integration hub: every department keeps its tool, every tool shows the same truth.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals may hold secrets
+    add_completion=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(config_cmd.app, name="config")
+
+
+@app.command()
+def check(
+    config: ConfigOption = None,
+    timeout: Annotated[float, typer.Option(help="seconds to wait for each tool")] = 20.0,
+) -> None:
+    """Validate the config, then try the database and each connector without changing anything."""
+    loaded = load(config)
+    rows = run_checks(loaded, timeout)
+    render(rows)
+    if not all(row.ok for row in rows):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[str | None, typer.Option(help="override server.host")] = None,
+    port: Annotated[int | None, typer.Option(help="override server.port")] = None,
+) -> None:
+    """Run the API and webhook server (creates and upgrades the SQLite file on its own)."""
+    from hub.cli.serve import serve as run  # uvicorn is only imported when serving
+
+    run(load(config, required=False), host, port)
+
+
+@app.command()
+def demo(
+    directory: Annotated[str, typer.Option(help="where the demo keeps its files")] = ".demo",
+    port: Annotated[int, typer.Option(help="API port")] = 8080,
+) -> None:
+    """Run the hub on the embedded default (SQLite, one process) with a demo config."""
+    from hub.cli.serve import serve as run
+    from hub.config.models import DatabaseConfig, HubConfig, ServerConfig
+    from hub.sdk.registry import discover
+
+    path = Path(directory).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    config = HubConfig(database=DatabaseConfig(url=SecretStr(f"sqlite:///{path / 'hub.db'}")),
+                       server=ServerConfig(port=port), base_dir=path)
+    run(Loaded(config, discover(), None), None, None)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

@@ -1,0 +1,91 @@
+"""The configuration as typed models. `hub config schema` prints their JSON Schema."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, SecretStr
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
+
+from hub.sdk.config import ConnectorConfig, StrictModel
+
+CONNECTOR_ID = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+
+
+def _database_url(value: SecretStr) -> SecretStr:
+    try:
+        url = make_url(value.get_secret_value())
+    except ArgumentError:
+        raise ValueError("is not a database URL (try sqlite:///hub.db or "
+                         "postgresql://user@host/db)") from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ValueError(f"database {url.get_backend_name()!r} is not supported "
+                         "(use sqlite or postgresql)")
+    return value
+
+
+class DatabaseConfig(StrictModel):
+    """Where the hub keeps its state."""
+
+    # A URL may carry a password, so it is a secret; `display_url` masks it.
+    url: Annotated[SecretStr, AfterValidator(_database_url)] = Field(
+        default=SecretStr("sqlite:///hub.db"),
+        description="sqlite:///path.db (embedded) or postgresql://user:pass@host/db")
+    auto_upgrade: bool | None = Field(
+        default=None, description="apply migrations when `hub serve` starts "
+                                  "(default: yes on SQLite; on PostgreSQL run `hub db upgrade`)")
+
+    @property
+    def display_url(self) -> str:
+        """The URL with any password masked, safe to print."""
+        return make_url(self.url.get_secret_value()).render_as_string(hide_password=True)
+
+
+class ServerConfig(StrictModel):
+    """The API and webhook server."""
+
+    host: str = Field(default="127.0.0.1", description="address to listen on")
+    port: int = Field(default=8080, ge=1, le=65535, description="port to listen on")
+    public_url: str | None = Field(
+        default=None, description="URL the tools reach the hub at, for registering webhooks")
+
+
+class LoggingConfig(StrictModel):
+    """Log output."""
+
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["text", "json"] = Field(default="text", description="json for log shippers")
+
+
+class HubConfig(StrictModel):
+    """The whole `config.yaml`."""
+
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    connectors: dict[str, ConnectorConfig] = Field(
+        default_factory=dict, description="connector id -> its settings (kind decides which)")
+    #: The directory of the config file: relative paths in it are taken from there.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    def secrets(self) -> list[str]:
+        """Every secret value in this config, for the log and output redactor."""
+        found: list[str] = []
+        _collect_secrets(self, found)
+        password = make_url(self.database.url.get_secret_value()).password
+        if password:
+            found.append(str(password))
+        return found
+
+
+def _collect_secrets(model: StrictModel, found: list[str]) -> None:
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        for item in value.values() if isinstance(value, dict) else [value]:
+            if isinstance(item, SecretStr):
+                found.append(item.get_secret_value())
+            elif isinstance(item, StrictModel):
+                _collect_secrets(item, found)

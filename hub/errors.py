@@ -1,0 +1,69 @@
+"""Typed errors that say what to do next.
+
+Connectors raise `Retriable` or `Permanent`; configuration problems are
+`ConfigError` with the file, line and YAML path of the offending value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class HubError(Exception):
+    """Base class of every error the hub raises on purpose."""
+
+
+class Retriable(HubError):
+    """A failure that may go away: rate limit, 5xx, timeout, network error.
+
+    `retry_after` is the delay in seconds the tool asked for, if it said one.
+    """
+
+    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class Permanent(HubError):
+    """A refusal that retrying will not change: invalid transition, missing permission.
+
+    `reason` is the tool's own words, so a person can act on it.
+    """
+
+    def __init__(self, reason: str, *, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+class AuthenticationFailed(Permanent):
+    """The tool refused the credentials (401/403 on a check)."""
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong in a configuration or mapping file."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where} {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class ConfigError(HubError):
+    """A configuration that can't be used; carries every problem found, one line each."""
+
+    def __init__(self, problems: Sequence[ConfigProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def single(cls, file: str, path: str, message: str, line: int | None = None) -> ConfigError:
+        """Build an error for one problem."""
+        return cls([ConfigProblem(file=file, line=line, path=path, message=message)])

@@ -1,0 +1,25 @@
+"""The connector SDK: what a connector implements and what the engine hands it.
+
+A third party writes a `Connector` subclass with a pydantic config model and registers it under
+the `hub.connectors` entry-point group; the engine owns the flow (polling, webhooks, pushes).
+"""
+
+from __future__ import annotations
+
+from hub.errors import AuthenticationFailed, ConfigError, Permanent, Retriable
+from hub.sdk.config import ConnectorConfig, PollConfig, WebhookConfig
+from hub.sdk.connector import (
+    CheckResult,
+    Connector,
+    LinkRef,
+    PollPage,
+    RemoteRecord,
+    WebhookDelivery,
+    WebhookRejected,
+)
+
+__all__ = [
+    "AuthenticationFailed", "CheckResult", "ConfigError", "Connector", "ConnectorConfig",
+    "LinkRef", "Permanent", "PollConfig", "PollPage", "RemoteRecord", "Retriable",
+    "WebhookConfig", "WebhookDelivery", "WebhookRejected",
+]

@@ -1,0 +1,129 @@
+"""The verbs a connector implements (DESIGN §6) and the values it exchanges with the engine."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Generic, TypeVar
+
+from hub.errors import HubError
+from hub.sdk.config import ConnectorConfig
+
+ConfigT = TypeVar("ConfigT", bound=ConnectorConfig)
+
+
+@dataclass(frozen=True)
+class RemoteRecord:
+    """One object as the tool holds it, in the tool's own shape (`payload`).
+
+    `updated_at`/`version` let the engine drop stale and duplicate deliveries; `hub_id` is the
+    hub's id if the tool stores it (Asana `external.gid`, a Jira issue property).
+    """
+
+    remote_type: str
+    remote_id: str
+    payload: Mapping[str, Any]
+    updated_at: datetime | None = None
+    version: str | None = None
+    url: str | None = None
+    hub_id: str | None = None
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class PollPage:
+    """A batch of records and the cursor to store once the batch is committed."""
+
+    records: list[RemoteRecord]
+    cursor: str | None
+    stream: str = "default"
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """A verified webhook: its delivery id (stable across retries) and the records it names.
+
+    A delivery may carry full records, or only ids (`records` with empty payloads and
+    `needs_fetch=True`) that the engine reads back through the connector.
+    """
+
+    delivery_id: str
+    records: list[RemoteRecord] = field(default_factory=list)
+    needs_fetch: bool = False
+
+
+@dataclass(frozen=True)
+class LinkRef:
+    """What a connector needs to know about a link to write to its remote object."""
+
+    remote_type: str
+    remote_id: str
+    shadow: Mapping[str, Any]
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of `check`: who we are in the tool and anything worth a note."""
+
+    ok: bool
+    detail: str
+
+
+class WebhookRejected(HubError):
+    """A webhook that failed verification (bad or missing signature, replay); answered 401."""
+
+
+class Connector(ABC, Generic[ConfigT]):
+    """Base of every connector. Subclasses declare `kind` and `config_model` and fill in the verbs.
+
+    Connectors talk to their tool only; they never import the store or the API. Failures are
+    `Retriable` (try again later) or `Permanent` (the tool refused; carry its reason).
+    """
+
+    kind: ClassVar[str]
+    config_model: ClassVar[type[ConnectorConfig]]
+    #: remote type -> canonical entity, e.g. {"issue": "task"}
+    remote_types: ClassVar[Mapping[str, str]] = {}
+
+    def __init__(self, connector_id: str, config: ConfigT) -> None:
+        self.connector_id = connector_id
+        self.config = config
+
+    @abstractmethod
+    async def check(self) -> CheckResult:
+        """Verify credentials and reachability without changing anything."""
+
+    @abstractmethod
+    def poll(self, cursor: str | None) -> AsyncIterator[PollPage]:
+        """Yield pages of records changed since `cursor` (None: everything in scope)."""
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+        """Raise `WebhookRejected` unless the delivery is authentic. Default: no webhooks."""
+        raise WebhookRejected(f"connector kind {self.kind!r} does not take webhooks")
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:
+        """Turn a verified delivery into records. Default: no webhooks."""
+        raise WebhookRejected(f"connector kind {self.kind!r} does not take webhooks")
+
+    async def fetch(self, remote_type: str, remote_ids: list[str]) -> list[RemoteRecord]:
+        """Read the current state of some remote objects (after id-only webhooks)."""
+        raise NotImplementedError(f"{self.kind} cannot fetch single records")
+
+    @abstractmethod
+    async def push(self, link: LinkRef, patch: Mapping[str, Any]) -> RemoteRecord:
+        """Write `patch` (remote field paths -> values) and return the object as now stored."""
+
+    async def create(self, remote_type: str, hub_id: str,
+                     values: Mapping[str, Any]) -> RemoteRecord:
+        """Create a remote object carrying `hub_id`, so a retry can find it (`find_by_hub_id`)."""
+        raise NotImplementedError(f"{self.kind} cannot create {remote_type} objects")
+
+    async def find_by_hub_id(self, remote_type: str, hub_id: str) -> RemoteRecord | None:
+        """The remote object that carries `hub_id`, if one was created already."""
+        return None
+
+    async def aclose(self) -> None:
+        """Release connections. Called once when the hub stops."""

@@ -1,0 +1,196 @@
+"""The sync engine's durable state: links and shadows, provenance, audit, inbox, push intents,
+conflicts, quarantine and cursors. Everything a crash must not lose lives here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.model.enums import Entity
+from hub.store.base import Base, IdMixin, JSONType, TimestampMixin, utcnow
+from hub.store.canonical import enum_column
+
+# SQLite only autoincrements a plain INTEGER primary key.
+AutoId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Link(IdMixin, TimestampMixin, Base):
+    """Ties one remote object to one canonical record, with what that remote is known to hold.
+
+    `shadow` holds canonical field values the remote has (we read them or we wrote them); a
+    remote change equal to its shadow is our own echo and changes nothing.
+    """
+
+    __tablename__ = "link"
+    __table_args__ = (
+        Index("uq_link_remote", "connector_id", "remote_type", "remote_id", unique=True),
+        Index("ix_link_entity_record_id", "entity", "record_id"),
+    )
+
+    connector_id: Mapped[str] = mapped_column(String(64))
+    remote_type: Mapped[str] = mapped_column(String(64))
+    remote_id: Mapped[str] = mapped_column(String(255))
+    entity: Mapped[Entity] = mapped_column(enum_column(Entity))
+    record_id: Mapped[str] = mapped_column(String(26))
+    shadow: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    remote_updated_at: Mapped[datetime | None] = mapped_column()
+    remote_version: Mapped[str | None] = mapped_column(String(255))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    deleted_at: Mapped[datetime | None] = mapped_column()
+
+
+class FieldProvenance(Base):
+    """Who last set one field of one record, from when in the source, at which hub version."""
+
+    __tablename__ = "field_provenance"
+
+    entity: Mapped[Entity] = mapped_column(enum_column(Entity), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    field: Mapped[str] = mapped_column(String(120), primary_key=True)
+    link_id: Mapped[str | None] = mapped_column(ForeignKey("link.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(64))  # connector id, or "api:<token name>"
+    source_time: Mapped[datetime | None] = mapped_column()
+    hub_version: Mapped[int] = mapped_column(default=1)
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """One field change of one record: old, new, who, and from which delivery.
+
+    The autoincrementing id orders the change feed (`/api/v1/changes?since=`).
+    """
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_entity_record_id", "entity", "record_id"),)
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    entity: Mapped[Entity] = mapped_column(enum_column(Entity))
+    record_id: Mapped[str] = mapped_column(String(26))
+    field: Mapped[str] = mapped_column(String(120))
+    old: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    new: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    source: Mapped[str] = mapped_column(String(64))
+    link_id: Mapped[str | None] = mapped_column(String(26))
+    inbox_id: Mapped[str | None] = mapped_column(String(26))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class InboxState(StrEnum):
+    pending = "pending"
+    processed = "processed"
+    failed = "failed"
+
+
+class InboxItem(IdMixin, Base):
+    """A webhook delivery, stored before it is acknowledged and processed later.
+
+    Duplicates are refused by the unique delivery id and the unique body hash.
+    """
+
+    __tablename__ = "inbox_item"
+    __table_args__ = (
+        Index("uq_inbox_item_delivery", "connector_id", "delivery_id", unique=True),
+        Index("uq_inbox_item_body", "connector_id", "body_sha256", unique=True),
+        Index("ix_inbox_item_state_received_at", "state", "received_at"),
+    )
+
+    connector_id: Mapped[str] = mapped_column(String(64))
+    delivery_id: Mapped[str] = mapped_column(String(255))
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    headers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[InboxState] = mapped_column(enum_column(InboxState), default=InboxState.pending)
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column()
+
+
+class IntentState(StrEnum):
+    pending = "pending"
+    done = "done"
+    failed = "failed"
+
+
+class PushIntent(IdMixin, TimestampMixin, Base):
+    """A record that must be written to one connector; one row per (connector, record), so
+    repeated changes coalesce into one push of the latest values."""
+
+    __tablename__ = "push_intent"
+    __table_args__ = (
+        Index("uq_push_intent_target", "connector_id", "entity", "record_id", unique=True),
+        Index("ix_push_intent_state_next_attempt_at", "state", "next_attempt_at"),
+    )
+
+    connector_id: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[Entity] = mapped_column(enum_column(Entity))
+    record_id: Mapped[str] = mapped_column(String(26))
+    link_id: Mapped[str | None] = mapped_column(ForeignKey("link.id", ondelete="CASCADE"))
+    create: Mapped[bool] = mapped_column(default=False)  # a mirror rule asks for a new remote
+    state: Mapped[IntentState] = mapped_column(enum_column(IntentState),
+                                               default=IntentState.pending)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ConflictState(StrEnum):
+    open = "open"
+    resolved = "resolved"
+
+
+class Conflict(IdMixin, TimestampMixin, Base):
+    """Two sources changed the same field concurrently. Kept even when a policy resolved it."""
+
+    __tablename__ = "conflict"
+    __table_args__ = (
+        Index("ix_conflict_entity_record_id", "entity", "record_id"),
+        Index("ix_conflict_state", "state"),
+    )
+
+    entity: Mapped[Entity] = mapped_column(enum_column(Entity))
+    record_id: Mapped[str] = mapped_column(String(26))
+    field: Mapped[str] = mapped_column(String(120))
+    base: Mapped[Any] = mapped_column(JSONType, nullable=True)  # the shadow both diverged from
+    candidates: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    policy: Mapped[str] = mapped_column(String(64))
+    state: Mapped[ConflictState] = mapped_column(enum_column(ConflictState),
+                                                 default=ConflictState.open)
+    resolved_value: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(120))
+    resolved_at: Mapped[datetime | None] = mapped_column()
+
+
+class QuarantineItem(IdMixin, Base):
+    """A record that could not be mapped, kept with the reason instead of being dropped."""
+
+    __tablename__ = "quarantine_item"
+    __table_args__ = (Index("ix_quarantine_item_connector_id_created_at",
+                            "connector_id", "created_at"),)
+
+    connector_id: Mapped[str] = mapped_column(String(64))
+    remote_type: Mapped[str | None] = mapped_column(String(64))
+    remote_id: Mapped[str | None] = mapped_column(String(255))
+    location: Mapped[str | None] = mapped_column(String(1000))  # e.g. file, sheet, row, column
+    reason: Mapped[str] = mapped_column(Text)
+    payload: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column()
+
+
+class SyncCursor(Base):
+    """Where a connector's poll of one stream got to; advanced only after a batch commits."""
+
+    __tablename__ = "sync_cursor"
+
+    connector_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(64), primary_key=True, default="default")
+    value: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    last_success_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column()

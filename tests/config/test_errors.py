@@ -1,0 +1,138 @@
+"""A broken config gives one line per problem: file:line, YAML path, what was found and expected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hub.config.loader import load_config
+from hub.errors import ConfigError
+from hub.testing.fake import FakeConfig
+from tests.plugins import fake_site, run_hub
+
+KINDS = {"fake": FakeConfig}
+
+GOOD = """\
+database:
+  url: sqlite:///hub.db
+connectors:
+  rd-jira:
+    kind: fake
+    tool: jira
+    token: ${FAKE_TOKEN:-t0k3n}
+    poll:
+      every: 2m
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    return path
+
+
+def _problems(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load_config(_write(tmp_path, text), KINDS, env=env or {})
+    return [str(p) for p in info.value.problems]
+
+
+def test_a_good_config_loads_with_defaults_and_env(tmp_path: Path) -> None:
+    config = load_config(_write(tmp_path, GOOD), KINDS, env={"FAKE_TOKEN": "from-env"})
+    jira = config.connectors["rd-jira"]
+    assert isinstance(jira, FakeConfig)
+    assert jira.token.get_secret_value() == "from-env"
+    assert jira.poll.every.total_seconds() == 120
+    assert config.server.port == 8080
+
+
+def test_env_default_is_used_when_the_variable_is_unset(tmp_path: Path) -> None:
+    config = load_config(_write(tmp_path, GOOD), KINDS, env={})
+    jira = config.connectors["rd-jira"]
+    assert isinstance(jira, FakeConfig)
+    assert jira.token.get_secret_value() == "t0k3n"
+
+
+def test_bad_duration_names_file_line_path_and_the_fix(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, GOOD.replace("every: 2m", 'every: "2 minutes"'))
+    assert problems == [f"{tmp_path}/config.yaml:9 connectors.rd-jira.poll.every: "
+                        '"2 minutes" is not a duration (try 2m, 90s, 1h)']
+
+
+def test_unknown_key_is_an_error_with_a_suggestion(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, GOOD.replace("    poll:\n", "    pol:\n"))
+    assert problems == [f"{tmp_path}/config.yaml:8 connectors.rd-jira.pol: "
+                        'is not a known key (did you mean "poll"?)']
+
+
+def test_unknown_top_level_section_lists_what_is_expected(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, GOOD + "scheduler:\n  workers: 2\n")
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{tmp_path}/config.yaml:10 scheduler: is not a known key")
+    assert "connectors" in problems[0]
+
+
+def test_wrong_type_says_what_was_found(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, GOOD + "server:\n  port: eighty\n")
+    assert problems == [f'{tmp_path}/config.yaml:11 server.port: "eighty" is not valid: '
+                        "input should be a valid integer, unable to parse string as an integer"]
+
+
+def test_undefined_variable_is_named_with_the_fix(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, GOOD.replace("${FAKE_TOKEN:-t0k3n}", "${FAKE_TOKEN}"))
+    assert problems == [f"{tmp_path}/config.yaml:7 connectors.rd-jira.token: ${{FAKE_TOKEN}} is "
+                        "not set in the environment (export FAKE_TOKEN=..., or write "
+                        "${FAKE_TOKEN:-default})"]
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    text = GOOD.replace("every: 2m", "every: soon") + "logging:\n  level: loud\n"
+    problems = _problems(tmp_path, text)
+    paths = [p.split(" ")[1] for p in problems]
+    assert paths == ["logging.level:", "connectors.rd-jira.poll.every:"]
+
+
+def test_unknown_connector_kind_lists_the_installed_ones(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, GOOD.replace("kind: fake", "kind: fakee"))
+    assert problems == [f'{tmp_path}/config.yaml:5 connectors.rd-jira.kind: "fakee" is not an '
+                        'installed connector kind (did you mean "fake"? installed: fake)']
+
+
+def test_yaml_syntax_error_points_at_the_line(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, "server:\n  port: [8080\n")
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{tmp_path}/config.yaml:3: is not valid YAML")
+
+
+def test_a_key_given_twice_is_an_error(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, "server:\n  port: 1\n  port: 2\n")
+    assert problems == [f"{tmp_path}/config.yaml:3 server.port: is given twice"]
+
+
+def test_a_secret_from_the_environment_is_never_echoed(tmp_path: Path) -> None:
+    text = GOOD.replace("every: 2m", "every: ${FAKE_TOKEN}")
+    problems = _problems(tmp_path, text, env={"FAKE_TOKEN": "hunter2-secret"})
+    assert problems == [f"{tmp_path}/config.yaml:9 connectors.rd-jira.poll.every: "
+                        "the value (hidden) is not a duration (try 2m, 90s, 1h)"]
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (("pol:", "poll:"), 'connectors.rd-jira.pol: is not a known key (did you mean "poll"?)'),
+    (("every: 2m", "every: 2 minutes"), 'connectors.rd-jira.poll.every: "2 minutes" is not'),
+    (("${FAKE_TOKEN:-t0k3n}", "${UNSET_TOKEN}"), "${UNSET_TOKEN} is not set"),
+    (("every: 2m", "every: [1]"), "connectors.rd-jira.poll.every: [1] is not a duration"),
+])
+def test_hub_exits_with_code_2_and_one_line_per_problem(
+        tmp_path: Path, change: tuple[str, str], expected: str) -> None:
+    text = GOOD.replace("poll:", "pol:") if change[0] == "pol:" else GOOD.replace(*change)
+    _write(tmp_path, text)
+
+    result = run_hub("check", "--config", "config.yaml", cwd=tmp_path,
+                     site=fake_site(tmp_path / "site"))
+
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("warning:")]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("config.yaml:")
+    assert expected in lines[0]
