@@ -3,6 +3,7 @@ loading the config with its connector kinds."""
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from sqlalchemy import Engine
 
 from hub.config.loader import load_config
 from hub.config.models import HubConfig
@@ -17,8 +19,11 @@ from hub.errors import ConfigError
 from hub.logs import configure
 from hub.redact import REDACTOR
 from hub.sdk.registry import Registry, discover
+from hub.store import migrate
+from hub.store.db import is_sqlite, make_engine
 
 DEFAULT_CONFIG = "config.yaml"
+log = logging.getLogger("hub")
 
 ConfigOption = Annotated[
     Path | None,
@@ -75,3 +80,22 @@ def load(option: Path | None, *, required: bool = True) -> Loaded:
     REDACTOR.register(config.secrets())
     configure(config.logging.level, config.logging.format)
     return Loaded(config, registry, path)
+
+
+def open_database(config: HubConfig) -> Engine:
+    """An engine on the configured database, migrated first where that is the default
+    (SQLite: a new user never runs a migration by hand)."""
+    url = config.database.url.get_secret_value()
+    engine = make_engine(url)
+    auto = config.database.auto_upgrade
+    if auto if auto is not None else is_sqlite(url):
+        before = migrate.current_revision(engine)
+        migrate.upgrade(engine)
+        after = migrate.current_revision(engine)
+        if before != after:
+            log.info("database %s upgraded: %s -> %s", config.database.display_url,
+                     before or "empty", after)
+    elif migrate.current_revision(engine) != migrate.head_revision(engine):
+        log.warning("database schema is behind the code: run `hub db upgrade`; "
+                    "/readyz answers 503 until then")
+    return engine

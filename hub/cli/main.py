@@ -1,4 +1,4 @@
-"""The `hub` command: check, serve, db, config."""
+"""The `hub` command: check, serve, db, config, mapping."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from pydantic import SecretStr
 
-from hub.cli import config_cmd, db
+from hub.cli import config_cmd, db, mapping_cmd
 from hub.cli.check import render, run_checks
 from hub.cli.common import ConfigOption, Loaded, load
 
@@ -21,6 +21,7 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(mapping_cmd.app, name="mapping")
 
 
 @app.command()
@@ -46,6 +47,20 @@ def serve(
     from hub.cli.serve import serve as run  # uvicorn is only imported when serving
 
     run(load(config, required=False), host, port)
+
+
+@app.command()
+def sync(
+    connector: Annotated[str, typer.Argument(help="connector id from the config")],
+    config: ConfigOption = None,
+    full: Annotated[bool, typer.Option("--full", help="read everything, not just changes")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="report, write nothing")] = False,
+    push: Annotated[bool, typer.Option(help="push resulting changes to the tools")] = True,
+) -> None:
+    """Poll one connector now (or backfill it with --full) and print what changed."""
+    from hub.cli.sync_cmd import run_sync
+
+    raise typer.Exit(code=run_sync(load(config), connector, full, dry_run, push))
 
 
 @app.command()

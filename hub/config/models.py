@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, SecretStr
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
+from hub.config.sync import SyncConfig
 from hub.sdk.config import ConnectorConfig, StrictModel
 
 CONNECTOR_ID = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
@@ -68,6 +69,7 @@ class HubConfig(StrictModel):
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     connectors: dict[str, ConnectorConfig] = Field(
         default_factory=dict, description="connector id -> its settings (kind decides which)")
+    sync: SyncConfig = Field(default_factory=SyncConfig)
     #: The directory of the config file: relative paths in it are taken from there.
     base_dir: Path = Field(default=Path("."), exclude=True)
 

@@ -30,11 +30,18 @@ def enum_column(enum: type[StrEnum]) -> Enum:
 
 
 class RecordMixin(IdMixin, TimestampMixin):
-    """What every canonical record has: a version for ETags, a tombstone, and free-form fields."""
+    """What every canonical record has: a version for ETags, a tombstone, free-form fields, and
+    per-field provenance.
+
+    `provenance` maps each field to who last set it: `{"source": connector id or "api:<name>",
+    "link": link id, "at": the source's change time (ISO), "v": the hub version}`. It lives on
+    the row, not in a table of its own, so a change costs one write, not one per field.
+    """
 
     version: Mapped[int] = mapped_column(default=1)
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
     custom: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    provenance: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
 
 

@@ -43,25 +43,25 @@ class Link(IdMixin, TimestampMixin, Base):
     deleted_at: Mapped[datetime | None] = mapped_column()
 
 
-class FieldProvenance(Base):
-    """Who last set one field of one record, from when in the source, at which hub version."""
+class MatchKey(Base):
+    """A value that identifies a record across tools (a Jira key, an e-mail), per match rule.
 
-    __tablename__ = "field_provenance"
+    Kept in its own table so identity resolution is one indexed lookup on every database.
+    """
+
+    __tablename__ = "match_key"
 
     entity: Mapped[Entity] = mapped_column(enum_column(Entity), primary_key=True)
-    record_id: Mapped[str] = mapped_column(String(26), primary_key=True)
     field: Mapped[str] = mapped_column(String(120), primary_key=True)
-    link_id: Mapped[str | None] = mapped_column(ForeignKey("link.id", ondelete="SET NULL"))
-    source: Mapped[str] = mapped_column(String(64))  # connector id, or "api:<token name>"
-    source_time: Mapped[datetime | None] = mapped_column()
-    hub_version: Mapped[int] = mapped_column(default=1)
-    set_at: Mapped[datetime] = mapped_column(default=utcnow)
+    value: Mapped[str] = mapped_column(String(500), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(26), index=True)
 
 
 class AuditEntry(Base):
-    """One field change of one record: old, new, who, and from which delivery.
+    """One change of one record: the fields' old and new values, who, and from which delivery.
 
-    The autoincrementing id orders the change feed (`/api/v1/changes?since=`).
+    `changes` is `{field: {"old": ..., "new": ...}}`. The autoincrementing id orders the change
+    feed (`/api/v1/changes?since=`).
     """
 
     __tablename__ = "audit_entry"
@@ -70,12 +70,11 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
     entity: Mapped[Entity] = mapped_column(enum_column(Entity))
     record_id: Mapped[str] = mapped_column(String(26))
-    field: Mapped[str] = mapped_column(String(120))
-    old: Mapped[Any] = mapped_column(JSONType, nullable=True)
-    new: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    action: Mapped[str] = mapped_column(String(16))  # create, update, delete, revert, resolve
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     source: Mapped[str] = mapped_column(String(64))
     link_id: Mapped[str | None] = mapped_column(String(26))
-    inbox_id: Mapped[str | None] = mapped_column(String(26))
+    delivery: Mapped[str | None] = mapped_column(String(255))  # webhook delivery id or "poll"
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 

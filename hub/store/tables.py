@@ -16,9 +16,9 @@ from hub.store.canonical import (
 from hub.store.sync import (
     AuditEntry,
     Conflict,
-    FieldProvenance,
     InboxItem,
     Link,
+    MatchKey,
     PushIntent,
     QuarantineItem,
     SyncCursor,
@@ -27,7 +27,7 @@ from hub.store.sync import (
 metadata = Base.metadata
 
 __all__ = [
-    "Absence", "AuditEntry", "BudgetLine", "Conflict", "FieldProvenance", "InboxItem", "Link",
+    "Absence", "AuditEntry", "BudgetLine", "Conflict", "InboxItem", "Link", "MatchKey",
     "Person", "PersonEmail", "Project", "PushIntent", "QuarantineItem", "SyncCursor", "Task",
     "metadata", "task_assignee", "task_blocker",
 ]

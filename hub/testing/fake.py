@@ -218,7 +218,7 @@ class FakeConnector(Connector[FakeConfig]):
             obj = self.tool.objects.get(link.remote_id)
             if obj is None or obj.deleted:
                 raise Permanent(f"{self.tool.name}: {link.remote_id} does not exist", status=404)
-            obj.fields.update(patch)
+            obj.fields.update(_fields(patch))
             self.tool._bump(obj)
             self.tool._emit(obj, "updated")  # real tools send webhooks for API writes too
             return obj
@@ -228,10 +228,15 @@ class FakeConnector(Connector[FakeConfig]):
     async def create(self, remote_type: str, hub_id: str,
                      values: Mapping[str, Any]) -> RemoteRecord:
         obj = self.tool._api("create", self._token,
-                             lambda: self.tool.user_create(values, hub_id=hub_id))
+                             lambda: self.tool.user_create(_fields(values), hub_id=hub_id))
         return self.tool.record(obj)
 
     async def find_by_hub_id(self, remote_type: str, hub_id: str) -> RemoteRecord | None:
         found = self.tool._api("find", self._token, lambda: [
             o for o in self.tool.objects.values() if o.hub_id == hub_id and not o.deleted])
         return self.tool.record(found[0]) if found else None
+
+
+def _fields(patch: Mapping[str, Any]) -> dict[str, Any]:
+    """Remote paths as the mapping writes them (`fields.title`) -> the object's field names."""
+    return {key.removeprefix("fields."): value for key, value in patch.items()}

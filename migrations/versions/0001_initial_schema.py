@@ -24,12 +24,11 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('entity', sa.Enum('project', 'task', 'person', 'absence', 'budget_line', name='entity', native_enum=False, length=24), nullable=False),
     sa.Column('record_id', sa.String(length=26), nullable=False),
-    sa.Column('field', sa.String(length=120), nullable=False),
-    sa.Column('old', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=True),
-    sa.Column('new', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=True),
+    sa.Column('action', sa.String(length=16), nullable=False),
+    sa.Column('changes', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('source', sa.String(length=64), nullable=False),
     sa.Column('link_id', sa.String(length=26), nullable=True),
-    sa.Column('inbox_id', sa.String(length=26), nullable=True),
+    sa.Column('delivery', sa.String(length=255), nullable=True),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entry'))
     )
@@ -98,6 +97,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_link_updated_at'), ['updated_at'], unique=False)
         batch_op.create_index('uq_link_remote', ['connector_id', 'remote_type', 'remote_id'], unique=True)
 
+    op.create_table('match_key',
+    sa.Column('entity', sa.Enum('project', 'task', 'person', 'absence', 'budget_line', name='entity', native_enum=False, length=24), nullable=False),
+    sa.Column('field', sa.String(length=120), nullable=False),
+    sa.Column('value', sa.String(length=500), nullable=False),
+    sa.Column('record_id', sa.String(length=26), nullable=False),
+    sa.PrimaryKeyConstraint('entity', 'field', 'value', name=op.f('pk_match_key'))
+    )
+    with op.batch_alter_table('match_key', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_match_key_record_id'), ['record_id'], unique=False)
+
     op.create_table('person',
     sa.Column('display_name', sa.String(length=200), nullable=False),
     sa.Column('primary_email', sa.String(length=320), nullable=True),
@@ -107,6 +116,7 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    sa.Column('provenance', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('id', sa.String(length=26), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -153,6 +163,7 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    sa.Column('provenance', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('id', sa.String(length=26), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -163,18 +174,6 @@ def upgrade() -> None:
         batch_op.create_index('ix_absence_person_id_start', ['person_id', 'start'], unique=False)
         batch_op.create_index(batch_op.f('ix_absence_updated_at'), ['updated_at'], unique=False)
 
-    op.create_table('field_provenance',
-    sa.Column('entity', sa.Enum('project', 'task', 'person', 'absence', 'budget_line', name='entity', native_enum=False, length=24), nullable=False),
-    sa.Column('record_id', sa.String(length=26), nullable=False),
-    sa.Column('field', sa.String(length=120), nullable=False),
-    sa.Column('link_id', sa.String(length=26), nullable=True),
-    sa.Column('source', sa.String(length=64), nullable=False),
-    sa.Column('source_time', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('hub_version', sa.Integer(), nullable=False),
-    sa.Column('set_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['link_id'], ['link.id'], name=op.f('fk_field_provenance_link_id_link'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('entity', 'record_id', 'field', name=op.f('pk_field_provenance'))
-    )
     op.create_table('person_email',
     sa.Column('email', sa.String(length=320), nullable=False),
     sa.Column('person_id', sa.String(length=26), nullable=False),
@@ -200,6 +199,7 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    sa.Column('provenance', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('id', sa.String(length=26), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -248,6 +248,7 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    sa.Column('provenance', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('id', sa.String(length=26), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -275,6 +276,7 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    sa.Column('provenance', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('id', sa.String(length=26), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -355,7 +357,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_person_email_person_id'))
 
     op.drop_table('person_email')
-    op.drop_table('field_provenance')
     with op.batch_alter_table('absence', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_absence_updated_at'))
         batch_op.drop_index('ix_absence_person_id_start')
@@ -372,6 +373,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_person_department'))
 
     op.drop_table('person')
+    with op.batch_alter_table('match_key', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_match_key_record_id'))
+
+    op.drop_table('match_key')
     with op.batch_alter_table('link', schema=None) as batch_op:
         batch_op.drop_index('uq_link_remote')
         batch_op.drop_index(batch_op.f('ix_link_updated_at'))

@@ -12,7 +12,11 @@ from pathlib import Path
 
 import httpx
 
+from hub.store import migrate
+from hub.store.db import make_engine
 from tests.plugins import run_hub
+
+HEAD = migrate.head_revision(make_engine("sqlite://"))
 
 
 def _free_port() -> int:
@@ -45,7 +49,7 @@ def test_serve_creates_the_database_and_becomes_ready(tmp_path: Path) -> None:
     # uvicorn shuts down cleanly, then re-raises SIGTERM as its exit status.
     assert server.returncode in (0, -signal.SIGTERM), output
     assert "Finished server process" in output
-    assert "upgraded: empty -> 0001" in output
+    assert f"upgraded: empty -> {HEAD}" in output
 
 
 def test_db_upgrade_then_current(tmp_path: Path) -> None:
@@ -55,5 +59,5 @@ def test_db_upgrade_then_current(tmp_path: Path) -> None:
     current = run_hub("db", "current", "-c", "config.yaml", cwd=tmp_path)
 
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "empty -> 0001" in upgraded.stdout
-    assert "database: 0001, code: 0001" in current.stdout
+    assert f"empty -> {HEAD}" in upgraded.stdout
+    assert f"database: {HEAD}, code: {HEAD}" in current.stdout

@@ -1,0 +1,53 @@
+"""Webhook intake at `/webhooks/{connector_id}`: answered 2xx only once the delivery is durable."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from hub.api.problems import problem
+from hub.sdk.connector import WebhookRejected
+from hub.sync.inbox import UnknownConnector, receive
+from hub.sync.runner import EmbeddedRunner, Job
+from hub.sync.runtime import Runtime
+
+router = APIRouter(tags=["webhooks"])
+MAX_BODY = 5 * 1024 * 1024
+
+
+def runtime(request: Request) -> Runtime:
+    """The hub's runtime (connectors, database)."""
+    rt: Runtime | None = getattr(request.app.state, "runtime", None)
+    if rt is None:
+        raise RuntimeError("the app was created without a runtime")
+    return rt
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime)]
+
+
+@router.post("/webhooks/{connector_id}", status_code=202,
+             summary="Receive a tool's webhook delivery",
+             responses={401: {"description": "signature missing or invalid"},
+                        404: {"description": "no such connector"},
+                        413: {"description": "body too large"}})
+async def webhook(connector_id: str, request: Request, rt: RuntimeDep) -> JSONResponse:
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        return problem(413, "Payload too large", f"deliveries are limited to {MAX_BODY} bytes")
+    headers = dict(request.headers)
+    try:
+        received = await asyncio.to_thread(receive, rt, connector_id, headers, body)
+    except UnknownConnector:
+        return problem(404, "Unknown connector",
+                       f"no connector {connector_id!r} is configured to take webhooks")
+    except WebhookRejected as exc:
+        return problem(401, "Webhook rejected", str(exc))
+    runner: EmbeddedRunner | None = getattr(request.app.state, "runner", None)
+    if runner is not None and received.item_id is not None:
+        await runner.enqueue(Job.inbox(connector_id, received.item_id))
+    return JSONResponse({"status": "duplicate" if received.duplicate else "accepted"},
+                        status_code=200 if received.duplicate else 202)

@@ -1,0 +1,142 @@
+"""`hub mapping try`: see what a connector's mapping makes of one remote payload.
+
+Reads the config (if any) and a JSON file; never touches the database or the tool.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from hub.cli.common import ConfigOption, err, load, out
+from hub.errors import ConfigError
+from hub.mapping import (
+    Mapping,
+    MappingError,
+    TypeMapping,
+    default_mapping_path,
+    load_mapping,
+    to_json,
+)
+
+app = typer.Typer(help="Try connector mappings on sample payloads.", no_args_is_help=True)
+
+
+@app.command("try")
+def try_(
+    connector: Annotated[str, typer.Argument(
+        help="connector id from the config, or a connector kind with a shipped mapping")],
+    payload: Annotated[Path, typer.Argument(help="JSON file: one record as the tool sends it")],
+    config: ConfigOption = None,
+    remote_type: Annotated[str | None, typer.Option(
+        "--type", help="remote type of the payload (needed when the mapping has several)",
+        show_default=False)] = None,
+) -> None:
+    """Map PAYLOAD to canonical values with CONNECTOR's mapping and print them.
+
+    Exits 1 with the reasons when the payload can't be mapped (what the hub would quarantine).
+    """
+    mapping = _mapping_for(connector, config)
+    type_mapping = _pick_type(mapping, remote_type)
+    record = _read_payload(payload)
+    try:
+        normalised = type_mapping.inbound(record)
+    except MappingError as exc:
+        for problem in exc.problems:
+            err.print(str(problem), markup=False)
+        raise typer.Exit(code=1) from None
+    table = Table(title=f"{mapping.kind} {type_mapping.remote_type} -> {type_mapping.entity}")
+    for column in ("canonical field", "value", "from"):
+        table.add_column(column)
+    for name, value in normalised.values.items():
+        table.add_row(Text(name), Text(_display(value)), Text(normalised.sources[name]))
+    out.print(table)
+    missing = [r.name for r in type_mapping.rules if r.reads and r.name not in normalised.values]
+    if missing:
+        out.print(f"not in the payload: {', '.join(missing)}", markup=False)
+
+
+def _fail(message: str) -> NoReturn:
+    err.print(message, markup=False)
+    raise typer.Exit(code=2)
+
+
+def _mapping_for(connector: str, option: Path | None) -> Mapping:
+    """The connector's mapping with its overrides, else the shipped mapping of kind `connector`."""
+    loaded = load(option, required=False)
+    settings = loaded.config.connectors.get(connector)
+    overrides: dict[str, Any] = {}
+    origin = "mapping_overrides"
+    if settings is not None:
+        path = (loaded.config.base_dir / settings.mapping if settings.mapping
+                else default_mapping_path(settings.kind))
+        overrides = settings.mapping_overrides
+        origin = f"{loaded.path} connectors.{connector}.mapping_overrides"
+    else:
+        shipped = _shipped(connector)
+        if shipped is None:
+            where = f"in {loaded.path}" if loaded.path else "(no config file)"
+            ids = ", ".join(sorted(loaded.config.connectors)) or "none"
+            _fail(f'"{connector}" is not a connector {where} (connectors: {ids}) nor a connector '
+                  f"kind with a shipped mapping (kinds: {', '.join(_shipped_kinds()) or 'none'})")
+        path = shipped
+    try:
+        mapping = load_mapping(path, overrides, overrides_from=origin)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            err.print(str(problem), markup=False)
+        raise typer.Exit(code=2) from None
+    if settings is not None and mapping.kind != settings.kind:
+        _fail(f'{path} is a mapping for kind "{mapping.kind}", but connector {connector} is '
+              f'kind "{settings.kind}"')
+    return mapping
+
+
+def _shipped(kind: str) -> Path | None:
+    try:
+        path = default_mapping_path(kind)
+    except ValueError:
+        return None
+    return path if path.is_file() else None
+
+
+def _shipped_kinds() -> list[str]:
+    return sorted(p.stem for p in default_mapping_path("fake").parent.glob("*.yaml"))
+
+
+def _pick_type(mapping: Mapping, remote_type: str | None) -> TypeMapping:
+    if remote_type is not None:
+        try:
+            return mapping.for_type(remote_type)
+        except MappingError as exc:
+            _fail(str(exc))
+    if len(mapping.types) == 1:
+        return next(iter(mapping.types.values()))
+    _fail(f"the {mapping.kind} mapping has several remote types "
+          f"({', '.join(mapping.types)}); choose one with --type")
+
+
+def _read_payload(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        _fail(f"{path}: cannot be read: {exc.strerror or exc}")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        _fail(f"{path}: is not valid JSON: {exc}")
+    if not isinstance(data, dict):
+        _fail(f"{path}: must hold one JSON object (the record as the tool sends it)")
+    return data
+
+
+def _display(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return ", ".join(_display(v) for v in value) if value else "[]"
+    shown = to_json(value)
+    return shown if isinstance(shown, str) else json.dumps(shown, ensure_ascii=False)

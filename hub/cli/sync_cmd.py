@@ -1,0 +1,75 @@
+"""`hub sync CONNECTOR`: one poll (or a full backfill) now, in the foreground, with a summary."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import fields
+
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hub.cli.common import Loaded, err, open_database, out
+from hub.errors import HubError
+from hub.sdk.connector import PollPage
+from hub.sync.inbound import Tally
+from hub.sync.jobs import poll_connector, push_due
+from hub.sync.runtime import Runtime
+
+
+def run_sync(loaded: Loaded, connector_id: str, full: bool, dry_run: bool, push: bool) -> int:
+    """Poll one connector now; returns the exit code."""
+    config = loaded.config
+    if connector_id not in config.connectors:
+        known = ", ".join(sorted(config.connectors)) or "none"
+        err.print(f"no connector {connector_id!r} in the config (configured: {known})",
+                  markup=False)
+        return 2
+    engine = open_database(config)
+    rt = Runtime(config, loaded.registry, engine)
+    if connector_id not in rt.connectors:
+        err.print(f"connector {connector_id!r} is disabled (enabled: false)", markup=False)
+        return 2
+    try:
+        tally, pushed = asyncio.run(_sync(rt, connector_id, full, dry_run, push))
+    except HubError as exc:
+        err.print(f"{connector_id}: {exc}", markup=False)
+        return 1
+    finally:
+        engine.dispose()
+    _summary(connector_id, tally, pushed, dry_run)
+    return 0
+
+
+async def _sync(rt: Runtime, connector_id: str, full: bool, dry_run: bool,
+                push: bool) -> tuple[Tally, int]:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+               TextColumn("{task.completed} records"), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=err, transient=True) as progress:
+            task = progress.add_task(f"{'backfill' if full else 'poll'} {connector_id}",
+                                     total=None)
+
+            def on_page(page: PollPage, tally: Tally) -> None:
+                progress.advance(task, len(page.records))
+
+            tally = await poll_connector(rt, connector_id, full=full, dry_run=dry_run,
+                                         on_page=on_page)
+            pushed = 0
+            if push and not dry_run:
+                progress.update(task, description="pushing to the tools")
+                pushed = sum(1 for o in await push_due(rt) if o.state == "done")
+        return tally, pushed
+    finally:
+        await rt.aclose()
+
+
+def _summary(connector_id: str, tally: Tally, pushed: int, dry_run: bool) -> None:
+    title = f"{connector_id}: {'would change (dry run, nothing written)' if dry_run else 'synced'}"
+    table = Table(title=title)
+    table.add_column("")
+    table.add_column("records", justify="right")
+    for f in fields(tally):
+        table.add_row(f.name.replace("_", " "), str(getattr(tally, f.name)))
+    if not dry_run:
+        table.add_row("pushed", str(pushed))
+    out.print(table)

@@ -1,0 +1,249 @@
+"""Applying a loaded mapping: remote payload -> canonical values (inbound) and back (outbound).
+
+A record's every bad field is reported in one `MappingError`, so the sync engine can quarantine
+it with all its reasons at once instead of one per retry.
+"""
+
+from __future__ import annotations
+
+from collections import abc
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any, Literal
+
+from hub.mapping.errors import MappingError, show
+from hub.mapping.fields import canonical_fields
+from hub.mapping.paths import ABSENT, RemotePath
+from hub.mapping.transforms import Transform
+from hub.mapping.values import CoercionError, FieldType, coerce, to_json
+from hub.model.enums import Entity
+
+Direction = Literal["in", "out", "both"]
+Unmapped = Literal["error", "default", "keep_raw"]
+DEFAULT_SOURCE = "default"
+
+
+def map_key(value: Any) -> str:
+    """The text a remote value is looked up by in a value map (YAML keys may be numbers)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """One canonical field of a remote type, compiled from the mapping file.
+
+    `value_map` is keyed by `map_key(remote value)`; `reverse` by `map_key(to_json(canonical))`.
+    `default` is `ABSENT` when the mapping gives none.
+    """
+
+    name: str
+    path: RemotePath
+    direction: Direction
+    field_type: FieldType
+    transform: Transform | None = None
+    value_map: dict[str, Any] | None = None
+    reverse: dict[str, Any] = field(default_factory=dict)
+    raw: str | None = None
+    raw_type: FieldType | None = None
+    unmapped: Unmapped = "error"
+    default: Any = ABSENT
+    tz: tzinfo | None = None
+
+    @property
+    def reads(self) -> bool:
+        """Whether the field is read from the tool."""
+        return self.direction != "out"
+
+    @property
+    def writes(self) -> bool:
+        """Whether the field is written back to the tool."""
+        return self.direction != "in"
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """A remote record in canonical terms: the values found (or defaulted) and where from."""
+
+    entity: Entity
+    values: dict[str, Any]
+    #: canonical field -> remote path it came from ("default" for defaults)
+    sources: dict[str, str]
+
+
+class _Skip(Exception):
+    """The field is left out of the result (keep_raw on an unmapped value)."""
+
+
+class TypeMapping:
+    """How one remote type (e.g. Jira `issue`) maps to one canonical entity, both ways."""
+
+    def __init__(self, kind: str, remote_type: str, entity: Entity,
+                 rules: abc.Sequence[FieldRule]) -> None:
+        self.kind = kind
+        self.remote_type = remote_type
+        self.entity = entity
+        self.rules = tuple(rules)
+        self.inbound_fields = frozenset(
+            [r.name for r in self.rules if r.reads] + [r.raw for r in self.rules if r.raw])
+        self.outbound_fields = frozenset(r.name for r in self.rules if r.writes)
+
+    def __repr__(self) -> str:
+        return f"TypeMapping({self.kind}:{self.remote_type} -> {self.entity})"
+
+    def field_type(self, name: str) -> FieldType:
+        """The type of canonical field `name` as this mapping coerces it."""
+        for rule in self.rules:
+            if rule.name == name:
+                return rule.field_type
+            if rule.raw == name and rule.raw_type is not None:
+                return rule.raw_type
+        known = canonical_fields(self.entity)
+        if name in known:
+            return known[name]
+        raise KeyError(f"{name} is not a field of {self.entity}")
+
+    def inbound(self, payload: abc.Mapping[str, Any]) -> Normalised:
+        """Canonical values of a remote payload; raises one `MappingError` naming every bad
+        field. A path missing from the payload leaves its field out (or takes its default)."""
+        values: dict[str, Any] = {}
+        sources: dict[str, str] = {}
+        errors: list[MappingError] = []
+        for rule in self.rules:
+            if not rule.reads:
+                continue
+            try:
+                self._read(rule, payload, values, sources)
+            except MappingError as exc:
+                errors.append(exc)
+        if errors:
+            raise MappingError.combine(errors)
+        return Normalised(self.entity, values, sources)
+
+    def _read(self, rule: FieldRule, payload: abc.Mapping[str, Any], values: dict[str, Any],
+              sources: dict[str, str]) -> None:
+        path = str(rule.path)
+        found = rule.path.read(payload)
+        if found is ABSENT:
+            if rule.default is not ABSENT:
+                values[rule.name], sources[rule.name] = rule.default, DEFAULT_SOURCE
+            return
+        value = _convert(rule, rule.transform.inbound if rule.transform else None, found)
+        if rule.raw and rule.raw_type:
+            values[rule.raw] = _coerce(rule.raw, rule.raw_type, value, path, rule.tz)
+            sources[rule.raw] = path
+        if value is None and rule.default is not ABSENT:
+            values[rule.name], sources[rule.name] = rule.default, DEFAULT_SOURCE
+            return
+        if rule.value_map is not None and value is not None:
+            try:
+                value = ([self._lookup(rule, v) for v in value]
+                         if rule.field_type.many and isinstance(value, list)
+                         else self._lookup(rule, value))
+            except _Skip:
+                return
+            except _Defaulted:
+                values[rule.name], sources[rule.name] = rule.default, DEFAULT_SOURCE
+                return
+        values[rule.name] = _coerce(rule.name, rule.field_type, value, path, rule.tz)
+        sources[rule.name] = path
+
+    def _lookup(self, rule: FieldRule, value: Any) -> Any:
+        assert rule.value_map is not None
+        key = map_key(value)
+        if key in rule.value_map:
+            return rule.value_map[key]
+        if rule.unmapped == "keep_raw":
+            raise _Skip
+        if rule.unmapped == "default":
+            raise _Defaulted
+        known = ", ".join(rule.value_map)
+        raise MappingError(rule.name, f"{show(value)} at {rule.path} is not in the value map "
+                                      f"(known: {known})", path=str(rule.path), value=value)
+
+    def outbound(self, values: abc.Mapping[str, Any]) -> dict[str, Any]:
+        """Remote path -> remote value for the outbound fields present in `values` (canonical
+        values, as Python objects or in their `to_json` form); raises one `MappingError`."""
+        patch: dict[str, Any] = {}
+        errors: list[MappingError] = []
+        for rule in self.rules:
+            if not rule.writes or rule.name not in values:
+                continue
+            try:
+                key, remote = rule.path.write(self._write(rule, values[rule.name]))
+                patch[key] = remote
+            except MappingError as exc:
+                errors.append(exc)
+        if errors:
+            raise MappingError.combine(errors)
+        return patch
+
+    def _write(self, rule: FieldRule, given: Any) -> Any:
+        path = str(rule.path)
+        value = _coerce(rule.name, rule.field_type, given, path, rule.tz, outbound=True)
+        if rule.value_map is not None and value is not None:
+            value = ([self._reverse(rule, v) for v in value] if rule.field_type.many
+                     else self._reverse(rule, value))
+        if rule.transform:
+            if rule.transform.outbound is None:  # the loader refuses this; a guard for callers
+                raise MappingError(rule.name, f"transform {rule.transform.name} can't write",
+                                   path=path)
+            value = _convert(rule, rule.transform.outbound, value)
+        try:
+            return to_json(value)
+        except TypeError as exc:
+            raise MappingError(rule.name, f"{show(value)} for {path}: {exc}", path=path,
+                               value=value) from None
+
+    def _reverse(self, rule: FieldRule, value: Any) -> Any:
+        key = map_key(to_json(value))
+        if key in rule.reverse:
+            return rule.reverse[key]
+        raise MappingError(rule.name, f"no {self.kind} value for {rule.name}={key}; "
+                                      "add it to reverse:", path=str(rule.path), value=value)
+
+
+class _Defaulted(Exception):
+    """An unmapped value with `unmapped: default`."""
+
+
+def _convert(rule: FieldRule, function: abc.Callable[[Any], Any] | None, value: Any) -> Any:
+    if function is None:
+        return value
+    try:
+        return function(value)
+    except Exception as exc:  # a transform (maybe a plugin's) must not stop the batch
+        name = rule.transform.name if rule.transform else "?"
+        raise MappingError(rule.name, f"transform {name} failed on {show(value)} at "
+                                      f"{rule.path}: {exc}", path=str(rule.path),
+                           value=value) from None
+
+
+def _coerce(name: str, field_type: FieldType, value: Any, path: str, tz: tzinfo | None,
+            *, outbound: bool = False) -> Any:
+    try:
+        return coerce(field_type, value, tz)
+    except CoercionError as exc:
+        where = f"for {path}" if outbound else f"at {path}"
+        raise MappingError(name, f"{show(value)} {where} {exc}", path=path, value=value) from None
+
+
+class Mapping:
+    """A connector kind's mapping: one `TypeMapping` per remote type."""
+
+    def __init__(self, kind: str, types: dict[str, TypeMapping], path: Path | None = None) -> None:
+        self.kind = kind
+        self.types = types
+        self.path = path
+
+    def __repr__(self) -> str:
+        return f"Mapping({self.kind}: {', '.join(self.types)})"
+
+    def for_type(self, remote_type: str) -> TypeMapping:
+        """The mapping of `remote_type`; `MappingError` if this mapping doesn't have it."""
+        try:
+            return self.types[remote_type]
+        except KeyError:
+            known = ", ".join(self.types) or "none"
+            raise MappingError("", f'the {self.kind} mapping has no remote type "{remote_type}" '
+                                   f"(known: {known})") from None

@@ -1,0 +1,96 @@
+"""Which canonical fields each entity has, and their types, read from the pydantic schemas.
+
+Person references are e-mails in a mapping: `owner` (Project), `manager` (Person), `person`
+(Absence) and `assignees` (Task) stand where the schema has ids; the sync engine resolves them.
+`custom.<name>` is open on every entity, except compensation and identity data on people.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+
+from hub.mapping.values import FieldType
+from hub.model.enums import Entity
+from hub.model.schemas import (
+    AbsenceSchema,
+    BudgetLineSchema,
+    PersonRef,
+    PersonSchema,
+    ProjectSchema,
+    TaskSchema,
+)
+
+SCHEMAS: dict[Entity, type[BaseModel]] = {
+    Entity.project: ProjectSchema, Entity.task: TaskSchema, Entity.person: PersonSchema,
+    Entity.absence: AbsenceSchema, Entity.budget_line: BudgetLineSchema,
+}
+#: kept by the hub itself, never written by a tool
+_BOOKKEEPING = {"id", "version", "created_at", "updated_at", "deleted_at", "custom"}
+#: schema id field -> the mapping's person reference that replaces it
+_PERSON_REFS = {"owner_id": "owner", "manager_id": "manager", "person_id": "person"}
+_TEXT = {"description"}
+_EMAILS = {"primary_email": "email", "emails": "email"}
+CUSTOM_PREFIX = "custom."
+_CUSTOM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: substrings of custom person fields the hub refuses to hold (HR privacy)
+PRIVATE_WORDS = ("salary", "compensation", "pay_rate", "bonus", "ssn", "national_id", "bank")
+
+
+@cache
+def canonical_fields(entity: Entity) -> dict[str, FieldType]:
+    """The mappable canonical fields of `entity` (without `custom.*`) and their types."""
+    fields: dict[str, FieldType] = {}
+    for name, info in SCHEMAS[entity].model_fields.items():
+        if name in _BOOKKEEPING:
+            continue
+        if name in _PERSON_REFS:
+            fields[_PERSON_REFS[name]] = FieldType("person")
+            continue
+        field_type = _infer(entity, name, info.annotation)
+        if name in _EMAILS:
+            field_type = FieldType("email", many=field_type.many)
+        fields[name] = field_type
+    if entity is Entity.person:
+        fields["email"] = FieldType("email")
+    return fields
+
+
+def _infer(entity: Entity, name: str, annotation: Any) -> FieldType:
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
+        return _infer(entity, name, args[0])
+    if typing.get_origin(annotation) is list:
+        return FieldType(_infer(entity, name, args[0]).kind, many=True)
+    if annotation is PersonRef:
+        return FieldType("person")
+    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+        noun = f"{entity.value.replace('_', ' ')} {name.replace('_', ' ')}"
+        return FieldType("enum", enum=annotation, noun=noun)
+    simple: dict[Any, FieldType] = {
+        str: FieldType("text" if name in _TEXT else "string"), int: FieldType("int"),
+        bool: FieldType("bool"), Decimal: FieldType("number"), datetime: FieldType("datetime"),
+        date: FieldType("date"),
+    }
+    if annotation in simple:
+        return simple[annotation]
+    raise TypeError(f"{entity}.{name}: no mapping type for {annotation!r}")
+
+
+def custom_name_problem(entity: Entity, name: str) -> str | None:
+    """What is wrong with `custom.<name>` on `entity`, or None when it may be mapped."""
+    custom = name[len(CUSTOM_PREFIX):]
+    if not _CUSTOM_NAME.fullmatch(custom):
+        return "is not a valid custom field name (letters, digits and _ after custom.)"
+    lowered = custom.lower()
+    if entity is Entity.person and any(word in lowered for word in PRIVATE_WORDS):
+        return "is compensation/identity data; the hub does not store it"
+    return None

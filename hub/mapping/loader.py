@@ -1,0 +1,182 @@
+"""Load `mappings/<kind>.yaml` with a connector's overrides, validated like `config.yaml`.
+
+Every problem is one line with file, line and YAML path:
+`mappings/fake.yaml:12 types.item.fields.status.map.Doing: "in_progres" is not a task status
+(expected one of: todo, in_progress, ...)`. Problems inside a connector's `mapping_overrides`
+name the overrides instead of a line of the file.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import re
+from collections import abc
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from hub.config.loader import validation_problems
+from hub.config.source import Loc, Located, format_loc, read_yaml
+from hub.errors import ConfigError, ConfigProblem
+from hub.mapping.engine import FieldRule, Mapping, TypeMapping
+from hub.mapping.spec import (
+    FieldSpec,
+    MappingFileSpec,
+    Problems,
+    TypeSpec,
+    check_entity,
+    compile_field,
+)
+from hub.model.enums import Entity
+
+_KIND = re.compile(r"[a-z][a-z0-9_-]*")
+
+
+def default_mapping_path(kind: str) -> Path:
+    """The mapping shipped for connector `kind` (`mappings/<kind>.yaml`, package hub.mappings).
+
+    The file may not exist: not every kind ships one.
+    """
+    if not _KIND.fullmatch(kind):
+        raise ValueError(f"{kind!r} is not a connector kind")
+    package = importlib.import_module("hub.mappings")
+    if package.__file__ is None:
+        raise RuntimeError("the hub.mappings package is not installed as files")
+    return Path(package.__file__).parent / f"{kind}.yaml"
+
+
+def load_mapping(path: Path | str, overrides: abc.Mapping[str, Any] | None = None, *,
+                 overrides_from: str = "mapping_overrides") -> Mapping:
+    """Read, merge `overrides` into, and validate a mapping file; raise `ConfigError` listing
+    every problem.
+
+    Overrides merge deeply: mappings merge key by key, other values replace, and a key set to
+    null is removed (`{"types": {"item": {"fields": {"priority": None}}}}` drops priority).
+    Problems in overridden entries are reported as coming from `overrides_from`.
+    """
+    path = Path(path)
+    located = read_yaml(path)
+    touched: list[Loc] = []
+    if overrides:
+        if not isinstance(overrides, abc.Mapping):
+            raise ConfigError.single(overrides_from, "", "must be a mapping like the file's")
+        base = located.data if isinstance(located.data, dict) else {}
+        merged, touched = merge_overrides(base, overrides)
+        located = Located(located.file, merged, located.lines, located.interpolated)
+    problems = Problems(located)
+    mapping = _mapping(located, problems, path)
+    if len(problems) or mapping is None:
+        raise ConfigError(_relocate(problems.found, touched, overrides_from))
+    return mapping
+
+
+def merge_overrides(data: dict[str, Any], overrides: abc.Mapping[str, Any],
+                    loc: Loc = ()) -> tuple[dict[str, Any], list[Loc]]:
+    """`data` with `overrides` merged in (neither is changed), and the places overrides set."""
+    result = copy.deepcopy(data)
+    touched: list[Loc] = []
+    for key, value in overrides.items():
+        child: Loc = (*loc, key)
+        if value is None:
+            result.pop(key, None)
+            touched.append(child)
+        elif isinstance(value, abc.Mapping) and isinstance(result.get(key), dict):
+            result[key], below = merge_overrides(result[key], value, child)
+            touched += below
+        else:
+            result[key] = _plain(value)
+            touched.append(child)
+    return result, touched
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, abc.Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _relocate(problems: list[ConfigProblem], touched: list[Loc],
+              overrides_from: str) -> list[ConfigProblem]:
+    """Problems inside overridden entries point at the overrides, not at a line of the file."""
+    prefixes = [format_loc(loc) for loc in touched]
+
+    def overridden(path: str) -> bool:
+        return any(path == p or path.startswith((p + ".", p + "[")) for p in prefixes)
+
+    return [ConfigProblem(overrides_from, None, p.path, p.message) if overridden(p.path) else p
+            for p in problems]
+
+
+def _validate(model: type[BaseModel], data: Any, loc: Loc, problems: Problems) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems.found += validation_problems(exc, problems.located, loc, model)
+        return None
+
+
+def _mapping(located: Located, problems: Problems, path: Path) -> Mapping | None:
+    data = located.data
+    if not isinstance(data, dict):
+        problems.add((), "must be a mapping with kind: and types:")
+        return None
+    top = _validate(MappingFileSpec, data, (), problems)
+    if top is None:
+        return None
+    if not top.types:
+        problems.add(("types",), "must name at least one remote type")
+    types: dict[str, TypeMapping] = {}
+    for remote_type, raw in top.types.items():
+        compiled = _type(top.kind, str(remote_type), raw, ("types", remote_type), problems)
+        if compiled is not None:
+            types[str(remote_type)] = compiled
+    return Mapping(top.kind, types, path)
+
+
+def _type(kind: str, remote_type: str, raw: Any, at: Loc,
+          problems: Problems) -> TypeMapping | None:
+    if not isinstance(raw, dict):
+        problems.add(at, "must be a mapping with entity: and fields:")
+        return None
+    spec = _validate(TypeSpec, raw, at, problems)
+    if spec is None:
+        return None
+    entity = check_entity(spec.entity, (*at, "entity"), problems)
+    if entity is None:
+        return None
+    rules: list[FieldRule] = []
+    for name, raw_field in spec.fields.items():
+        field_at: Loc = (*at, "fields", name)
+        if isinstance(raw_field, str):  # `title: fields.title` is short for {from: ...}
+            raw_field = {"from": raw_field}
+        if not isinstance(raw_field, dict):
+            problems.add(field_at, "must be a remote path or a mapping with from:")
+            continue
+        field_spec = _validate(FieldSpec, raw_field, field_at, problems)
+        if field_spec is not None:
+            rule = compile_field(entity, str(name), field_spec, field_at, problems)
+            if rule is not None:
+                rules.append(rule)
+    _check_raw_targets(rules, entity, at, problems)
+    return TypeMapping(kind, remote_type, entity, rules)
+
+
+def _check_raw_targets(rules: list[FieldRule], entity: Entity, at: Loc,
+                       problems: Problems) -> None:
+    """A raw value must have a field of its own: not a mapped field, not another's raw."""
+    mapped = {rule.name for rule in rules}
+    owners: dict[str, str] = {}
+    for rule in rules:
+        if rule.raw is None:
+            continue
+        where: Loc = (*at, "fields", rule.name, "raw")
+        if rule.raw in mapped:
+            problems.add(where, f'"{rule.raw}" is mapped itself; raw: needs a field of its own')
+        elif rule.raw in owners:
+            problems.add(where, f'"{rule.raw}" already keeps the raw value of '
+                                f"{owners[rule.raw]}")
+        owners.setdefault(rule.raw, rule.name)

@@ -1,0 +1,1 @@
+"""The sync engine: inbound pipeline, per-field reconciliation, push intents and pushes, jobs."""

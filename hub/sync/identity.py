@@ -1,0 +1,75 @@
+"""Identity resolution: which canonical record a remote object is, in the order of DESIGN §2:
+an existing link, the hub id stored in the remote, a YAML match rule, else a new record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from hub.model.enums import Entity
+from hub.sdk.connector import RemoteRecord
+from hub.store.canonical import PersonEmail
+from hub.store.sync import Link, MatchKey
+from hub.sync.records import TABLES
+
+
+def load_links(session: Session, connector_id: str,
+               records: Sequence[RemoteRecord]) -> dict[tuple[str, str], Link]:
+    """The links of these remote objects, in one query."""
+    keys = {(r.remote_type, r.remote_id) for r in records}
+    if not keys:
+        return {}
+    rows = session.scalars(select(Link).where(
+        Link.connector_id == connector_id,
+        tuple_(Link.remote_type, Link.remote_id).in_(list(keys))))
+    return {(link.remote_type, link.remote_id): link for link in rows}
+
+
+def existing_ids(session: Session, entity: Entity, ids: Iterable[str]) -> set[str]:
+    """Which of these ids are records of `entity` (hub ids stored in remotes may be stale)."""
+    wanted = list(set(ids))
+    if not wanted:
+        return set()
+    table = TABLES[entity]
+    return set(session.scalars(select(table.id).where(table.id.in_(wanted))))
+
+
+def match_value(value: Any) -> str | None:
+    """The form a value takes in the match index; None if it can't identify anything."""
+    if value is None or value == "" or isinstance(value, list | dict):
+        return None
+    return str(value).strip().casefold()[:500] or None
+
+
+def find_matches(session: Session, entity: Entity, field: str,
+                 values: Iterable[str]) -> dict[str, str]:
+    """match value -> record id, for one match field, in one query."""
+    wanted = list(set(values))
+    if not wanted:
+        return {}
+    if entity is Entity.person and field == "email":
+        rows = session.execute(select(PersonEmail.email, PersonEmail.person_id)
+                               .where(PersonEmail.email.in_(wanted)))
+    else:
+        rows = session.execute(select(MatchKey.value, MatchKey.record_id).where(
+            MatchKey.entity == entity, MatchKey.field == field, MatchKey.value.in_(wanted)))
+    return {value: record_id for value, record_id in rows}
+
+
+def remember_match_keys(session: Session, entity: Entity, record_id: str,
+                        values: dict[str, Any], fields: Sequence[str],
+                        written: set[tuple[str, str]]) -> None:
+    """Index this record's match values; an existing key for another record is left as is
+    (first come, first linked). `written` remembers keys added in this transaction."""
+    for field in fields:
+        if entity is Entity.person and field == "email":
+            continue  # people are found through their e-mail addresses already
+        value = match_value(values.get(field))
+        if value is None or (field, value) in written:
+            continue
+        written.add((field, value))
+        if session.get(MatchKey, (entity, field, value)) is None:
+            session.add(MatchKey(entity=entity, field=field, value=value, record_id=record_id))

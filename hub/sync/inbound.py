@@ -1,0 +1,351 @@
+"""The inbound pipeline (DESIGN §3) for one batch of remote records, from a poll or a webhook:
+normalise, drop stale deliveries, resolve identity, diff against the shadow, reconcile each
+changed field under its policy, and write the canonical change, its audit entry, conflicts and
+push intents into the caller's transaction. Batches are read with a handful of queries, not a
+few per record."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hub.config.sync import EntitySync, OwnerPolicy
+from hub.ids import new_id
+from hub.mapping import MappingError
+from hub.mapping.values import to_json
+from hub.model.enums import Entity
+from hub.sdk.connector import RemoteRecord
+from hub.store.canonical import RecordMixin
+from hub.store.sync import AuditEntry, Conflict, Link, QuarantineItem
+from hub.sync import identity
+from hub.sync.intents import IntentWriter
+from hub.sync.reconcile import decide
+from hub.sync.records import REFERENCES, RecordStore
+from hub.sync.runtime import Runtime
+
+REQUIRED = {Entity.task: "title", Entity.project: "name", Entity.absence: "person"}
+
+
+@dataclass
+class Tally:
+    """What a batch did, for `hub sync` summaries and connector health."""
+
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    deleted: int = 0
+    skipped: int = 0
+    quarantined: int = 0
+    conflicts: int = 0
+    pushes_queued: int = 0
+
+    def add(self, other: Tally) -> None:
+        """Add another tally's counts to this one."""
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+@dataclass
+class _Item:
+    record: RemoteRecord
+    entity: Entity
+    values: dict[str, Any] = field(default_factory=dict)
+    raw_of: dict[str, str] = field(default_factory=dict)  # raw field -> its main field
+
+
+class Ingest:
+    """Runs one batch of one connector through the pipeline, in the caller's transaction."""
+
+    def __init__(self, rt: Runtime, session: Session, connector_id: str,
+                 delivery: str = "poll") -> None:
+        self.rt, self.session = rt, session
+        self.connector_id, self.delivery = connector_id, delivery
+        self.store = RecordStore(session)
+        self.now = rt.clock()
+        self.tally = Tally()
+        self.intents = IntentWriter(rt, session, self.now)
+        self._to_check: dict[Entity, dict[str, RecordMixin]] = {}
+        self._match_index: dict[Entity, dict[tuple[str, str], str]] = {}
+        self._written_keys: dict[Entity, set[tuple[str, str]]] = {}
+
+    def run(self, records: Sequence[RemoteRecord]) -> Tally:
+        """Process the batch; returns its tally. The caller commits."""
+        self.tally.read += len(records)
+        items = self._normalise(records)
+        links = identity.load_links(self.session, self.connector_id, [i.record for i in items])
+        loaded = self._resolve(items, links)
+        for item in items:
+            key = (item.record.remote_type, item.record.remote_id)
+            self._one(item, links, key, loaded)
+        for entity, records_by_id in self._to_check.items():
+            values = {rid: self.store.values(entity, r) for rid, r in records_by_id.items()}
+            self.tally.pushes_queued += self.intents.queue(entity, values)
+        return self.tally
+
+    # -- stages ----------------------------------------------------------------------------
+    def _normalise(self, records: Sequence[RemoteRecord]) -> list[_Item]:
+        newest: dict[tuple[str, str], _Item] = {}
+        for record in records:
+            try:
+                mapping = self.rt.type_mapping(self.connector_id, record.remote_type)
+                item = _Item(record, mapping.entity,
+                             raw_of={r.raw: r.name for r in mapping.rules if r.raw})
+                if not record.deleted:
+                    normalised = mapping.inbound(record.payload)
+                    item.values = {k: to_json(v) for k, v in normalised.values.items()}
+            except MappingError as exc:
+                self._quarantine(record, str(exc))
+                continue
+            if not self.rt.exchanges(self.connector_id, item.entity):
+                self.tally.skipped += 1
+                continue
+            key = (record.remote_type, record.remote_id)
+            # The same object twice in one batch (poll overlap): keep the newest state.
+            if key not in newest or _after(record, newest[key].record):
+                newest[key] = item
+            else:
+                self.tally.stale += 1
+        return list(newest.values())
+
+    def _resolve(self, items: list[_Item],
+                 links: dict[tuple[str, str], Link]) -> dict[Entity, dict[str, RecordMixin]]:
+        ids: dict[Entity, set[str]] = {}
+        for link in links.values():
+            ids.setdefault(link.entity, set()).add(link.record_id)
+        unlinked = [i for i in items if (i.record.remote_type, i.record.remote_id) not in links
+                    and not i.record.deleted]
+        for entity in {i.entity for i in unlinked}:
+            mine = [i for i in unlinked if i.entity is entity]
+            hub_ids = identity.existing_ids(self.session, entity,
+                                            [i.record.hub_id for i in mine if i.record.hub_id])
+            ids.setdefault(entity, set()).update(hub_ids)
+            index = self._match_index.setdefault(entity, {})
+            for rule_field in self.rt.rules(entity).match:
+                wanted = {identity.match_value(i.values.get(rule_field)) for i in mine} - {None}
+                found = identity.find_matches(self.session, entity, rule_field,
+                                              [w for w in wanted if w])
+                index.update({(rule_field, v): rid for v, rid in found.items()})
+                ids[entity].update(found.values())
+        for item in items:
+            for name, (_column, kind) in REFERENCES[item.entity].items():
+                value = item.values.get(name)
+                if kind == "person" and value:
+                    self.store.preload_people([value])
+            self.store.preload_people(item.values.get("assignees") or [])
+        return {entity: self.store.load(entity, wanted) for entity, wanted in ids.items()}
+
+    def _one(self, item: _Item, links: dict[tuple[str, str], Link], key: tuple[str, str],
+             loaded: dict[Entity, dict[str, RecordMixin]]) -> None:
+        record, entity = item.record, item.entity
+        link = links.get(key)
+        if link is not None and _is_stale(link, record):
+            self.tally.stale += 1
+            return
+        if record.deleted:
+            self._tombstone(link, record, loaded)
+            return
+        rules = self.rt.rules(entity)
+        canonical = loaded.get(entity, {}).get(link.record_id) if link else None
+        created = False
+        if canonical is None:
+            canonical = self._find_or_create(item, rules, loaded)
+            if canonical is None:
+                return
+            created = canonical.id not in loaded.get(entity, {})
+            loaded.setdefault(entity, {})[canonical.id] = canonical
+        if link is None:
+            link = Link(id=new_id(), connector_id=self.connector_id, remote_type=record.remote_type,
+                        remote_id=record.remote_id, entity=entity, record_id=canonical.id,
+                        shadow={})
+            self.session.add(link)
+            links[key] = link
+        self._reconcile(item, link, canonical, rules, created)
+
+    def _find_or_create(self, item: _Item, rules: EntitySync,
+                        loaded: dict[Entity, dict[str, RecordMixin]]) -> RecordMixin | None:
+        entity, values = item.entity, item.values
+        known = loaded.get(entity, {})
+        if item.record.hub_id and item.record.hub_id in known:
+            return known[item.record.hub_id]
+        index = self._match_index.setdefault(entity, {})
+        for rule_field in rules.match:
+            value = identity.match_value(values.get(rule_field))
+            record_id = index.get((rule_field, value)) if value else None
+            if record_id and record_id in known:
+                return known[record_id]
+        if not rules.create_records:
+            self.tally.skipped += 1
+            return None
+        required = REQUIRED.get(entity)
+        if required and not values.get(required):
+            self._quarantine(item.record, f"a new {entity.value} needs `{required}`, and the "
+                                          "mapping gave none")
+            return None
+        if entity is Entity.person and not values.get("display_name"):
+            values["display_name"] = str(values.get("email") or "unknown").split("@")[0]
+        canonical = self.store.create(entity, new_id())
+        for rule_field in rules.match:  # later records in this batch must find it too
+            value = identity.match_value(values.get(rule_field))
+            if value:
+                index[(rule_field, value)] = canonical.id
+        return canonical
+
+    def _reconcile(self, item: _Item, link: Link, canonical: RecordMixin, rules: EntitySync,
+                   created: bool) -> None:
+        entity, record, new_values = item.entity, item.record, item.values
+        shadow = dict(link.shadow or {})
+        current = {} if created else self.store.values(entity, canonical)
+        provenance = dict(canonical.provenance or {})
+        first_link = not shadow
+        applied: dict[str, Any] = {}
+        reverted: dict[str, Any] = {}
+        raw_of = item.raw_of
+        for name, new in new_values.items():
+            if name in raw_of or (not created and name in shadow and shadow[name] == new):
+                continue
+            cur = current.get(name)
+            prov = provenance.get(name) or {}
+            apply, conflict = True, None
+            if not created and new != cur:
+                # On a first link the tool's earlier state is unknown: no conflict is claimed.
+                base = cur if first_link else shadow.get(name)
+                conflict = decide(rules.policy(name), source=self.connector_id, new=new,
+                                  current=cur, base=base, new_time=record.updated_at,
+                                  current_time=_parse_time(prov.get("at")),
+                                  current_source=prov.get("source"))
+                apply = conflict.apply
+                if conflict.conflict is not None:
+                    self._conflict(entity, canonical.id, name, shadow.get(name), new, cur,
+                                   prov, rules, apply, conflict.conflict, record.updated_at)
+            if apply and (created or new != cur):
+                applied[name] = new
+            elif not apply:
+                reverted[name] = new
+            shadow[name] = new
+        for name, main in raw_of.items():
+            # A tool's raw value (its own status name) follows the fate of its main field.
+            if name in new_values and shadow.get(name) != new_values[name]:
+                main_now = applied.get(main, current.get(main))
+                if (created or main_now == new_values.get(main)) and \
+                        current.get(name) != new_values[name]:
+                    applied[name] = new_values[name]
+                shadow[name] = new_values[name]
+        when = record.updated_at.isoformat() if record.updated_at else None
+        version = canonical.version + (0 if created else 1)
+        for name in applied:
+            provenance[name] = {"source": self.connector_id, "link": link.id, "at": when,
+                                "v": version}
+        self._commit_changes(item, link, canonical, applied, reverted, provenance, current,
+                             created, rules)
+        link.shadow = shadow
+        link.remote_updated_at = record.updated_at or link.remote_updated_at
+        link.remote_version = record.version or link.remote_version
+        link.url = record.url or link.url
+
+    def _commit_changes(self, item: _Item, link: Link, canonical: RecordMixin,
+                        applied: dict[str, Any], reverted: dict[str, Any],
+                        provenance: dict[str, Any], current: dict[str, Any], created: bool,
+                        rules: EntitySync) -> None:
+        entity = item.entity
+        if applied:
+            self.store.write(entity, canonical, applied)
+            canonical.provenance = provenance
+            if not created:
+                canonical.version += 1
+            self._audit(entity, canonical.id, "create" if created else "update", link,
+                        {k: {"old": current.get(k), "new": v} for k, v in applied.items()})
+            identity.remember_match_keys(self.session, entity, canonical.id, applied,
+                                         rules.match, self._written_keys.setdefault(entity, set()))
+        if reverted:
+            self._audit(entity, canonical.id, "revert", link,
+                        {k: {"rejected": v, "kept": current.get(k)} for k, v in reverted.items()})
+        if created:
+            self.tally.created += 1
+        elif applied:
+            self.tally.updated += 1
+        else:
+            self.tally.unchanged += 1
+        if applied or reverted or created:
+            self._to_check.setdefault(entity, {})[canonical.id] = canonical
+
+    def _tombstone(self, link: Link | None, record: RemoteRecord,
+                   loaded: dict[Entity, dict[str, RecordMixin]]) -> None:
+        if link is None or link.deleted_at is not None:
+            self.tally.unchanged += 1
+            return
+        link.deleted_at = self.now
+        link.remote_updated_at = record.updated_at or link.remote_updated_at
+        self.tally.deleted += 1
+        others = self.session.query(Link).filter(
+            Link.entity == link.entity, Link.record_id == link.record_id,
+            Link.deleted_at.is_(None), Link.id != link.id).count()
+        canonical = loaded.get(link.entity, {}).get(link.record_id)
+        if others == 0 and canonical is not None and canonical.deleted_at is None:
+            # The last tool holding it deleted it: the record is gone (kept as a tombstone).
+            canonical.deleted_at = self.now
+            canonical.version += 1
+            self._audit(link.entity, canonical.id, "delete", link, {})
+
+    # -- rows ------------------------------------------------------------------------------
+    def _conflict(self, entity: Entity, record_id: str, name: str, base: Any, new: Any,
+                  current: Any, prov: dict[str, Any], rules: EntitySync, tool_won: bool,
+                  state: Any, new_time: datetime | None) -> None:
+        policy = rules.policy(name)
+        self.session.add(Conflict(
+            entity=entity, record_id=record_id, field=name, base=base,
+            candidates=[
+                {"source": self.connector_id, "value": new,
+                 "at": new_time.isoformat() if new_time else None},
+                {"source": prov.get("source"), "value": current, "at": prov.get("at")},
+            ],
+            policy=f"owner:{policy.owner}" if isinstance(policy, OwnerPolicy) else policy,
+            state=state, resolved_value=(new if tool_won else current)
+            if state.value == "resolved" else None,
+            resolved_by="policy" if state.value == "resolved" else None,
+            resolved_at=self.now if state.value == "resolved" else None))
+        self.tally.conflicts += 1
+
+    def _audit(self, entity: Entity, record_id: str, action: str, link: Link,
+               changes: dict[str, Any]) -> None:
+        self.session.add(AuditEntry(entity=entity, record_id=record_id, action=action,
+                                    changes=changes, source=self.connector_id, link_id=link.id,
+                                    delivery=self.delivery, at=self.now))
+
+    def _quarantine(self, record: RemoteRecord, reason: str) -> None:
+        self.session.add(QuarantineItem(
+            connector_id=self.connector_id, remote_type=record.remote_type,
+            remote_id=record.remote_id, reason=reason, payload=to_json(dict(record.payload)),
+            created_at=self.now))
+        self.tally.quarantined += 1
+
+
+def _after(a: RemoteRecord, b: RemoteRecord) -> bool:
+    if a.updated_at and b.updated_at and a.updated_at != b.updated_at:
+        return a.updated_at > b.updated_at
+    return _version_newer(a.version, b.version) or a.version == b.version
+
+
+def _is_stale(link: Link, record: RemoteRecord) -> bool:
+    """A delivery older than what the link has seen (or the same one again)."""
+    if link.remote_updated_at is None or record.updated_at is None:
+        return False
+    if record.updated_at != link.remote_updated_at:
+        return record.updated_at < link.remote_updated_at
+    return not _version_newer(record.version, link.remote_version)
+
+
+def _version_newer(a: str | None, b: str | None) -> bool:
+    try:
+        return a is not None and b is not None and int(a) > int(b)
+    except ValueError:
+        return False
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

@@ -1,0 +1,93 @@
+"""Job functions. They take a `Runtime` and ids, and don't know who runs them: the embedded
+runner in `hub serve`, `hub sync` in the foreground, or a job queue when scaled out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.errors import HubError
+from hub.sdk.connector import PollPage
+from hub.store.sync import IntentState, PushIntent, SyncCursor
+from hub.sync.inbound import Ingest, Tally
+from hub.sync.inbox import pending_items, process_inbox_item
+from hub.sync.push import PushOutcome, push_intent
+from hub.sync.runtime import Runtime
+
+__all__ = [
+    "PushOutcome",
+    "due_intents",
+    "pending_items",
+    "poll_connector",
+    "process_inbox_item",
+    "push_due",
+    "push_intent",
+]
+
+
+async def poll_connector(rt: Runtime, connector_id: str, *, full: bool = False,
+                         dry_run: bool = False,
+                         on_page: Callable[[PollPage, Tally], None] | None = None) -> Tally:
+    """Read what changed since the stored cursor (everything with `full`) and ingest it page
+    by page; each page and its cursor commit together, so a crash re-reads at most one page.
+    With `dry_run` every page is rolled back: the tally says what would change."""
+    connector = rt.connectors[connector_id]
+    with rt.sessions() as session:
+        row = session.get(SyncCursor, (connector_id, "default"))
+        cursor = None if full or row is None else row.value
+    total = Tally()
+    try:
+        async for page in connector.poll(cursor):
+            with rt.sessions() as session:
+                tally = Ingest(rt, session, connector_id, delivery="poll").run(page.records)
+                if dry_run:
+                    session.rollback()
+                else:
+                    _save_cursor(rt, session, connector_id, page)
+                    session.commit()
+            total.add(tally)
+            if on_page:
+                on_page(page, tally)
+    except HubError as exc:
+        if not dry_run:
+            with rt.sessions.begin() as session:
+                row = _cursor_row(session, connector_id, "default")
+                row.last_error, row.last_error_at = str(exc), rt.clock()
+        raise
+    if not dry_run:
+        with rt.sessions.begin() as session:
+            row = _cursor_row(session, connector_id, "default")
+            row.last_success_at, row.last_error = rt.clock(), None
+    return total
+
+
+def _cursor_row(session: Session, connector_id: str, stream: str) -> SyncCursor:
+    row = session.get(SyncCursor, (connector_id, stream))
+    if row is None:
+        row = SyncCursor(connector_id=connector_id, stream=stream)
+        session.add(row)
+    return row
+
+
+def _save_cursor(rt: Runtime, session: Session, connector_id: str, page: PollPage) -> None:
+    if page.cursor is None:
+        return
+    row = _cursor_row(session, connector_id, page.stream)
+    row.value = page.cursor
+    row.updated_at = rt.clock()
+
+
+def due_intents(rt: Runtime, limit: int = 1000) -> list[str]:
+    """Ids of push intents whose time has come, oldest first."""
+    with rt.sessions() as session:
+        return list(session.scalars(
+            select(PushIntent.id).where(PushIntent.state == IntentState.pending,
+                                        PushIntent.next_attempt_at <= rt.clock())
+            .order_by(PushIntent.next_attempt_at).limit(limit)))
+
+
+async def push_due(rt: Runtime) -> list[PushOutcome]:
+    """Push every due intent once, in order (the foreground and test path)."""
+    return [await push_intent(rt, intent_id) for intent_id in due_intents(rt)]

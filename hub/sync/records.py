@@ -1,0 +1,223 @@
+"""Canonical records as the engine sees them: flat field -> JSON value dicts.
+
+The engine compares, stores in shadows and audits JSON values only (dates as ISO strings,
+money as normalised decimal strings, people as case-folded e-mails, projects by key), so a
+value read back from the database equals the value that was written, on every database.
+References to people and projects are resolved here, with caches per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Date, Numeric, inspect, select
+from sqlalchemy.orm import Session
+
+from hub.ids import new_id
+from hub.mapping.values import to_json
+from hub.model.enums import Entity
+from hub.store.base import UTCDateTime
+from hub.store.canonical import (
+    Absence,
+    BudgetLine,
+    Person,
+    PersonEmail,
+    Project,
+    RecordMixin,
+    Task,
+)
+
+TABLES: dict[Entity, type[RecordMixin]] = {
+    Entity.project: Project, Entity.task: Task, Entity.person: Person,
+    Entity.absence: Absence, Entity.budget_line: BudgetLine,
+}
+_NOT_FIELDS = {"id", "version", "created_at", "updated_at", "deleted_at", "custom", "provenance"}
+#: engine field -> (column holding the id, referenced kind); people by e-mail, projects by key
+REFERENCES: dict[Entity, dict[str, tuple[str, str]]] = {
+    Entity.project: {"owner": ("owner_id", "person")},
+    Entity.task: {"project": ("project_id", "project")},
+    Entity.person: {"manager": ("manager_id", "person")},
+    Entity.absence: {"person": ("person_id", "person")},
+    Entity.budget_line: {"project": ("project_id", "project")},
+}
+#: columns the engine never writes directly (references and derived ids)
+_HIDDEN = {"owner_id", "project_id", "manager_id", "person_id", "parent_id", "primary_email"}
+
+
+def column_fields(entity: Entity) -> list[str]:
+    """The plain column fields of an entity the engine reads and writes."""
+    return [name for name, _ in _columns(entity).items() if name not in _NOT_FIELDS | _HIDDEN]
+
+
+def _columns(entity: Entity) -> Any:
+    return inspect(TABLES[entity]).columns
+
+
+def engine_fields(entity: Entity) -> list[str]:
+    """Every non-custom field name the engine knows for `entity`."""
+    extra = ["email"] if entity is Entity.person else []
+    extra += ["assignees"] if entity is Entity.task else []
+    return column_fields(entity) + list(REFERENCES[entity]) + extra
+
+
+class RecordStore:
+    """Reads and writes canonical records in JSON values, resolving references with caches.
+
+    One instance per transaction: it caches people by e-mail and projects by key.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._people: dict[str, Person] = {}
+        self._projects: dict[str, Project] = {}
+        self._people_by_id: dict[str, Person] = {}
+        self._projects_by_id: dict[str, Project] = {}
+
+    # -- loading -------------------------------------------------------------------------
+    def load(self, entity: Entity, ids: Iterable[str]) -> dict[str, RecordMixin]:
+        """The records with these ids, in one query."""
+        wanted = list(set(ids))
+        if not wanted:
+            return {}
+        table = TABLES[entity]
+        rows = self.session.scalars(select(table).where(table.id.in_(wanted))).all()
+        found: dict[str, RecordMixin] = {r.id: r for r in rows}
+        self._remember(entity, found.values())
+        return found
+
+    def preload_people(self, emails: Iterable[str]) -> None:
+        """Cache the people with these e-mails (one query) before resolving many references."""
+        wanted = [e for e in set(emails) if e and e not in self._people]
+        if wanted:
+            for address in self.session.scalars(
+                    select(PersonEmail).where(PersonEmail.email.in_(wanted))):
+                self._people[address.email] = address.person
+
+    def preload_projects(self, keys: Iterable[str]) -> None:
+        """Cache the projects with these keys (one query)."""
+        wanted = [k for k in set(keys) if k and k not in self._projects]
+        if wanted:
+            for project in self.session.scalars(select(Project).where(Project.key.in_(wanted))):
+                self._projects[str(project.key)] = project
+
+    def _remember(self, entity: Entity, records: Iterable[RecordMixin]) -> None:
+        for record in records:
+            if isinstance(record, Person):
+                self._people_by_id[record.id] = record
+                for address in record.emails:
+                    self._people.setdefault(address.email, record)
+            elif isinstance(record, Project):
+                self._projects_by_id[record.id] = record
+                if record.key:
+                    self._projects.setdefault(record.key, record)
+
+    # -- reading -------------------------------------------------------------------------
+    def values(self, entity: Entity, record: RecordMixin) -> dict[str, Any]:
+        """Every field of `record` as JSON values, custom fields as `custom.<name>`."""
+        out = {name: to_json(getattr(record, name)) for name in column_fields(entity)}
+        for name, (column, kind) in REFERENCES[entity].items():
+            out[name] = self._reference_value(kind, getattr(record, column))
+        if isinstance(record, Task):
+            out["assignees"] = sorted(p.primary_email or "" for p in record.assignees)
+        if isinstance(record, Person):
+            out["email"] = record.primary_email
+        for key, value in (record.custom or {}).items():
+            out[f"custom.{key}"] = value
+        return out
+
+    def _reference_value(self, kind: str, record_id: str | None) -> str | None:
+        if record_id is None:
+            return None
+        if kind == "person":
+            person = self._people_by_id.get(record_id) or self.session.get(Person, record_id)
+            return person.primary_email if person else None
+        project = self._projects_by_id.get(record_id) or self.session.get(Project, record_id)
+        return project.key if project else None
+
+    # -- writing -------------------------------------------------------------------------
+    def create(self, entity: Entity, record_id: str | None = None) -> RecordMixin:
+        """A new, empty record of `entity`, added to the session."""
+        record = TABLES[entity]()
+        record.id = record_id or new_id()
+        record.custom, record.provenance, record.version = {}, {}, 1
+        self.session.add(record)
+        self._remember(entity, [record])
+        return record
+
+    def write(self, entity: Entity, record: RecordMixin, changes: dict[str, Any]) -> None:
+        """Set fields from JSON values; references are resolved (people and projects are
+        created from an e-mail or key the hub has not seen yet)."""
+        custom = dict(record.custom or {})
+        columns = _columns(entity)
+        for name, value in changes.items():
+            if name.startswith("custom."):
+                key = name.removeprefix("custom.")
+                if value is None:
+                    custom.pop(key, None)
+                else:
+                    custom[key] = value
+            elif name in REFERENCES[entity]:
+                column, kind = REFERENCES[entity][name]
+                target = self.person(value) if kind == "person" else self.project(value)
+                setattr(record, column, target.id if target else None)
+            elif name == "assignees" and isinstance(record, Task):
+                record.assignees = [p for p in (self.person(e) for e in value or []) if p]
+            elif name == "email" and isinstance(record, Person):
+                self._set_email(record, value)
+            else:
+                setattr(record, name, _python_value(columns[name].type, value))
+        record.custom = custom
+
+    def person(self, email: str | None) -> Person | None:
+        """The person with this e-mail; a new one when the hub has not met them yet."""
+        if not email:
+            return None
+        self.preload_people([email])
+        person = self._people.get(email)
+        if person is None:
+            person = Person(id=new_id(), display_name=email.split("@")[0], primary_email=email,
+                            custom={"unverified": True}, provenance={}, version=1)
+            person.emails = [PersonEmail(email=email, is_primary=True)]
+            self.session.add(person)
+            self._people[email] = person
+            self._people_by_id[person.id] = person
+        return person
+
+    def project(self, key: str | None) -> Project | None:
+        """The project with this key; a new one named after the key when unseen."""
+        if not key:
+            return None
+        self.preload_projects([key])
+        project = self._projects.get(key)
+        if project is None:
+            project = Project(id=new_id(), key=key, name=key, custom={}, provenance={},
+                              version=1)
+            self.session.add(project)
+            self._projects[key] = project
+            self._projects_by_id[project.id] = project
+        return project
+
+    def _set_email(self, person: Person, email: str | None) -> None:
+        person.primary_email = email
+        if email is None:
+            return
+        for address in person.emails:
+            address.is_primary = address.email == email
+        if email not in {a.email for a in person.emails}:
+            person.emails.append(PersonEmail(email=email, is_primary=True))
+        self._people[email] = person
+
+
+def _python_value(column_type: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(column_type, Date):
+        return date.fromisoformat(value)
+    if isinstance(column_type, UTCDateTime):
+        return datetime.fromisoformat(value)
+    if isinstance(column_type, Numeric):
+        return Decimal(str(value))
+    return value

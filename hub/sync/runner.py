@@ -1,0 +1,151 @@
+"""The embedded runner: APScheduler triggers polls, asyncio workers run jobs.
+
+One poll per connector at a time, one job per record at a time (jobs carry a serialisation
+key), and a periodic sweep that re-queues whatever a crash left pending (inbox items, due push
+intents). The scaled-out mode runs the same job functions through a job queue; only this
+dispatcher differs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from dataclasses import dataclass
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from hub.sync import jobs
+from hub.sync.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A unit of work: which function, on what, and what it must not run beside."""
+
+    name: str  # poll, inbox, push
+    arg: str
+    key: str
+
+    @classmethod
+    def poll(cls, connector_id: str) -> Job:
+        return cls("poll", connector_id, f"poll:{connector_id}")
+
+    @classmethod
+    def inbox(cls, connector_id: str, item_id: str) -> Job:
+        # A connector's deliveries are processed in the order they arrived.
+        return cls("inbox", item_id, f"inbox:{connector_id}")
+
+    @classmethod
+    def push(cls, intent_id: str) -> Job:
+        return cls("push", intent_id, f"push:{intent_id}")
+
+
+class EmbeddedRunner:
+    """Runs jobs in this process with `workers` asyncio tasks."""
+
+    def __init__(self, rt: Runtime, workers: int = 4,
+                 sweep_every: timedelta = timedelta(seconds=5)) -> None:
+        self.rt = rt
+        self.workers = workers
+        self.sweep_every = sweep_every
+        self._queue: asyncio.Queue[Job] = asyncio.Queue()
+        self._queued: set[Job] = set()
+        self._busy: set[str] = set()
+        self._waiting: dict[str, deque[Job]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._scheduler: AsyncIOScheduler | None = None
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.errors: deque[str] = deque(maxlen=100)
+
+    # -- control ---------------------------------------------------------------------------
+    async def start(self, schedule: bool = True) -> None:
+        """Start the workers and, with `schedule`, the poll and sweep timers."""
+        self._tasks = [asyncio.create_task(self._work(), name=f"hub-worker-{i}")
+                       for i in range(self.workers)]
+        if schedule:
+            self._scheduler = AsyncIOScheduler()
+            for connector_id, connector in self.rt.connectors.items():
+                poll = connector.config.poll
+                if poll.enabled:
+                    self._scheduler.add_job(self.enqueue, "interval", args=[Job.poll(connector_id)],
+                                            seconds=poll.every.total_seconds(),
+                                            id=f"poll:{connector_id}", coalesce=True,
+                                            max_instances=1)
+                    await self.enqueue(Job.poll(connector_id))  # first poll now, not in 2m
+            self._scheduler.add_job(self.sweep, "interval",
+                                    seconds=self.sweep_every.total_seconds(), id="sweep",
+                                    coalesce=True, max_instances=1)
+            self._scheduler.start()
+        await self.sweep()
+
+    async def stop(self) -> None:
+        """Stop timers and workers; jobs not started stay durable in the hub's tables."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    async def enqueue(self, job: Job) -> None:
+        """Queue a job unless the same one is already waiting."""
+        if job in self._queued:
+            return
+        self._queued.add(job)
+        self._idle.clear()
+        await self._queue.put(job)
+
+    async def sweep(self) -> None:
+        """Queue pending inbox items and due push intents (after a crash, too)."""
+        for item_id in await asyncio.to_thread(jobs.pending_items, self.rt):
+            await self.enqueue(Job("inbox", item_id, "inbox:sweep"))
+        for intent_id in await asyncio.to_thread(jobs.due_intents, self.rt):
+            await self.enqueue(Job.push(intent_id))
+
+    async def wait_idle(self, within: float) -> None:
+        """Wait until no job is queued or running (tests, `hub demo`); TimeoutError after
+        `within` seconds."""
+        await asyncio.wait_for(self._idle.wait(), within)
+
+    # -- workers ---------------------------------------------------------------------------
+    async def _work(self) -> None:
+        while True:
+            job = await self._queue.get()
+            self._queued.discard(job)
+            if job.key in self._busy:
+                self._waiting.setdefault(job.key, deque()).append(job)
+                self._queue.task_done()
+                continue
+            self._busy.add(job.key)
+            try:
+                await self._run(job)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a failed job is logged; its durable state lets it retry
+                self.errors.append(f"{job.name} {job.arg}: {exc}")
+                log.warning("%s job for %s failed: %s", job.name, job.arg, exc)
+            finally:
+                self._busy.discard(job.key)
+                waiting = self._waiting.get(job.key)
+                if waiting:
+                    await self._queue.put(waiting.popleft())
+                self._queue.task_done()
+                if self._queue.empty() and not self._busy:
+                    self._idle.set()
+
+    async def _run(self, job: Job) -> None:
+        if job.name == "poll":
+            await jobs.poll_connector(self.rt, job.arg)
+        elif job.name == "inbox":
+            await jobs.process_inbox_item(self.rt, job.arg)
+        elif job.name == "push":
+            await jobs.push_intent(self.rt, job.arg)
+            return
+        # New changes may need pushes: queue the due ones now rather than at the next sweep.
+        for intent_id in await asyncio.to_thread(jobs.due_intents, self.rt):
+            await self.enqueue(Job.push(intent_id))

@@ -1,0 +1,85 @@
+"""The live parts the jobs need: config, database sessions, connectors and their mappings.
+
+Jobs receive a `Runtime` and don't know whether they run embedded or on a job queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.config.models import HubConfig
+from hub.config.sync import EntitySync
+from hub.mapping import Mapping, TypeMapping, default_mapping_path, load_mapping
+from hub.model.enums import Entity
+from hub.sdk.config import ConnectorConfig
+from hub.sdk.connector import Connector
+from hub.sdk.registry import Registry
+from hub.store.db import make_sessionmaker
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    """Everything a job needs, built once per process."""
+
+    config: HubConfig
+    registry: Registry
+    engine: Engine
+    clock: Callable[[], datetime] = _utcnow
+    connectors: dict[str, Connector[ConnectorConfig]] = field(default_factory=dict)
+    mappings: dict[str, Mapping] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for connector_id, settings in self.config.connectors.items():
+            if not settings.enabled:
+                continue
+            cls = self.registry.kinds[settings.kind]
+            self.connectors[connector_id] = cls(connector_id, settings)
+            self.mappings[connector_id] = load_mapping(self._mapping_path(settings),
+                                                       settings.mapping_overrides)
+
+    def _mapping_path(self, settings: ConnectorConfig) -> Path:
+        if settings.mapping is None:
+            return default_mapping_path(settings.kind)
+        path = settings.mapping
+        return path if path.is_absolute() else self.config.base_dir / path
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        """Session factory on the hub's database."""
+        return make_sessionmaker(self.engine)
+
+    def rules(self, entity: Entity) -> EntitySync:
+        """The sync rules of one entity."""
+        return self.config.sync.for_entity(entity)
+
+    def type_mapping(self, connector_id: str, remote_type: str) -> TypeMapping:
+        """The mapping of one remote type of one connector."""
+        return self.mappings[connector_id].for_type(remote_type)
+
+    def exchanges(self, connector_id: str, entity: Entity) -> bool:
+        """Whether `connector_id` takes part in syncing `entity`."""
+        allowed = self.rules(entity).connectors
+        return allowed is None or connector_id in allowed
+
+    def remote_type_for(self, connector_id: str, entity: Entity) -> str | None:
+        """The remote type `connector_id` maps to `entity` (for creating mirrors)."""
+        mapping = self.mappings.get(connector_id)
+        if mapping is None:
+            return None
+        return next((t for t, m in mapping.types.items() if m.entity is entity), None)
+
+    async def aclose(self) -> None:
+        """Close every connector's connections."""
+        for connector in self.connectors.values():
+            await connector.aclose()
