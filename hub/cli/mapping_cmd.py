@@ -30,8 +30,10 @@ app = typer.Typer(help="Try connector mappings on sample payloads.", no_args_is_
 @app.command("try")
 def try_(
     connector: Annotated[str, typer.Argument(
+        metavar="CONNECTOR",
         help="connector id from the config, or a connector kind with a shipped mapping")],
-    payload: Annotated[Path, typer.Argument(help="JSON file: one record as the tool sends it")],
+    payload: Annotated[Path, typer.Argument(
+        metavar="PAYLOAD.json", help="JSON file: one record as the tool sends it")],
     config: ConfigOption = None,
     remote_type: Annotated[str | None, typer.Option(
         "--type", help="remote type of the payload (needed when the mapping has several)",

@@ -75,6 +75,10 @@ class _Skip(Exception):
     """The field is left out of the result (keep_raw on an unmapped value)."""
 
 
+class _Defaulted(Exception):
+    """The field takes its default (`unmapped: default` on an unmapped value)."""
+
+
 class TypeMapping:
     """How one remote type (e.g. Jira `issue`) maps to one canonical entity, both ways."""
 
@@ -201,10 +205,6 @@ class TypeMapping:
             return rule.reverse[key]
         raise MappingError(rule.name, f"no {self.kind} value for {rule.name}={key}; "
                                       "add it to reverse:", path=str(rule.path), value=value)
-
-
-class _Defaulted(Exception):
-    """An unmapped value with `unmapped: default`."""
 
 
 def _convert(rule: FieldRule, function: abc.Callable[[Any], Any] | None, value: Any) -> Any:

@@ -102,11 +102,11 @@ def compile_field(entity: Entity, name: str, spec: _FieldBase, at: Loc,
     direction: Direction = spec.dir or ("both" if path is None or path.is_simple else "in")
     if path is not None and direction != "in" and not path.writable:
         problems.add((*at, "dir") if spec.dir else at,
-               f'"{direction}" is not possible for {path}: an index or selector can\'t be '
-               "written back (set dir: in; the connector writes such fields itself)")
+                     f'"{direction}" is not possible for {path}: an index or selector can\'t be '
+                     "written back (set dir: in; the connector writes such fields itself)")
     if transform and direction != "in" and transform.outbound is None:
-        problems.add((*at, "transform"), f"{transform.name} can only read (it has no outbound); "
-                                   "set dir: in")
+        problems.add((*at, "transform"),
+                     f"{transform.name} can only read (it has no outbound); set dir: in")
     if field_type is None:
         return None
     value_map = reverse = None
@@ -172,7 +172,7 @@ def _canonical_type(entity: Entity, name: str, spec: _FieldBase, at: Loc,
             return None
         if (given.kind, given.many) != (found.kind, found.many):
             problems.add((*at, "type"), f"{show(spec.type)} is not the type of {entity}.{name} "
-                                  f"({found}); type: is for custom.* fields")
+                                        f"({found}); type: is for custom.* fields")
     return found
 
 
@@ -192,7 +192,7 @@ def _transform(name: str | None, at: Loc, problems: Problems) -> Transform | Non
     hint = difflib.get_close_matches(name, transform_names(), n=1)
     guess = f'did you mean "{hint[0]}"? ' if hint else ""
     problems.add(at, f"{show(name)} is not a known transform "
-               f"({guess}registered: {', '.join(transform_names())})")
+                     f"({guess}registered: {', '.join(transform_names())})")
     return None
 
 

@@ -20,6 +20,8 @@ class RemoteRecord:
 
     `updated_at`/`version` let the engine drop stale and duplicate deliveries; `hub_id` is the
     hub's id if the tool stores it (Asana `external.gid`, a Jira issue property).
+    `field_times` (remote path -> when that field last changed, e.g. from Jira's changelog)
+    makes `latest` exact per field; without it the record's `updated_at` stands for every field.
     """
 
     remote_type: str
@@ -30,6 +32,16 @@ class RemoteRecord:
     url: str | None = None
     hub_id: str | None = None
     deleted: bool = False
+    field_times: Mapping[str, datetime] = field(default_factory=dict)
+
+    def changed_at(self, path: str | None) -> datetime | None:
+        """When the field at remote `path` last changed: its own time if the tool gives one
+        (for the path or a parent of it), else the record's."""
+        while path:
+            if path in self.field_times:
+                return self.field_times[path]
+            path = path.rpartition(".")[0] if "." in path else ""
+        return self.updated_at
 
 
 @dataclass(frozen=True)

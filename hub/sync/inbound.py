@@ -57,6 +57,7 @@ class _Item:
     entity: Entity
     values: dict[str, Any] = field(default_factory=dict)
     raw_of: dict[str, str] = field(default_factory=dict)  # raw field -> its main field
+    sources: dict[str, str] = field(default_factory=dict)  # field -> remote path
 
 
 class Ingest:
@@ -99,6 +100,7 @@ class Ingest:
                 if not record.deleted:
                     normalised = mapping.inbound(record.payload)
                     item.values = {k: to_json(v) for k, v in normalised.values.items()}
+                    item.sources = normalised.sources
             except MappingError as exc:
                 self._quarantine(record, str(exc))
                 continue
@@ -216,13 +218,15 @@ class Ingest:
                 # On a first link the tool's earlier state is unknown: no conflict is claimed.
                 base = cur if first_link else shadow.get(name)
                 conflict = decide(rules.policy(name), source=self.connector_id, new=new,
-                                  current=cur, base=base, new_time=record.updated_at,
+                                  current=cur, base=base,
+                                  new_time=record.changed_at(item.sources.get(name)),
                                   current_time=_parse_time(prov.get("at")),
                                   current_source=prov.get("source"))
                 apply = conflict.apply
                 if conflict.conflict is not None:
                     self._conflict(entity, canonical.id, name, shadow.get(name), new, cur,
-                                   prov, rules, apply, conflict.conflict, record.updated_at)
+                                   prov, rules, apply, conflict.conflict,
+                                   record.changed_at(item.sources.get(name)))
             if apply and (created or new != cur):
                 applied[name] = new
             elif not apply:
@@ -236,11 +240,11 @@ class Ingest:
                         current.get(name) != new_values[name]:
                     applied[name] = new_values[name]
                 shadow[name] = new_values[name]
-        when = record.updated_at.isoformat() if record.updated_at else None
         version = canonical.version + (0 if created else 1)
         for name in applied:
-            provenance[name] = {"source": self.connector_id, "link": link.id, "at": when,
-                                "v": version}
+            when = record.changed_at(item.sources.get(raw_of.get(name, name)))
+            provenance[name] = {"source": self.connector_id, "link": link.id,
+                                "at": when.isoformat() if when else None, "v": version}
         self._commit_changes(item, link, canonical, applied, reverted, provenance, current,
                              created, rules)
         link.shadow = shadow

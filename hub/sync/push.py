@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,7 +19,8 @@ from hub.errors import Permanent, Retriable
 from hub.ids import new_id
 from hub.mapping import MappingError, TypeMapping
 from hub.mapping.values import from_json
-from hub.sdk.connector import LinkRef, RemoteRecord
+from hub.sdk.config import ConnectorConfig
+from hub.sdk.connector import Connector, LinkRef, RemoteRecord
 from hub.store.sync import IntentState, Link, PushIntent
 from hub.sync.inbound import Ingest
 from hub.sync.intents import held_fields, pending_patch
@@ -43,12 +44,14 @@ class PushOutcome:
 
 @dataclass
 class _Plan:
+    record_id: str
     connector_id: str
     mapping: TypeMapping
     link: LinkRef | None  # None: create a counterpart
     remote_type: str
     sent: dict[str, Any]  # canonical JSON values being written
     remote_patch: dict[str, Any]
+    seen_at: datetime | None = None  # the remote's change time the hub last saw
 
 
 def backoff(attempts: int, retry_after: float | None) -> float:
@@ -59,7 +62,37 @@ def backoff(attempts: int, retry_after: float | None) -> float:
 
 
 async def push_intent(rt: Runtime, intent_id: str) -> PushOutcome:
-    """Carry out one push intent: create or patch the remote, then record the outcome."""
+    """Carry out one push intent: create or patch the remote, then record the outcome.
+
+    Before patching, the remote is read back: an edit a person made there since the hub last
+    looked is reconciled first, instead of being overwritten unseen (tools offer no
+    conditional writes).
+    """
+    try:
+        for _ in range(3):
+            prepared = _prepare(rt, intent_id)
+            if isinstance(prepared, PushOutcome):
+                return prepared
+            plan = prepared
+            fresh = await _read_back(rt.connectors[plan.connector_id], plan)
+            if fresh is None:
+                break
+            with rt.sessions.begin() as session:
+                Ingest(rt, session, plan.connector_id, delivery="pre-read").run([fresh])
+        remote = await _write(rt.connectors[plan.connector_id], plan)
+    except Retriable as exc:
+        with rt.sessions.begin() as session:
+            return _retry(rt, session, intent_id, exc)
+    except Permanent as exc:
+        with rt.sessions.begin() as session:
+            return _fail(session.get_one(PushIntent, intent_id), exc.reason)
+    with rt.sessions.begin() as session:
+        _record_success(rt, session, intent_id, plan, remote)
+    log.debug("pushed %s to %s: %s", plan.record_id, plan.connector_id, sorted(plan.sent))
+    return PushOutcome("done", ", ".join(sorted(plan.sent)))
+
+
+def _prepare(rt: Runtime, intent_id: str) -> _Plan | PushOutcome:
     with rt.sessions.begin() as session:
         intent = session.get(PushIntent, intent_id)
         if intent is None or intent.state is not IntentState.pending:
@@ -73,27 +106,32 @@ async def push_intent(rt: Runtime, intent_id: str) -> PushOutcome:
         if plan is None:
             intent.state = IntentState.done
             return PushOutcome("nothing", "the tool already holds every value")
-        entity, record_id = intent.entity, intent.record_id
-    connector = rt.connectors[plan.connector_id]
+        return plan
+
+
+async def _write(connector: Connector[ConnectorConfig], plan: _Plan) -> RemoteRecord:
+    if plan.link is not None:
+        return await connector.push(plan.link, plan.remote_patch)
+    remote = await connector.find_by_hub_id(plan.remote_type, plan.record_id)
+    if remote is None:  # a retry after a crash finds the first create instead
+        remote = await connector.create(plan.remote_type, plan.record_id, plan.remote_patch)
+    return remote
+
+
+async def _read_back(connector: Connector[ConnectorConfig], plan: _Plan) -> RemoteRecord | None:
+    """The remote's current state if it changed since the hub last saw it, else None."""
+    if plan.link is None:
+        return None
     try:
-        if plan.link is None:
-            remote = await connector.find_by_hub_id(plan.remote_type, record_id)
-            if remote is None:  # a retry after a crash finds the first create instead
-                remote = await connector.create(plan.remote_type, record_id, plan.remote_patch)
-        else:
-            remote = await connector.push(plan.link, plan.remote_patch)
-    except Retriable as exc:
-        with rt.sessions.begin() as session:
-            return _retry(rt, session, intent_id, exc)
-    except Permanent as exc:
-        with rt.sessions.begin() as session:
-            intent = session.get_one(PushIntent, intent_id)
-            return _fail(intent, exc.reason)
-    with rt.sessions.begin() as session:
-        _record_success(rt, session, intent_id, plan, remote)
-    log.debug("pushed %s %s to %s: %s", entity.value, record_id, plan.connector_id,
-              sorted(plan.sent))
-    return PushOutcome("done", ", ".join(sorted(plan.sent)))
+        found = await connector.fetch(plan.remote_type, [plan.link.remote_id])
+    except NotImplementedError:
+        return None  # the connector can't read single records: write without the check
+    if not found:
+        raise Permanent(f"{plan.remote_type} {plan.link.remote_id} no longer exists", status=404)
+    current, seen = found[0], plan.seen_at
+    if current.updated_at is not None and seen is not None and current.updated_at <= seen:
+        return None
+    return current
 
 
 def _plan(rt: Runtime, session: Session, intent: PushIntent) -> _Plan | None:
@@ -116,15 +154,15 @@ def _plan(rt: Runtime, session: Session, intent: PushIntent) -> _Plan | None:
         if not sent:
             return None
         ref = LinkRef(link.remote_type, link.remote_id, dict(link.shadow or {}), link.url)
-        return _Plan(link.connector_id, mapping, ref, link.remote_type, sent,
-                     mapping.outbound(_typed(mapping, sent)))
+        return _Plan(intent.record_id, link.connector_id, mapping, ref, link.remote_type, sent,
+                     mapping.outbound(_typed(mapping, sent)), link.remote_updated_at)
     remote_type = rt.remote_type_for(intent.connector_id, intent.entity)
     if remote_type is None:
         raise MappingError("create", f"the {intent.connector_id} mapping has no type for "
                                      f"{intent.entity.value}")
     mapping = rt.type_mapping(intent.connector_id, remote_type)
     sent = {f: values.get(f) for f in mapping.outbound_fields if f not in held}
-    return _Plan(intent.connector_id, mapping, None, remote_type, sent,
+    return _Plan(intent.record_id, intent.connector_id, mapping, None, remote_type, sent,
                  mapping.outbound(_typed(mapping, sent)))
 
 

@@ -6,9 +6,10 @@ Jobs receive a `Runtime` and don't know whether they run embedded or on a job qu
 from __future__ import annotations
 
 from collections.abc import Callable
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -22,6 +23,12 @@ from hub.sdk.config import ConnectorConfig
 from hub.sdk.connector import Connector
 from hub.sdk.registry import Registry
 from hub.store.db import make_sessionmaker
+
+
+@lru_cache(maxsize=64)
+def _load_mapping(path: Path, overrides: str) -> Mapping:
+    # Mappings are immutable once loaded: runtimes built from the same files share them.
+    return load_mapping(path, json.loads(overrides))
 
 
 def _utcnow() -> datetime:
@@ -45,8 +52,9 @@ class Runtime:
                 continue
             cls = self.registry.kinds[settings.kind]
             self.connectors[connector_id] = cls(connector_id, settings)
-            self.mappings[connector_id] = load_mapping(self._mapping_path(settings),
-                                                       settings.mapping_overrides)
+            self.mappings[connector_id] = _load_mapping(
+                self._mapping_path(settings), json.dumps(settings.mapping_overrides,
+                                                         sort_keys=True, default=str))
 
     def _mapping_path(self, settings: ConnectorConfig) -> Path:
         if settings.mapping is None:

@@ -45,6 +45,7 @@ class FakeObject:
     version: int = 1
     hub_id: str | None = None
     deleted: bool = False
+    field_times: dict[str, datetime] = field(default_factory=dict)
 
 
 @dataclass
@@ -73,7 +74,9 @@ class FakeTool:
     def user_create(self, fields: Mapping[str, Any], hub_id: str | None = None) -> FakeObject:
         """Create an object as a person would, and send its webhook."""
         self._seq += 1
-        obj = FakeObject(f"{self.name}-{self._seq}", dict(fields), self._now(), hub_id=hub_id)
+        now = self._now()
+        obj = FakeObject(f"{self.name}-{self._seq}", dict(fields), now, hub_id=hub_id,
+                         field_times={name: now for name in fields})
         self.objects[obj.remote_id] = obj
         self._emit(obj, "created")
         return obj
@@ -81,10 +84,14 @@ class FakeTool:
     def user_edit(self, remote_id: str, **changes: Any) -> FakeObject:
         """Change fields as a person would, and send the webhook."""
         obj = self.objects[remote_id]
-        obj.fields.update(changes)
-        self._bump(obj)
+        self._write(obj, changes)
         self._emit(obj, "updated")
         return obj
+
+    def _write(self, obj: FakeObject, changes: Mapping[str, Any]) -> None:
+        obj.fields.update(changes)
+        self._bump(obj)
+        obj.field_times.update({name: obj.updated_at for name in changes})
 
     def user_delete(self, remote_id: str) -> None:
         """Delete an object; polls and webhooks report it as a tombstone."""
@@ -131,13 +138,15 @@ class FakeTool:
             payload={"id": obj.remote_id, "fields": dict(obj.fields)},
             updated_at=obj.updated_at, version=str(obj.version),
             url=f"https://{self.name}.example/{obj.remote_id}", hub_id=obj.hub_id,
-            deleted=obj.deleted)
+            deleted=obj.deleted,
+            field_times={f"fields.{k}": v for k, v in obj.field_times.items()})
 
     def _emit(self, obj: FakeObject, action: str) -> None:
         body = json.dumps({
             "action": action, "id": obj.remote_id, "version": obj.version,
             "updated_at": obj.updated_at.isoformat(), "fields": obj.fields,
             "hub_id": obj.hub_id, "deleted": obj.deleted,
+            "field_times": {k: v.isoformat() for k, v in obj.field_times.items()},
         }, sort_keys=True).encode()
         self.outbox.append((self.sign(body, f"{obj.remote_id}:{obj.version}"), body))
 
@@ -203,7 +212,9 @@ class FakeConnector(Connector[FakeConfig]):
             payload={"id": event["id"], "fields": event["fields"]},
             updated_at=datetime.fromisoformat(event["updated_at"]),
             version=str(event["version"]), hub_id=event.get("hub_id"),
-            deleted=event.get("deleted", False))
+            deleted=event.get("deleted", False),
+            field_times={f"fields.{k}": datetime.fromisoformat(v)
+                         for k, v in event.get("field_times", {}).items()})
         return WebhookDelivery(delivery_id=delivery or f"{event['id']}:{event['version']}",
                                records=[record])
 
@@ -218,8 +229,7 @@ class FakeConnector(Connector[FakeConfig]):
             obj = self.tool.objects.get(link.remote_id)
             if obj is None or obj.deleted:
                 raise Permanent(f"{self.tool.name}: {link.remote_id} does not exist", status=404)
-            obj.fields.update(_fields(patch))
-            self.tool._bump(obj)
+            self.tool._write(obj, _fields(patch))
             self.tool._emit(obj, "updated")  # real tools send webhooks for API writes too
             return obj
 

@@ -125,8 +125,8 @@ def test_a_canonical_value_without_a_tool_value_says_how_to_fix_it(load_text: Lo
 
 
 def test_a_bad_canonical_value_is_refused_outbound(load_text: LoadText) -> None:
-    with pytest.raises(MappingError, match='status: "started" for fields.status.name is not a '
-                                           "task status"):
+    with pytest.raises(MappingError, match=r'status: "started" for fields\.status\.name is '
+                                           r"not a task status"):
         load_text(JIRA % "").for_type("issue").outbound({"status": "started"})
 
 

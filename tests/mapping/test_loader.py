@@ -176,7 +176,8 @@ def test_overrides_merge_into_the_file(load_text: LoadText) -> None:
     result = item.inbound({"fields": {"status": "Blocked", "priority": "P1",
                                       "due": "2024-01-01", "deadline": "2024-02-02"}})
     assert result.values["status"] is TaskStatus.blocked
-    assert "priority" not in result.values and "priority" not in item.inbound_fields
+    assert "priority" not in result.values
+    assert "priority" not in item.inbound_fields
     assert str(result.values["due_date"]) == "2024-02-02"
     # The entries the override didn't touch are still there.
     assert item.inbound({"fields": {"status": "Doing"}}).values["status"] is (
@@ -197,7 +198,7 @@ def test_a_problem_in_an_override_points_at_the_override(tmp_path: Path) -> None
 
 
 def test_a_missing_file_and_an_empty_file(tmp_path: Path, load_text: LoadText) -> None:
-    with pytest.raises(ConfigError, match="nope.yaml: file not found"):
+    with pytest.raises(ConfigError, match=r"nope\.yaml: file not found"):
         load_mapping(tmp_path / "nope.yaml")
     assert _problems(load_text, "") == [
         f"{tmp_path}/mappings/fake.yaml: must be a mapping with kind: and types:"]

@@ -56,7 +56,7 @@ class Hub:
                             poll=PollConfig(overlap=timedelta(0)))
             for cid, tool in self.tools.items()
         }
-        config = HubConfig(connectors=connectors,  # type: ignore[arg-type]
+        config = HubConfig(connectors=connectors,
                            sync=SyncConfig.model_validate(sync or {}))
         registry = Registry()
         registry.add(FakeConnector)  # type: ignore[arg-type]
