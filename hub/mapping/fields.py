@@ -1,7 +1,8 @@
 """Which canonical fields each entity has, and their types, read from the pydantic schemas.
 
-Person references are e-mails in a mapping: `owner` (Project), `manager` (Person), `person`
-(Absence) and `assignees` (Task) stand where the schema has ids; the sync engine resolves them.
+References stand where the schema has ids: people by e-mail (`owner` of a Project, `manager`
+of a Person, `person` of an Absence, `assignees` of a Task), projects by key (`project` of a Task
+or BudgetLine); the sync engine resolves them.
 `custom.<name>` is open on every entity, except compensation and identity data on people.
 """
 
@@ -33,12 +34,14 @@ SCHEMAS: dict[Entity, type[BaseModel]] = {
     Entity.project: ProjectSchema, Entity.task: TaskSchema, Entity.person: PersonSchema,
     Entity.absence: AbsenceSchema, Entity.budget_line: BudgetLineSchema,
 }
-#: kept by the hub itself, never written by a tool
-_BOOKKEEPING = {"id", "version", "created_at", "updated_at", "deleted_at", "custom"}
-#: schema id field -> the mapping's person reference that replaces it
-_PERSON_REFS = {"owner_id": "owner", "manager_id": "manager", "person_id": "person"}
+#: kept by the hub itself, never written by a tool (risks are derived; task links to other
+#: tasks and a person's address list are not mapped yet: `email` is the primary address)
+_BOOKKEEPING = {"id", "version", "created_at", "updated_at", "deleted_at", "custom", "risks",
+                "parent_id", "blocked_by", "primary_email", "emails"}
+#: schema id field -> the reference a mapping gives instead: people by e-mail, projects by key
+_REFS = {"owner_id": ("owner", FieldType("person")), "manager_id": ("manager", FieldType("person")),
+         "person_id": ("person", FieldType("person")), "project_id": ("project", FieldType("string"))}
 _TEXT = {"description"}
-_EMAILS = {"primary_email": "email", "emails": "email"}
 CUSTOM_PREFIX = "custom."
 _CUSTOM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: substrings of custom person fields the hub refuses to hold (HR privacy)
@@ -52,13 +55,11 @@ def canonical_fields(entity: Entity) -> dict[str, FieldType]:
     for name, info in SCHEMAS[entity].model_fields.items():
         if name in _BOOKKEEPING:
             continue
-        if name in _PERSON_REFS:
-            fields[_PERSON_REFS[name]] = FieldType("person")
+        if name in _REFS:
+            ref, ref_type = _REFS[name]
+            fields[ref] = ref_type
             continue
-        field_type = _infer(entity, name, info.annotation)
-        if name in _EMAILS:
-            field_type = FieldType("email", many=field_type.many)
-        fields[name] = field_type
+        fields[name] = _infer(entity, name, info.annotation)
     if entity is Entity.person:
         fields["email"] = FieldType("email")
     return fields

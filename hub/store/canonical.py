@@ -59,6 +59,7 @@ class Person(RecordMixin, Base):
 
     emails: Mapped[list[PersonEmail]] = relationship(
         back_populates="person", cascade="all, delete-orphan", lazy="selectin")
+    manager: Mapped[Person | None] = relationship(remote_side="Person.id", lazy="selectin")
 
 
 class PersonEmail(Base):
@@ -92,6 +93,8 @@ class Project(RecordMixin, Base):
     budget_status: Mapped[BudgetStatus] = mapped_column(
         enum_column(BudgetStatus), default=BudgetStatus.unknown, index=True)
     url: Mapped[str | None] = mapped_column(String(2000))
+
+    owner: Mapped[Person | None] = relationship(lazy="selectin")
 
 
 task_assignee = Table(
@@ -134,6 +137,7 @@ class Task(RecordMixin, Base):
     labels: Mapped[list[str]] = mapped_column(JSONType, default=list)
     risks: Mapped[list[str]] = mapped_column(JSONType, default=list)
 
+    project: Mapped[Project | None] = relationship(lazy="selectin")
     assignees: Mapped[list[Person]] = relationship(secondary=task_assignee, lazy="selectin")
     blocked_by: Mapped[list[Task]] = relationship(
         secondary=task_blocker,
@@ -156,6 +160,8 @@ class Absence(RecordMixin, Base):
     status: Mapped[AbsenceStatus] = mapped_column(
         enum_column(AbsenceStatus), default=AbsenceStatus.approved)
 
+    person: Mapped[Person] = relationship(lazy="selectin")
+
 
 class BudgetLine(RecordMixin, Base):
     """One line of a project's budget, usually owned by finance's exports."""
@@ -172,3 +178,5 @@ class BudgetLine(RecordMixin, Base):
     actual: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
     approval_status: Mapped[ApprovalStatus] = mapped_column(
         enum_column(ApprovalStatus), default=ApprovalStatus.pending, index=True)
+
+    project: Mapped[Project | None] = relationship(lazy="selectin")

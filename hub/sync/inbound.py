@@ -135,7 +135,7 @@ class Ingest:
                 index.update({(rule_field, v): rid for v, rid in found.items()})
                 ids[entity].update(found.values())
         for item in items:
-            for name, (_column, kind) in REFERENCES[item.entity].items():
+            for name, kind in REFERENCES[item.entity].items():
                 value = item.values.get(name)
                 if kind == "person" and value:
                     self.store.preload_people([value])

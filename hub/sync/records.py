@@ -34,14 +34,16 @@ TABLES: dict[Entity, type[RecordMixin]] = {
     Entity.project: Project, Entity.task: Task, Entity.person: Person,
     Entity.absence: Absence, Entity.budget_line: BudgetLine,
 }
-_NOT_FIELDS = {"id", "version", "created_at", "updated_at", "deleted_at", "custom", "provenance"}
-#: engine field -> (column holding the id, referenced kind); people by e-mail, projects by key
-REFERENCES: dict[Entity, dict[str, tuple[str, str]]] = {
-    Entity.project: {"owner": ("owner_id", "person")},
-    Entity.task: {"project": ("project_id", "project")},
-    Entity.person: {"manager": ("manager_id", "person")},
-    Entity.absence: {"person": ("person_id", "person")},
-    Entity.budget_line: {"project": ("project_id", "project")},
+_NOT_FIELDS = {"id", "version", "created_at", "updated_at", "deleted_at", "custom", "provenance",
+               "risks"}  # risks are derived by the hub, never synced
+#: engine field (also the relationship's name) -> referenced kind: people by e-mail, projects
+#: by key
+REFERENCES: dict[Entity, dict[str, str]] = {
+    Entity.project: {"owner": "person"},
+    Entity.task: {"project": "project"},
+    Entity.person: {"manager": "person"},
+    Entity.absence: {"person": "person"},
+    Entity.budget_line: {"project": "project"},
 }
 #: columns the engine never writes directly (references and derived ids)
 _HIDDEN = {"owner_id", "project_id", "manager_id", "person_id", "parent_id", "primary_email"}
@@ -73,8 +75,6 @@ class RecordStore:
         self.session = session
         self._people: dict[str, Person] = {}
         self._projects: dict[str, Project] = {}
-        self._people_by_id: dict[str, Person] = {}
-        self._projects_by_id: dict[str, Project] = {}
 
     # -- loading -------------------------------------------------------------------------
     def load(self, entity: Entity, ids: Iterable[str]) -> dict[str, RecordMixin]:
@@ -106,11 +106,9 @@ class RecordStore:
     def _remember(self, entity: Entity, records: Iterable[RecordMixin]) -> None:
         for record in records:
             if isinstance(record, Person):
-                self._people_by_id[record.id] = record
                 for address in record.emails:
                     self._people.setdefault(address.email, record)
             elif isinstance(record, Project):
-                self._projects_by_id[record.id] = record
                 if record.key:
                     self._projects.setdefault(record.key, record)
 
@@ -118,8 +116,10 @@ class RecordStore:
     def values(self, entity: Entity, record: RecordMixin) -> dict[str, Any]:
         """Every field of `record` as JSON values, custom fields as `custom.<name>`."""
         out = {name: to_json(getattr(record, name)) for name in column_fields(entity)}
-        for name, (column, kind) in REFERENCES[entity].items():
-            out[name] = self._reference_value(kind, getattr(record, column))
+        for name in REFERENCES[entity]:
+            target = getattr(record, name)
+            out[name] = None if target is None else (
+                target.primary_email if isinstance(target, Person) else target.key)
         if isinstance(record, Task):
             out["assignees"] = sorted(p.primary_email or "" for p in record.assignees)
         if isinstance(record, Person):
@@ -127,15 +127,6 @@ class RecordStore:
         for key, value in (record.custom or {}).items():
             out[f"custom.{key}"] = value
         return out
-
-    def _reference_value(self, kind: str, record_id: str | None) -> str | None:
-        if record_id is None:
-            return None
-        if kind == "person":
-            person = self._people_by_id.get(record_id) or self.session.get(Person, record_id)
-            return person.primary_email if person else None
-        project = self._projects_by_id.get(record_id) or self.session.get(Project, record_id)
-        return project.key if project else None
 
     # -- writing -------------------------------------------------------------------------
     def create(self, entity: Entity, record_id: str | None = None) -> RecordMixin:
@@ -150,6 +141,11 @@ class RecordStore:
     def write(self, entity: Entity, record: RecordMixin, changes: dict[str, Any]) -> None:
         """Set fields from JSON values; references are resolved (people and projects are
         created from an e-mail or key the hub has not seen yet)."""
+        # A half-written new record must not be flushed by a lookup query on the way.
+        with self.session.no_autoflush:
+            self._write(entity, record, changes)
+
+    def _write(self, entity: Entity, record: RecordMixin, changes: dict[str, Any]) -> None:
         custom = dict(record.custom or {})
         columns = _columns(entity)
         for name, value in changes.items():
@@ -160,9 +156,10 @@ class RecordStore:
                 else:
                     custom[key] = value
             elif name in REFERENCES[entity]:
-                column, kind = REFERENCES[entity][name]
-                target = self.person(value) if kind == "person" else self.project(value)
-                setattr(record, column, target.id if target else None)
+                kind = REFERENCES[entity][name]
+                # Set the relationship, not the id: the flush then inserts the target first.
+                setattr(record, name, self.person(value) if kind == "person"
+                        else self.project(value))
             elif name == "assignees" and isinstance(record, Task):
                 record.assignees = [p for p in (self.person(e) for e in value or []) if p]
             elif name == "email" and isinstance(record, Person):
@@ -183,7 +180,6 @@ class RecordStore:
             person.emails = [PersonEmail(email=email, is_primary=True)]
             self.session.add(person)
             self._people[email] = person
-            self._people_by_id[person.id] = person
         return person
 
     def project(self, key: str | None) -> Project | None:
@@ -197,7 +193,6 @@ class RecordStore:
                               version=1)
             self.session.add(project)
             self._projects[key] = project
-            self._projects_by_id[project.id] = project
         return project
 
     def _set_email(self, person: Person, email: str | None) -> None:

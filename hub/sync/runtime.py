@@ -5,8 +5,8 @@ Jobs receive a `Runtime` and don't know whether they run embedded or on a job qu
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
