@@ -39,8 +39,10 @@ SCHEMAS: dict[Entity, type[BaseModel]] = {
 _BOOKKEEPING = {"id", "version", "created_at", "updated_at", "deleted_at", "custom", "risks",
                 "parent_id", "blocked_by", "primary_email", "emails"}
 #: schema id field -> the reference a mapping gives instead: people by e-mail, projects by key
-_REFS = {"owner_id": ("owner", FieldType("person")), "manager_id": ("manager", FieldType("person")),
-         "person_id": ("person", FieldType("person")), "project_id": ("project", FieldType("string"))}
+_REFS = {"owner_id": ("owner", FieldType("person")),
+         "manager_id": ("manager", FieldType("person")),
+         "person_id": ("person", FieldType("person")),
+         "project_id": ("project", FieldType("string"))}
 _TEXT = {"description"}
 CUSTOM_PREFIX = "custom."
 _CUSTOM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -108,9 +108,8 @@ class RecordStore:
             if isinstance(record, Person):
                 for address in record.emails:
                     self._people.setdefault(address.email, record)
-            elif isinstance(record, Project):
-                if record.key:
-                    self._projects.setdefault(record.key, record)
+            elif isinstance(record, Project) and record.key:
+                self._projects.setdefault(record.key, record)
 
     # -- reading -------------------------------------------------------------------------
     def values(self, entity: Entity, record: RecordMixin) -> dict[str, Any]:
