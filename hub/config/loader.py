@@ -7,15 +7,15 @@ not a duration (try 2m, 90s, 1h)`. All problems are reported at once, not just t
 from __future__ import annotations
 
 import difflib
-import types
-import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import ValidationError
 
 from hub.config.models import CONNECTOR_ID, HubConfig
+from hub.config.problems import validation_problems
+from hub.config.references import sync_reference_problems
 from hub.config.source import Loc, Located, read_yaml
 from hub.errors import ConfigError, ConfigProblem
 from hub.sdk.config import ConnectorConfig
@@ -49,6 +49,8 @@ def load_config(path: Path | str, kinds: Mapping[str, type[ConnectorConfig]],
         validated = _connector(connector_id, raw, loc, located, kinds, problems)
         if validated is not None:
             connectors[connector_id] = validated
+    if config is not None:
+        problems += sync_reference_problems(config, set(raw_connectors), located)
     if problems or config is None:
         raise ConfigError(problems)
     return config.model_copy(update={"connectors": connectors})
@@ -85,83 +87,3 @@ def _connector(connector_id: Any, raw: Any, loc: Loc, located: Located,
 
 def _names(kinds: Mapping[str, Any]) -> str:
     return ", ".join(sorted(kinds)) or "none"
-
-
-def validation_problems(exc: ValidationError, located: Located, prefix: Loc,
-                        model: type[BaseModel]) -> list[ConfigProblem]:
-    """Turn pydantic's errors into one located, human line each."""
-    problems = []
-    for error in exc.errors(include_url=False):
-        rel: Loc = tuple(error["loc"])
-        loc = (*prefix, *rel)
-        problems.append(located.problem(loc, _message(error, rel, loc, located, model)))
-    return problems
-
-
-def _message(error: Any, rel: Loc, loc: Loc, located: Located, model: type[BaseModel]) -> str:
-    kind, msg, found = error["type"], str(error["msg"]), error.get("input")
-    if kind == "missing":
-        return "is required"
-    if kind == "extra_forbidden":
-        allowed = sorted(_fields_at(model, rel[:-1]))
-        hint = difflib.get_close_matches(str(rel[-1]), allowed, n=1)
-        if hint:
-            return f'is not a known key (did you mean "{hint[0]}"?)'
-        return f"is not a known key (expected one of: {', '.join(allowed)})"
-    secret = loc in located.interpolated or _is_secret(model, rel)
-    shown = "the value (hidden)" if secret else _show(found)
-    if kind == "duration":  # our own error already quotes what was found
-        return msg if not secret else f"{shown} is not a duration (try 2m, 90s, 1h)"
-    msg = msg.removeprefix("Value error, ")
-    if msg.startswith("is "):  # our validators phrase the problem as a predicate
-        return f"{shown} {msg}"
-    return f"{shown} is not valid: {msg[:1].lower()}{msg[1:]}"
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return f'"{value}"'
-    return repr(value)
-
-
-def _unwrap(annotation: Any) -> list[Any]:
-    """The alternatives of an annotation, through Annotated and Optional/Union."""
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _unwrap(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType):
-        return [t for a in typing.get_args(annotation) for t in _unwrap(a)]
-    return [annotation]
-
-
-def _step(annotation: Any, part: str | int) -> list[Any]:
-    """The types found one step down `annotation` at key or index `part`."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        field = annotation.model_fields.get(str(part))
-        return _unwrap(field.annotation) if field else []
-    if typing.get_origin(annotation) in (dict, list, tuple, set, frozenset):
-        return _unwrap(typing.get_args(annotation)[-1])
-    return []
-
-
-def _field_types(model: type[BaseModel], loc: Loc) -> list[Any]:
-    current: list[Any] = [model]
-    for part in loc:
-        current = [t for a in current for t in _step(a, part)]
-    return current
-
-
-def _fields_at(model: type[BaseModel], loc: Loc) -> set[str]:
-    names: set[str] = set()
-    for t in _field_types(model, loc):
-        if isinstance(t, type) and issubclass(t, BaseModel):
-            names |= {n for n, f in t.model_fields.items() if not f.exclude}
-    return names
-
-
-def _is_secret(model: type[BaseModel], loc: Loc) -> bool:
-    return any(t is SecretStr for t in _field_types(model, loc))

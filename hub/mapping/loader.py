@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from hub.config.loader import validation_problems
+from hub.config.problems import validation_problems
 from hub.config.source import Loc, Located, format_loc, read_yaml
 from hub.errors import ConfigError, ConfigProblem
 from hub.mapping.engine import FieldRule, Mapping, TypeMapping

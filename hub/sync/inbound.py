@@ -134,12 +134,12 @@ class Ingest:
                                               [w for w in wanted if w])
                 index.update({(rule_field, v): rid for v, rid in found.items()})
                 ids[entity].update(found.values())
-        for item in items:
-            for name, kind in REFERENCES[item.entity].items():
-                value = item.values.get(name)
-                if kind == "person" and value:
-                    self.store.preload_people([value])
-            self.store.preload_people(item.values.get("assignees") or [])
+        emails: set[str] = set()
+        for item in items:  # people named anywhere in the batch, fetched in one query
+            emails.update(item.values.get("assignees") or [])
+            emails.update(str(item.values[name]) for name, kind in REFERENCES[item.entity].items()
+                          if kind == "person" and item.values.get(name))
+        self.store.preload_people(emails)
         return {entity: self.store.load(entity, wanted) for entity, wanted in ids.items()}
 
     def _one(self, item: _Item, links: dict[tuple[str, str], Link], key: tuple[str, str],

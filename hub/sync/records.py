@@ -75,6 +75,7 @@ class RecordStore:
         self.session = session
         self._people: dict[str, Person] = {}
         self._projects: dict[str, Project] = {}
+        self._absent: set[str] = set()  # looked up and not found: created on first use
 
     # -- loading -------------------------------------------------------------------------
     def load(self, entity: Entity, ids: Iterable[str]) -> dict[str, RecordMixin]:
@@ -90,18 +91,20 @@ class RecordStore:
 
     def preload_people(self, emails: Iterable[str]) -> None:
         """Cache the people with these e-mails (one query) before resolving many references."""
-        wanted = [e for e in set(emails) if e and e not in self._people]
+        wanted = [e for e in set(emails) if e and e not in self._people and e not in self._absent]
         if wanted:
             for address in self.session.scalars(
                     select(PersonEmail).where(PersonEmail.email.in_(wanted))):
                 self._people[address.email] = address.person
+            self._absent.update(e for e in wanted if e not in self._people)
 
     def preload_projects(self, keys: Iterable[str]) -> None:
         """Cache the projects with these keys (one query)."""
-        wanted = [k for k in set(keys) if k and k not in self._projects]
+        wanted = [k for k in set(keys) if k and k not in self._projects and k not in self._absent]
         if wanted:
             for project in self.session.scalars(select(Project).where(Project.key.in_(wanted))):
                 self._projects[str(project.key)] = project
+            self._absent.update(k for k in wanted if k not in self._projects)
 
     def _remember(self, entity: Entity, records: Iterable[RecordMixin]) -> None:
         for record in records:

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from hub.config.loader import load_config
+from hub.config.sync import OwnerPolicy
 from hub.errors import ConfigError
+from hub.model.enums import Entity
 from hub.testing.fake import FakeConfig
 from tests.plugins import fake_site, run_hub
 
@@ -136,3 +138,40 @@ def test_hub_exits_with_code_2_and_one_line_per_problem(
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("config.yaml:")
     assert expected in lines[0]
+
+
+SYNC = GOOD + """\
+  mkt-asana:
+    kind: fake
+    tool: asana
+    token: t0k3n
+sync:
+  entities:
+    task:
+      match: [custom.jira_key, titel]
+      fields:
+        due_date: {owner: rd-jra}
+        status: latest
+      mirror:
+        - {from: rd-jira, to: mkt-asana}
+"""
+
+
+def test_sync_rules_name_configured_connectors_and_real_fields(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, SYNC)
+    assert problems == [
+        f'{tmp_path}/config.yaml:17 sync.entities.task.match[1]: "titel" is not a task field '
+        '(did you mean "title"? or custom.<name>)',
+        f'{tmp_path}/config.yaml:19 sync.entities.task.fields.due_date.owner: "rd-jra" is not a '
+        'configured connector (did you mean "rd-jira"? configured: mkt-asana, rd-jira)',
+    ]
+
+
+def test_a_good_sync_section_loads(tmp_path: Path) -> None:
+    text = SYNC.replace(", titel]", "]").replace("rd-jra", "rd-jira")
+    config = load_config(_write(tmp_path, text), KINDS, env={})
+    rules = config.sync.entities[Entity.task]
+    assert rules.match == ["custom.jira_key"]
+    assert rules.policy("due_date") == OwnerPolicy(owner="rd-jira")
+    assert rules.policy("title") == "latest"
+    assert rules.mirror[0].to == "mkt-asana"

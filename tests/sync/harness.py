@@ -4,6 +4,7 @@ and time is a fake clock, so tests can interleave them in any order."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -43,24 +44,39 @@ class FakeClock:
         self.now += timedelta(seconds=seconds)
 
 
+def fake_registry() -> Registry:
+    """Connector kinds with the test kit's fake tool as kind `fake`."""
+    registry = Registry()
+    registry.add(FakeConnector)  # type: ignore[arg-type]
+    return registry
+
+
+def fake_tools(connector_ids: list[str], **options: Any) -> dict[str, FakeTool]:
+    """One new `FakeTool` per connector id, under names no other test uses."""
+    suffix = next(_names)
+    return {cid: FakeTool(name=f"{cid}-{suffix}", **options) for cid in connector_ids}
+
+
+def fake_config(tools: Mapping[str, FakeTool], sync: dict[str, Any] | None = None,
+                poll: PollConfig | None = None) -> HubConfig:
+    """A config with one fake connector per tool (connector id -> tool) and `sync` rules."""
+    connectors = {
+        cid: FakeConfig(tool=tool.name, token=SecretStr(tool.token),
+                        poll=poll or PollConfig(overlap=timedelta(0)))
+        for cid, tool in tools.items()
+    }
+    return HubConfig(connectors=connectors, sync=SyncConfig.model_validate(sync or {}))
+
+
 class Hub:
     """The engine over named fake tools."""
 
     def __init__(self, engine: Engine, tools: list[str], sync: dict[str, Any] | None = None,
                  clock: FakeClock | None = None) -> None:
         self.clock = clock or FakeClock()
-        suffix = next(_names)
-        self.tools = {cid: FakeTool(name=f"{cid}-{suffix}", clock=self.clock) for cid in tools}
-        connectors = {
-            cid: FakeConfig(tool=tool.name, token=SecretStr(tool.token),
-                            poll=PollConfig(overlap=timedelta(0)))
-            for cid, tool in self.tools.items()
-        }
-        config = HubConfig(connectors=connectors,
-                           sync=SyncConfig.model_validate(sync or {}))
-        registry = Registry()
-        registry.add(FakeConnector)  # type: ignore[arg-type]
-        self.rt = Runtime(config, registry, engine, clock=self.clock)
+        self.tools = fake_tools(tools, clock=self.clock)
+        self.rt = Runtime(fake_config(self.tools, sync), fake_registry(), engine,
+                          clock=self.clock)
 
     # -- steps -----------------------------------------------------------------------------
     async def poll(self, connector_id: str, full: bool = False) -> Tally:
