@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from hub.config.sync import EntitySync, OwnerPolicy
@@ -19,12 +20,12 @@ from hub.mapping import MappingError
 from hub.mapping.values import to_json
 from hub.model.enums import Entity
 from hub.sdk.connector import RemoteRecord
-from hub.store.canonical import RecordMixin
+from hub.store.canonical import RecordMixin, task_assignee
 from hub.store.sync import AuditEntry, Conflict, Link, QuarantineItem
 from hub.sync import identity
 from hub.sync.intents import IntentWriter
 from hub.sync.reconcile import decide
-from hub.sync.records import REFERENCES, RecordStore
+from hub.sync.records import REFERENCES, TABLES, RecordStore
 from hub.sync.runtime import Runtime
 
 REQUIRED = {Entity.task: "title", Entity.project: "name", Entity.absence: "person"}
@@ -74,6 +75,13 @@ class Ingest:
         self._to_check: dict[Entity, dict[str, RecordMixin]] = {}
         self._match_index: dict[Entity, dict[tuple[str, str], str]] = {}
         self._written_keys: dict[Entity, set[tuple[str, str]]] = {}
+        # rows of records first seen in this batch, bulk-inserted by _flush_new
+        self._new_rows: dict[Entity, list[dict[str, Any]]] = {}
+        self._new_assignees: list[dict[str, str]] = []
+        self._new_links: list[dict[str, Any]] = []
+        self._new_audit: list[dict[str, Any]] = []
+        self._new_keys: list[tuple[Entity, str, str, Any]] = []
+        self._to_create: dict[Entity, dict[str, dict[str, Any]]] = {}
 
     def run(self, records: Sequence[RemoteRecord]) -> Tally:
         """Process the batch; returns its tally. The caller commits."""
@@ -84,8 +92,11 @@ class Ingest:
         for item in items:
             key = (item.record.remote_type, item.record.remote_id)
             self._one(item, links, key, loaded)
-        for entity, records_by_id in self._to_check.items():
-            values = {rid: self.store.values(entity, r) for rid, r in records_by_id.items()}
+        self._flush_new()
+        for entity in set(self._to_check) | set(self._to_create):
+            values = {rid: self.store.values(entity, r)
+                      for rid, r in self._to_check.get(entity, {}).items()}
+            values.update(self._to_create.get(entity, {}))
             self.tally.pushes_queued += self.intents.queue(entity, values)
         return self.tally
 
@@ -156,10 +167,16 @@ class Ingest:
         canonical = loaded.get(entity, {}).get(link.record_id) if link else None
         created = False
         if canonical is None:
-            canonical = self._find_or_create(item, rules, loaded)
+            canonical = self._find(item, rules, loaded)
             if canonical is None:
-                return
-            created = canonical.id not in loaded.get(entity, {})
+                if not self._may_create(item, rules):
+                    return
+                if link is None and entity is not Entity.person:
+                    self._create_fast(item, rules)
+                    return
+                canonical = self.store.create(entity, new_id())
+                self._index_new(item, rules, canonical.id)
+                created = True
             loaded.setdefault(entity, {})[canonical.id] = canonical
         if link is None:
             link = Link(id=new_id(), connector_id=self.connector_id, remote_type=record.remote_type,
@@ -169,34 +186,89 @@ class Ingest:
             links[key] = link
         self._reconcile(item, link, canonical, rules, created)
 
-    def _find_or_create(self, item: _Item, rules: EntitySync,
-                        loaded: dict[Entity, dict[str, RecordMixin]]) -> RecordMixin | None:
+    def _find(self, item: _Item, rules: EntitySync,
+              loaded: dict[Entity, dict[str, RecordMixin]]) -> RecordMixin | None:
+        """The existing record this remote is, by the hub id it carries or a match rule."""
         entity, values = item.entity, item.values
-        known = loaded.get(entity, {})
+        known = loaded.setdefault(entity, {})
         if item.record.hub_id and item.record.hub_id in known:
             return known[item.record.hub_id]
         index = self._match_index.setdefault(entity, {})
         for rule_field in rules.match:
             value = identity.match_value(values.get(rule_field))
             record_id = index.get((rule_field, value)) if value else None
+            if record_id and record_id not in known and self._new_rows.get(entity):
+                self._flush_new()  # matched a record created earlier in this batch
+                known.update(self.store.load(entity, [record_id]))
             if record_id and record_id in known:
                 return known[record_id]
+        return None
+
+    def _may_create(self, item: _Item, rules: EntitySync) -> bool:
         if not rules.create_records:
             self.tally.skipped += 1
-            return None
-        required = REQUIRED.get(entity)
-        if required and not values.get(required):
-            self._quarantine(item.record, f"a new {entity.value} needs `{required}`, and the "
-                                          "mapping gave none")
-            return None
-        if entity is Entity.person and not values.get("display_name"):
-            values["display_name"] = str(values.get("email") or "unknown").split("@")[0]
-        canonical = self.store.create(entity, new_id())
+            return False
+        required = REQUIRED.get(item.entity)
+        if required and not item.values.get(required):
+            self._quarantine(item.record, f"a new {item.entity.value} needs `{required}`, and "
+                                          "the mapping gave none")
+            return False
+        if item.entity is Entity.person and not item.values.get("display_name"):
+            item.values["display_name"] = str(item.values.get("email") or "unknown").split("@")[0]
+        return True
+
+    def _index_new(self, item: _Item, rules: EntitySync, record_id: str) -> None:
+        index = self._match_index.setdefault(item.entity, {})
         for rule_field in rules.match:  # later records in this batch must find it too
-            value = identity.match_value(values.get(rule_field))
+            value = identity.match_value(item.values.get(rule_field))
             if value:
-                index[(rule_field, value)] = canonical.id
-        return canonical
+                index[(rule_field, value)] = record_id
+
+    def _create_fast(self, item: _Item, rules: EntitySync) -> None:
+        """A new record and its link as rows for bulk inserts at the end of the batch."""
+        entity, record, values = item.entity, item.record, item.values
+        record_id, link_id = new_id(), new_id()
+        row, people = self.store.new_row(entity, record_id, values)
+        when = {name: record.changed_at(item.sources.get(item.raw_of.get(name, name)))
+                for name in values}
+        row.update(version=1, created_at=self.now, updated_at=self.now, deleted_at=None,
+                   provenance={name: {"source": self.connector_id, "link": link_id,
+                                      "at": t.isoformat() if t else None, "v": 1}
+                               for name, t in when.items()})
+        self._new_rows.setdefault(entity, []).append(row)
+        self._new_assignees += [{"task_id": record_id, "person_id": pid} for pid in people]
+        self._new_links.append({
+            "id": link_id, "connector_id": self.connector_id, "remote_type": record.remote_type,
+            "remote_id": record.remote_id, "entity": entity, "record_id": record_id,
+            "shadow": values, "remote_updated_at": record.updated_at,
+            "remote_version": record.version, "url": record.url, "deleted_at": None,
+            "created_at": self.now, "updated_at": self.now})
+        self._new_audit.append({
+            "entity": entity, "record_id": record_id, "action": "create",
+            "changes": {k: {"old": None, "new": v} for k, v in values.items()},
+            "source": self.connector_id, "link_id": link_id, "delivery": self.delivery,
+            "at": self.now})
+        self._index_new(item, rules, record_id)
+        self._new_keys += [(entity, f, record_id, values.get(f)) for f in rules.match]
+        self._to_create.setdefault(entity, {})[record_id] = values
+        self.tally.created += 1
+
+    def _flush_new(self) -> None:
+        """Insert the rows `_create_fast` collected, parents before children."""
+        self.session.flush()  # people and projects created for references go first
+        for entity in (Entity.project, Entity.task, Entity.absence, Entity.budget_line):
+            if self._new_rows.get(entity):
+                self.session.execute(insert(TABLES[entity]), self._new_rows.pop(entity))
+        if self._new_assignees:
+            self.session.execute(insert(task_assignee), self._new_assignees)
+        if self._new_links:
+            self.session.execute(insert(Link), self._new_links)
+        if self._new_audit:
+            self.session.execute(insert(AuditEntry), self._new_audit)
+        for entity, name, record_id, value in self._new_keys:
+            identity.remember_match_keys(self.session, entity, record_id, {name: value}, [name],
+                                         self._written_keys.setdefault(entity, set()))
+        self._new_assignees, self._new_links, self._new_audit, self._new_keys = [], [], [], []
 
     def _reconcile(self, item: _Item, link: Link, canonical: RecordMixin, rules: EntitySync,
                    created: bool) -> None:

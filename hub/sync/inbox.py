@@ -108,9 +108,13 @@ async def process_inbox_item(rt: Runtime, item_id: str) -> Tally:
     return tally
 
 
-def pending_items(rt: Runtime, limit: int = 1000) -> list[str]:
-    """Ids of deliveries not processed yet, oldest first (for the sweep after a crash)."""
+def pending_items(rt: Runtime, limit: int = 1000) -> list[tuple[str, str]]:
+    """(connector id, item id) of deliveries not processed yet, oldest first (for the sweep
+    after a crash). Deliveries for a connector this runtime doesn't run wait for it."""
     with rt.sessions() as session:
-        return list(session.scalars(
-            select(InboxItem.id).where(InboxItem.state == InboxState.pending)
-            .order_by(InboxItem.received_at).limit(limit)))
+        rows = session.execute(
+            select(InboxItem.connector_id, InboxItem.id)
+            .where(InboxItem.state == InboxState.pending,
+                   InboxItem.connector_id.in_(list(rt.connectors)))
+            .order_by(InboxItem.received_at).limit(limit))
+        return [(connector_id, item_id) for connector_id, item_id in rows]

@@ -80,10 +80,12 @@ def _save_cursor(rt: Runtime, session: Session, connector_id: str, page: PollPag
 
 
 def due_intents(rt: Runtime, limit: int = 1000) -> list[str]:
-    """Ids of push intents whose time has come, oldest first."""
+    """Ids of push intents whose time has come, oldest first. Intents for a connector this
+    runtime doesn't run (disabled) wait for it."""
     with rt.sessions() as session:
         return list(session.scalars(
             select(PushIntent.id).where(PushIntent.state == IntentState.pending,
+                                        PushIntent.connector_id.in_(list(rt.connectors)),
                                         PushIntent.next_attempt_at <= rt.clock())
             .order_by(PushIntent.next_attempt_at).limit(limit)))
 

@@ -91,6 +91,11 @@ class EmbeddedRunner:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        # Jobs that waited for a cancelled one are forgotten (their state is durable), so that
+        # asking for them after a restart is not taken for a duplicate.
+        for waiting in self._waiting.values():
+            self._queued.difference_update(waiting)
+        self._waiting.clear()
 
     async def enqueue(self, job: Job) -> None:
         """Queue a job unless the same one is already waiting."""
@@ -102,8 +107,10 @@ class EmbeddedRunner:
 
     async def sweep(self) -> None:
         """Queue pending inbox items and due push intents (after a crash, too)."""
-        for item_id in await asyncio.to_thread(jobs.pending_items, self.rt):
-            await self.enqueue(Job("inbox", item_id, "inbox:sweep"))
+        # The same key as a webhook's job: a delivery found by the sweep and its webhook's own
+        # job are one job, and a connector's deliveries still run one at a time, in order.
+        for connector_id, item_id in await asyncio.to_thread(jobs.pending_items, self.rt):
+            await self.enqueue(Job.inbox(connector_id, item_id))
         for intent_id in await asyncio.to_thread(jobs.due_intents, self.rt):
             await self.enqueue(Job.push(intent_id))
 
@@ -116,27 +123,43 @@ class EmbeddedRunner:
     async def _work(self) -> None:
         while True:
             job = await self._queue.get()
-            self._queued.discard(job)
-            if job.key in self._busy:
-                self._waiting.setdefault(job.key, deque()).append(job)
-                self._queue.task_done()
-                continue
-            self._busy.add(job.key)
             try:
-                await self._run(job)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # a failed job is logged; its durable state lets it retry
-                self.errors.append(f"{job.name} {job.arg}: {exc}")
-                log.warning("%s job for %s failed: %s", job.name, job.arg, exc)
+                if job.key in self._busy:
+                    # It runs after the job holding its key, and stays "queued" until then,
+                    # so asking for it again meanwhile doesn't run it twice.
+                    self._waiting.setdefault(job.key, deque()).append(job)
+                    continue
+                self._busy.add(job.key)
+                try:
+                    # This worker keeps the key until its waiting jobs are done: requeued, a
+                    # later job of the key could overtake them.
+                    next_job: Job | None = job
+                    while next_job is not None:
+                        await self._run_logged(next_job)
+                        next_job = self._next_waiting(job.key)
+                finally:
+                    self._busy.discard(job.key)
             finally:
-                self._busy.discard(job.key)
-                waiting = self._waiting.get(job.key)
-                if waiting:
-                    await self._queue.put(waiting.popleft())
                 self._queue.task_done()
                 if self._queue.empty() and not self._busy:
                     self._idle.set()
+
+    def _next_waiting(self, key: str) -> Job | None:
+        waiting = self._waiting.get(key)
+        if not waiting:
+            self._waiting.pop(key, None)
+            return None
+        return waiting.popleft()
+
+    async def _run_logged(self, job: Job) -> None:
+        self._queued.discard(job)  # from now on, asking again means running again
+        try:
+            await self._run(job)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a failed job is logged; its durable state lets it retry
+            self.errors.append(f"{job.name} {job.arg}: {exc}")
+            log.warning("%s job for %s failed: %s", job.name, job.arg, exc)
 
     async def _run(self, job: Job) -> None:
         if job.name == "poll":
@@ -145,7 +168,10 @@ class EmbeddedRunner:
             await jobs.process_inbox_item(self.rt, job.arg)
         elif job.name == "push":
             await jobs.push_intent(self.rt, job.arg)
-            return
-        # New changes may need pushes: queue the due ones now rather than at the next sweep.
+        # New changes may need pushes (a push's answer, too, may change the record for other
+        # tools): queue the due ones now rather than at the next sweep. An intent that is due
+        # again right after its own push waits for the sweep: a tool that keeps answering with
+        # something else must not be hammered.
         for intent_id in await asyncio.to_thread(jobs.due_intents, self.rt):
-            await self.enqueue(Job.push(intent_id))
+            if not (job.name == "push" and intent_id == job.arg):
+                await self.enqueue(Job.push(intent_id))
