@@ -35,8 +35,9 @@ RuntimeDep = Annotated[Runtime, Depends(runtime)]
                         404: {"description": "no such connector"},
                         413: {"description": "body too large"}})
 async def webhook(connector_id: str, request: Request, rt: RuntimeDep) -> JSONResponse:
-    body = await request.body()
-    if len(body) > MAX_BODY:
+    """Verify and store one delivery; 202 once it is durable, 200 for a duplicate."""
+    body = await _read_body(request)
+    if body is None:
         return problem(413, "Payload too large", f"deliveries are limited to {MAX_BODY} bytes")
     headers = dict(request.headers)
     try:
@@ -51,3 +52,17 @@ async def webhook(connector_id: str, request: Request, rt: RuntimeDep) -> JSONRe
         await runner.enqueue(Job.inbox(connector_id, received.item_id))
     return JSONResponse({"status": "duplicate" if received.duplicate else "accepted"},
                         status_code=200 if received.duplicate else 202)
+
+
+async def _read_body(request: Request) -> bytes | None:
+    """The body, or None if it is larger than `MAX_BODY`: reading stops there, so an endless
+    or huge upload costs no more memory than an allowed one."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+    return bytes(body)

@@ -66,5 +66,11 @@ class SyncConfig(StrictModel):
     entities: dict[Entity, EntitySync] = Field(default_factory=dict)
 
     def for_entity(self, entity: Entity) -> EntitySync:
-        """The rules of `entity` (defaults when not configured)."""
-        return self.entities.get(entity) or EntitySync()
+        """The rules of `entity` (defaults when not configured: people match by e-mail)."""
+        if entity in self.entities:
+            return self.entities[entity]
+        return _PEOPLE_BY_EMAIL if entity is Entity.person else _DEFAULT
+
+
+_DEFAULT = EntitySync()
+_PEOPLE_BY_EMAIL = EntitySync(match=["email"])

@@ -1,0 +1,137 @@
+"""`POST /webhooks/{connector_id}`: a delivery is acknowledged once it is stored, exactly once;
+forged, unknown and oversized ones are refused with a problem answer and leave nothing behind."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from hub.api import webhooks
+from hub.api.app import create_app
+from hub.store.sync import InboxItem, InboxState
+from hub.testing.fake import SIGNATURE_HEADER, FakeTool
+from tests.sync.harness import fake_config, fake_registry, fake_tools
+from tests.wait import until
+
+MIRROR = {"entities": {"task": {"mirror": [{"from": "a", "to": "b"}]}}}
+
+
+@pytest.fixture
+def tools() -> dict[str, FakeTool]:
+    return fake_tools(["a", "b"])
+
+
+@pytest.fixture
+def client(engine: Engine, tools: dict[str, FakeTool]) -> Iterator[TestClient]:
+    app = create_app(fake_config(tools, MIRROR), engine, fake_registry(), background=False)
+    with TestClient(app) as client:
+        yield client
+
+
+def _delivery(tool: FakeTool, title: str = "Spec") -> tuple[dict[str, str], bytes]:
+    tool.user_create({"title": title, "status": "To do"})
+    return tool.outbox[-1]
+
+
+def _stored(engine: Engine) -> list[InboxItem]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(InboxItem)).all())  # type: ignore[arg-type]
+
+
+def _count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(InboxItem)) or 0)
+
+
+def test_a_signed_delivery_is_accepted_and_stored_once(
+        client: TestClient, engine: Engine, tools: dict[str, FakeTool]) -> None:
+    headers, body = _delivery(tools["a"])
+
+    first = client.post("/webhooks/a", content=body, headers=headers)
+    again = client.post("/webhooks/a", content=body, headers=headers)
+
+    assert first.status_code == 202
+    assert first.json() == {"status": "accepted"}
+    assert again.status_code == 200
+    assert again.json() == {"status": "duplicate"}
+    [item] = _stored(engine)
+    assert item.connector_id == "a"
+    assert item.body == body
+    assert item.state is InboxState.pending  # processed later, by the workers
+    assert SIGNATURE_HEADER not in item.headers  # signatures are never kept
+
+
+@pytest.mark.parametrize("signature", ["sha256=" + "0" * 64, None], ids=["forged", "missing"])
+def test_a_delivery_without_a_valid_signature_is_refused(
+        client: TestClient, engine: Engine, tools: dict[str, FakeTool],
+        signature: str | None) -> None:
+    headers, body = _delivery(tools["a"])
+    headers = {k: v for k, v in headers.items() if k != SIGNATURE_HEADER}
+    if signature is not None:
+        headers[SIGNATURE_HEADER] = signature
+
+    answer = client.post("/webhooks/a", content=body, headers=headers)
+
+    assert answer.status_code == 401
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["detail"] == "missing or invalid signature"
+    assert _count(engine) == 0
+
+
+def test_a_delivery_for_an_unknown_connector_is_404(
+        client: TestClient, engine: Engine, tools: dict[str, FakeTool]) -> None:
+    headers, body = _delivery(tools["a"])
+
+    answer = client.post("/webhooks/nope", content=body, headers=headers)
+
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert "'nope'" in answer.json()["detail"]
+    assert _count(engine) == 0
+
+
+def test_a_body_over_the_limit_is_413(
+        client: TestClient, engine: Engine, tools: dict[str, FakeTool]) -> None:
+    body = b"x" * (webhooks.MAX_BODY + 1)
+    headers = tools["a"].sign(body, "big-1")  # authentic, just too large
+
+    answer = client.post("/webhooks/a", content=body, headers=headers)
+
+    assert answer.status_code == 413
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert _count(engine) == 0
+
+
+def test_an_oversized_upload_without_a_length_is_not_read_to_the_end(
+        client: TestClient, engine: Engine) -> None:
+    chunk, sent = b"x" * 65536, [0]
+
+    def upload() -> Iterator[bytes]:  # chunked: no Content-Length to refuse it by
+        for _ in range(4 * webhooks.MAX_BODY // len(chunk)):
+            sent[0] += len(chunk)
+            yield chunk
+
+    answer = client.post("/webhooks/a", content=upload())
+
+    assert answer.status_code == 413
+    assert sent[0] <= webhooks.MAX_BODY + len(chunk)
+    assert _count(engine) == 0
+
+
+def test_with_background_workers_a_delivery_reaches_the_other_tool(
+        engine: Engine, tools: dict[str, FakeTool]) -> None:
+    app = create_app(fake_config(tools, MIRROR), engine, fake_registry(), background=True)
+    with TestClient(app) as client:
+        headers, body = _delivery(tools["a"], "Launch plan")
+
+        answer = client.post("/webhooks/a", content=body, headers=headers)
+
+        assert answer.status_code == 202
+        until(lambda: [o.fields.get("title") for o in list(tools["b"].objects.values())]
+              == ["Launch plan"], "the delivered task is mirrored to b")
+        until(lambda: [i.state for i in _stored(engine)] == [InboxState.processed],
+              "the delivery is marked processed")
+        assert list(app.state.runner.errors) == []
