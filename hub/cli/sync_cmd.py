@@ -12,7 +12,7 @@ from hub.cli.common import Loaded, err, open_database, out
 from hub.errors import HubError
 from hub.sdk.connector import PollPage
 from hub.sync.inbound import Tally
-from hub.sync.jobs import poll_connector, push_due
+from hub.sync.jobs import PushOutcome, poll_connector, push_due
 from hub.sync.runtime import Runtime
 
 
@@ -24,24 +24,24 @@ def run_sync(loaded: Loaded, connector_id: str, full: bool, dry_run: bool, push:
         err.print(f"no connector {connector_id!r} in the config (configured: {known})",
                   markup=False)
         return 2
-    engine = open_database(config)
-    rt = Runtime(config, loaded.registry, engine)
-    if connector_id not in rt.connectors:
+    if not config.connectors[connector_id].enabled:
         err.print(f"connector {connector_id!r} is disabled (enabled: false)", markup=False)
         return 2
+    engine = open_database(config)
     try:
-        tally, pushed = asyncio.run(_sync(rt, connector_id, full, dry_run, push))
+        rt = Runtime(config, loaded.registry, engine)
+        tally, pushes = asyncio.run(_sync(rt, connector_id, full, dry_run, push))
     except HubError as exc:
         err.print(f"{connector_id}: {exc}", markup=False)
         return 1
     finally:
         engine.dispose()
-    _summary(connector_id, tally, pushed, dry_run)
+    _summary(connector_id, tally, pushes, dry_run)
     return 0
 
 
 async def _sync(rt: Runtime, connector_id: str, full: bool, dry_run: bool,
-                push: bool) -> tuple[Tally, int]:
+                push: bool) -> tuple[Tally, list[PushOutcome]]:
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                TextColumn("{task.completed} records"), TimeElapsedColumn())
     try:
@@ -54,16 +54,16 @@ async def _sync(rt: Runtime, connector_id: str, full: bool, dry_run: bool,
 
             tally = await poll_connector(rt, connector_id, full=full, dry_run=dry_run,
                                          on_page=on_page)
-            pushed = 0
+            pushes: list[PushOutcome] = []
             if push and not dry_run:
                 progress.update(task, description="pushing to the tools")
-                pushed = sum(1 for o in await push_due(rt) if o.state == "done")
-        return tally, pushed
+                pushes = await push_due(rt)
+        return tally, pushes
     finally:
         await rt.aclose()
 
 
-def _summary(connector_id: str, tally: Tally, pushed: int, dry_run: bool) -> None:
+def _summary(connector_id: str, tally: Tally, pushes: list[PushOutcome], dry_run: bool) -> None:
     title = f"{connector_id}: {'would change (dry run, nothing written)' if dry_run else 'synced'}"
     table = Table(title=title)
     table.add_column("")
@@ -71,5 +71,14 @@ def _summary(connector_id: str, tally: Tally, pushed: int, dry_run: bool) -> Non
     for f in fields(tally):
         table.add_row(f.name.replace("_", " "), str(getattr(tally, f.name)))
     if not dry_run:
-        table.add_row("pushed", str(pushed))
+        table.add_row("pushed", str(sum(1 for o in pushes if o.state == "done")))
+        # A refused or postponed push must not hide behind a successful poll.
+        for state, label in (("failed", "push failed"), ("retry", "push retrying")):
+            count = sum(1 for o in pushes if o.state == state)
+            if count:
+                table.add_row(label, str(count))
     out.print(table)
+    for outcome in pushes:
+        if outcome.state in ("failed", "retry"):
+            err.print(f"push {'failed' if outcome.state == 'failed' else 'postponed'}: "
+                      f"{outcome.detail}", markup=False)

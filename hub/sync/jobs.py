@@ -91,5 +91,16 @@ def due_intents(rt: Runtime, limit: int = 1000) -> list[str]:
 
 
 async def push_due(rt: Runtime) -> list[PushOutcome]:
-    """Push every due intent once, in order (the foreground and test path)."""
-    return [await push_intent(rt, intent_id) for intent_id in due_intents(rt)]
+    """Push every due intent, in order, then those the pushes made due (a tool's answer may
+    change a record for the other tools), until none is left (the foreground path).
+
+    Each intent is pushed at most once per call: one a tool keeps answering differently to
+    stays for later instead of keeping this call busy.
+    """
+    outcomes: list[PushOutcome] = []
+    pushed: set[str] = set()
+    while due := [i for i in due_intents(rt) if i not in pushed]:
+        for intent_id in due:
+            pushed.add(intent_id)
+            outcomes.append(await push_intent(rt, intent_id))
+    return outcomes

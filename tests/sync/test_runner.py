@@ -1,5 +1,6 @@
-"""The embedded runner on the real clock: scheduled polls, one poll per connector at a time, the
-sweep after a crash, and workers that outlive a failing job."""
+"""The embedded runner on the real clock: scheduled polls, one poll per connector at a time, a
+connector's deliveries in order, the sweep after a crash, and workers that outlive a failing
+job."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from sqlalchemy import Engine, select
 from hub.sdk.config import PollConfig
 from hub.sdk.connector import PollPage
 from hub.store.sync import InboxItem, InboxState, IntentState, PushIntent
-from hub.sync.inbox import receive
 from hub.sync import jobs
+from hub.sync.inbox import receive
 from hub.sync.jobs import poll_connector
 from hub.sync.runner import EmbeddedRunner, Job
 from hub.sync.runtime import Runtime
