@@ -41,4 +41,5 @@ def configure(level: str = "info", fmt: str = "text") -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
+    for chatty in ("httpx", "alembic"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))

@@ -77,6 +77,8 @@ class HubConfig(StrictModel):
         """Every secret value in this config, for the log and output redactor."""
         found: list[str] = []
         _collect_secrets(self, found)
+        # The database URL is secret only for its password: a SQLite path is not.
+        found.remove(self.database.url.get_secret_value())
         password = make_url(self.database.url.get_secret_value()).password
         if password:
             found.append(str(password))

@@ -23,7 +23,7 @@ from hub.sdk.connector import RemoteRecord
 from hub.store.canonical import RecordMixin, task_assignee
 from hub.store.sync import AuditEntry, Conflict, Link, QuarantineItem
 from hub.sync import identity
-from hub.sync.intents import IntentWriter
+from hub.sync.intents import IntentWriter, same
 from hub.sync.reconcile import decide
 from hub.sync.records import REFERENCES, TABLES, RecordStore
 from hub.sync.runtime import Runtime
@@ -281,12 +281,12 @@ class Ingest:
         reverted: dict[str, Any] = {}
         raw_of = item.raw_of
         for name, new in new_values.items():
-            if name in raw_of or (not created and name in shadow and shadow[name] == new):
+            if name in raw_of or (not created and name in shadow and same(shadow[name], new)):
                 continue
             cur = current.get(name)
             prov = provenance.get(name) or {}
             apply, conflict = True, None
-            if not created and new != cur:
+            if not created and not same(new, cur):
                 # On a first link the tool's earlier state is unknown: no conflict is claimed.
                 base = cur if first_link else shadow.get(name)
                 conflict = decide(rules.policy(name), source=self.connector_id, new=new,
@@ -299,7 +299,7 @@ class Ingest:
                     self._conflict(entity, canonical.id, name, shadow.get(name), new, cur,
                                    prov, rules, apply, conflict.conflict,
                                    record.changed_at(item.sources.get(name)))
-            if apply and (created or new != cur):
+            if apply and (created or not same(new, cur)):
                 applied[name] = new
             elif not apply:
                 reverted[name] = new

@@ -43,13 +43,19 @@ def held_fields(session: Session, entity: Entity,
     return out
 
 
+def same(a: Any, b: Any) -> bool:
+    """Equal JSON values, where an empty list and nothing are the same (a tool that never
+    mentioned labels holds no labels)."""
+    return (None if a == [] else a) == (None if b == [] else b)
+
+
 def pending_patch(rt: Runtime, link: Link, values: Mapping[str, Any],
                   held: Collection[str]) -> dict[str, Any]:
     """Canonical values the tool behind `link` does not hold yet (the push patch)."""
     mapping = rt.type_mapping(link.connector_id, link.remote_type)
     shadow = link.shadow or {}
     return {f: values.get(f) for f in mapping.outbound_fields
-            if f not in held and values.get(f) != shadow.get(f)}
+            if f not in held and not same(values.get(f), shadow.get(f))}
 
 
 class IntentWriter:

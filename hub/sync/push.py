@@ -161,7 +161,9 @@ def _plan(rt: Runtime, session: Session, intent: PushIntent) -> _Plan | None:
         raise MappingError("create", f"the {intent.connector_id} mapping has no type for "
                                      f"{intent.entity.value}")
     mapping = rt.type_mapping(intent.connector_id, remote_type)
-    sent = {f: values.get(f) for f in mapping.outbound_fields if f not in held}
+    # A new object gets the values there are: explicit nulls may be refused by a tool.
+    sent = {f: values[f] for f in mapping.outbound_fields
+            if f not in held and values.get(f) not in (None, [])}
     return _Plan(intent.record_id, intent.connector_id, mapping, None, remote_type, sent,
                  mapping.outbound(_typed(mapping, sent)))
 
