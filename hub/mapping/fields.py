@@ -17,23 +17,10 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel
-
 from hub.mapping.values import FieldType
 from hub.model.enums import Entity
-from hub.model.schemas import (
-    AbsenceSchema,
-    BudgetLineSchema,
-    PersonRef,
-    PersonSchema,
-    ProjectSchema,
-    TaskSchema,
-)
+from hub.model.schemas import SCHEMAS, PersonRef
 
-SCHEMAS: dict[Entity, type[BaseModel]] = {
-    Entity.project: ProjectSchema, Entity.task: TaskSchema, Entity.person: PersonSchema,
-    Entity.absence: AbsenceSchema, Entity.budget_line: BudgetLineSchema,
-}
 #: kept by the hub itself, never written by a tool (risks are derived; task links to other
 #: tasks and a person's address list are not mapped yet: `email` is the primary address)
 _BOOKKEEPING = {"id", "version", "created_at", "updated_at", "deleted_at", "custom", "risks",

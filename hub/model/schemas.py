@@ -14,6 +14,7 @@ from hub.model.enums import (
     ApprovalStatus,
     BudgetStatus,
     EmploymentStatus,
+    Entity,
     Priority,
     ProjectStatus,
     TaskStatus,
@@ -109,3 +110,10 @@ class BudgetLineSchema(RecordSchema):
     approved: Decimal | None = None
     actual: Decimal | None = None
     approval_status: ApprovalStatus = ApprovalStatus.pending
+
+
+#: the schema of each canonical entity
+SCHEMAS: dict[Entity, type[RecordSchema]] = {
+    Entity.project: ProjectSchema, Entity.task: TaskSchema, Entity.person: PersonSchema,
+    Entity.absence: AbsenceSchema, Entity.budget_line: BudgetLineSchema,
+}

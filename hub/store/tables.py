@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hub.model.enums import Entity
 from hub.store.base import Base
 from hub.store.canonical import (
     Absence,
@@ -9,6 +10,7 @@ from hub.store.canonical import (
     Person,
     PersonEmail,
     Project,
+    RecordMixin,
     Task,
     task_assignee,
     task_blocker,
@@ -26,8 +28,29 @@ from hub.store.sync import (
 
 metadata = Base.metadata
 
+#: the table of each canonical entity
+RECORD_TABLES: dict[Entity, type[RecordMixin]] = {
+    Entity.project: Project, Entity.task: Task, Entity.person: Person,
+    Entity.absence: Absence, Entity.budget_line: BudgetLine,
+}
+
 __all__ = [
-    "Absence", "AuditEntry", "BudgetLine", "Conflict", "InboxItem", "Link", "MatchKey",
-    "Person", "PersonEmail", "Project", "PushIntent", "QuarantineItem", "SyncCursor", "Task",
-    "metadata", "task_assignee", "task_blocker",
+    "RECORD_TABLES",
+    "Absence",
+    "AuditEntry",
+    "BudgetLine",
+    "Conflict",
+    "InboxItem",
+    "Link",
+    "MatchKey",
+    "Person",
+    "PersonEmail",
+    "Project",
+    "PushIntent",
+    "QuarantineItem",
+    "SyncCursor",
+    "Task",
+    "metadata",
+    "task_assignee",
+    "task_blocker",
 ]

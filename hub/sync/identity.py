@@ -13,7 +13,7 @@ from hub.model.enums import Entity
 from hub.sdk.connector import RemoteRecord
 from hub.store.canonical import PersonEmail
 from hub.store.sync import Link, MatchKey
-from hub.sync.records import TABLES
+from hub.store.tables import RECORD_TABLES
 
 
 def load_links(session: Session, connector_id: str,
@@ -33,7 +33,7 @@ def existing_ids(session: Session, entity: Entity, ids: Iterable[str]) -> set[st
     wanted = list(set(ids))
     if not wanted:
         return set()
-    table = TABLES[entity]
+    table = RECORD_TABLES[entity]
     return set(session.scalars(select(table.id).where(table.id.in_(wanted))))
 
 

@@ -22,10 +22,11 @@ from hub.model.enums import Entity
 from hub.sdk.connector import RemoteRecord
 from hub.store.canonical import RecordMixin, task_assignee
 from hub.store.sync import AuditEntry, Conflict, Link, QuarantineItem
+from hub.store.tables import RECORD_TABLES
 from hub.sync import identity
 from hub.sync.intents import IntentWriter, same
 from hub.sync.reconcile import decide
-from hub.sync.records import REFERENCES, TABLES, RecordStore
+from hub.sync.records import REFERENCES, RecordStore
 from hub.sync.runtime import Runtime
 
 REQUIRED = {Entity.task: "title", Entity.project: "name", Entity.absence: "person"}
@@ -258,7 +259,7 @@ class Ingest:
         self.session.flush()  # people and projects created for references go first
         for entity in (Entity.project, Entity.task, Entity.absence, Entity.budget_line):
             if self._new_rows.get(entity):
-                self.session.execute(insert(TABLES[entity]), self._new_rows.pop(entity))
+                self.session.execute(insert(RECORD_TABLES[entity]), self._new_rows.pop(entity))
         if self._new_assignees:
             self.session.execute(insert(task_assignee), self._new_assignees)
         if self._new_links:

@@ -20,20 +20,9 @@ from hub.ids import new_id
 from hub.mapping.values import to_json
 from hub.model.enums import Entity
 from hub.store.base import UTCDateTime
-from hub.store.canonical import (
-    Absence,
-    BudgetLine,
-    Person,
-    PersonEmail,
-    Project,
-    RecordMixin,
-    Task,
-)
+from hub.store.canonical import Person, PersonEmail, Project, RecordMixin, Task
+from hub.store.tables import RECORD_TABLES
 
-TABLES: dict[Entity, type[RecordMixin]] = {
-    Entity.project: Project, Entity.task: Task, Entity.person: Person,
-    Entity.absence: Absence, Entity.budget_line: BudgetLine,
-}
 _NOT_FIELDS = {"id", "version", "created_at", "updated_at", "deleted_at", "custom", "provenance",
                "risks"}  # risks are derived by the hub, never synced
 #: engine field (also the relationship's name) -> referenced kind: people by e-mail, projects
@@ -55,7 +44,7 @@ def column_fields(entity: Entity) -> list[str]:
 
 
 def _columns(entity: Entity) -> Any:
-    return inspect(TABLES[entity]).columns
+    return inspect(RECORD_TABLES[entity]).columns
 
 
 def engine_fields(entity: Entity) -> list[str]:
@@ -83,7 +72,7 @@ class RecordStore:
         wanted = list(set(ids))
         if not wanted:
             return {}
-        table = TABLES[entity]
+        table = RECORD_TABLES[entity]
         rows = self.session.scalars(select(table).where(table.id.in_(wanted))).all()
         found: dict[str, RecordMixin] = {r.id: r for r in rows}
         self._remember(entity, found.values())
@@ -134,7 +123,7 @@ class RecordStore:
     # -- writing -------------------------------------------------------------------------
     def create(self, entity: Entity, record_id: str | None = None) -> RecordMixin:
         """A new, empty record of `entity`, added to the session."""
-        record = TABLES[entity]()
+        record = RECORD_TABLES[entity]()
         record.id = record_id or new_id()
         record.custom, record.provenance, record.version = {}, {}, 1
         self.session.add(record)
