@@ -27,8 +27,10 @@ class Link(IdMixin, TimestampMixin, Base):
 
     __tablename__ = "link"
     __table_args__ = (
-        Index("uq_link_remote", "connector_id", "remote_type", "remote_id", unique=True),
-        Index("ix_link_entity_record_id", "entity", "record_id"),
+        # The most selective column leads: lookups are `remote_id IN (...)` for a page, and a
+        # planner without fresh statistics (mid-backfill) still uses the index for it.
+        Index("uq_link_remote", "remote_id", "connector_id", "remote_type", unique=True),
+        Index("ix_link_record_id_entity", "record_id", "entity"),
     )
 
     connector_id: Mapped[str] = mapped_column(String(64))
@@ -65,7 +67,7 @@ class AuditEntry(Base):
     """
 
     __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_entry_entity_record_id", "entity", "record_id"),)
+    __table_args__ = (Index("ix_audit_entry_record_id_entity", "record_id", "entity"),)
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
     entity: Mapped[Entity] = mapped_column(enum_column(Entity))
@@ -121,7 +123,7 @@ class PushIntent(IdMixin, TimestampMixin, Base):
 
     __tablename__ = "push_intent"
     __table_args__ = (
-        Index("uq_push_intent_target", "connector_id", "entity", "record_id", unique=True),
+        Index("uq_push_intent_target", "record_id", "entity", "connector_id", unique=True),
         Index("ix_push_intent_state_next_attempt_at", "state", "next_attempt_at"),
     )
 
@@ -147,7 +149,7 @@ class Conflict(IdMixin, TimestampMixin, Base):
 
     __tablename__ = "conflict"
     __table_args__ = (
-        Index("ix_conflict_entity_record_id", "entity", "record_id"),
+        Index("ix_conflict_record_id_entity", "record_id", "entity"),
         Index("ix_conflict_state", "state"),
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.model.enums import Entity
@@ -19,13 +19,16 @@ from hub.store.tables import RECORD_TABLES
 def load_links(session: Session, connector_id: str,
                records: Sequence[RemoteRecord]) -> dict[tuple[str, str], Link]:
     """The links of these remote objects, in one query."""
-    keys = {(r.remote_type, r.remote_id) for r in records}
-    if not keys:
-        return {}
-    rows = session.scalars(select(Link).where(
-        Link.connector_id == connector_id,
-        tuple_(Link.remote_type, Link.remote_id).in_(list(keys))))
-    return {(link.remote_type, link.remote_id): link for link in rows}
+    by_type: dict[str, set[str]] = {}
+    for r in records:
+        by_type.setdefault(r.remote_type, set()).add(r.remote_id)
+    found: dict[tuple[str, str], Link] = {}
+    for remote_type, ids in by_type.items():  # one query per type: the whole unique index
+        for link in session.scalars(select(Link).where(
+                Link.connector_id == connector_id, Link.remote_type == remote_type,
+                Link.remote_id.in_(list(ids)))):
+            found[(link.remote_type, link.remote_id)] = link
+    return found
 
 
 def existing_ids(session: Session, entity: Entity, ids: Iterable[str]) -> set[str]:

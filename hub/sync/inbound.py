@@ -82,7 +82,8 @@ class Ingest:
         self._new_links: list[dict[str, Any]] = []
         self._new_audit: list[dict[str, Any]] = []
         self._new_keys: list[tuple[Entity, str, str, Any]] = []
-        self._to_create: dict[Entity, dict[str, dict[str, Any]]] = {}
+        #: record id -> (values, its link, not in the session) of records created this batch
+        self._to_create: dict[Entity, dict[str, tuple[dict[str, Any], Link]]] = {}
 
     def run(self, records: Sequence[RemoteRecord]) -> Tally:
         """Process the batch; returns its tally. The caller commits."""
@@ -97,8 +98,10 @@ class Ingest:
         for entity in set(self._to_check) | set(self._to_create):
             values = {rid: self.store.values(entity, r)
                       for rid, r in self._to_check.get(entity, {}).items()}
-            values.update(self._to_create.get(entity, {}))
-            self.tally.pushes_queued += self.intents.queue(entity, values)
+            created = self._to_create.get(entity, {})
+            values.update({rid: v for rid, (v, _link) in created.items()})
+            self.tally.pushes_queued += self.intents.queue(
+                entity, values, new={rid: link for rid, (_v, link) in created.items()})
         return self.tally
 
     # -- stages ----------------------------------------------------------------------------
@@ -238,12 +241,13 @@ class Ingest:
                                for name, t in when.items()})
         self._new_rows.setdefault(entity, []).append(row)
         self._new_assignees += [{"task_id": record_id, "person_id": pid} for pid in people]
-        self._new_links.append({
+        link_row = {
             "id": link_id, "connector_id": self.connector_id, "remote_type": record.remote_type,
             "remote_id": record.remote_id, "entity": entity, "record_id": record_id,
             "shadow": values, "remote_updated_at": record.updated_at,
             "remote_version": record.version, "url": record.url, "deleted_at": None,
-            "created_at": self.now, "updated_at": self.now})
+            "created_at": self.now, "updated_at": self.now}
+        self._new_links.append(link_row)
         self._new_audit.append({
             "entity": entity, "record_id": record_id, "action": "create",
             "changes": {k: {"old": None, "new": v} for k, v in values.items()},
@@ -251,7 +255,7 @@ class Ingest:
             "at": self.now})
         self._index_new(item, rules, record_id)
         self._new_keys += [(entity, f, record_id, values.get(f)) for f in rules.match]
-        self._to_create.setdefault(entity, {})[record_id] = values
+        self._to_create.setdefault(entity, {})[record_id] = (values, Link(**link_row))
         self.tally.created += 1
 
     def _flush_new(self) -> None:

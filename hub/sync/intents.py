@@ -65,17 +65,24 @@ class IntentWriter:
         self.rt, self.session, self.now = rt, session, now
         self.queued = 0
 
-    def queue(self, entity: Entity, values_by_record: Mapping[str, Mapping[str, Any]]) -> int:
+    def queue(self, entity: Entity, values_by_record: Mapping[str, Mapping[str, Any]],
+              new: Mapping[str, Link] | None = None) -> int:
         """Write intents for every link of these records that needs a push, and for mirror
-        rules that ask for a counterpart; returns how many intents were (re)queued."""
-        ids = list(values_by_record)
-        if not ids:
+        rules that ask for a counterpart; returns how many intents were (re)queued.
+
+        `new` holds records created in this transaction with their only link: nothing else
+        can refer to them yet, so they need no lookups.
+        """
+        new = new or {}
+        ids = [rid for rid in values_by_record if rid not in new]
+        if not values_by_record:
             return 0
         links = links_by_record(self.session, entity, ids)
+        links.update({rid: [link] for rid, link in new.items()})
         held = held_fields(self.session, entity, ids)
         existing = {(i.connector_id, i.record_id): i for i in self.session.scalars(
             select(PushIntent).where(PushIntent.entity == entity,
-                                     PushIntent.record_id.in_(ids)))}
+                                     PushIntent.record_id.in_(ids)))} if ids else {}
         before = self.queued
         rules = self.rt.rules(entity)
         for record_id, values in values_by_record.items():

@@ -34,7 +34,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_entry_at'), ['at'], unique=False)
-        batch_op.create_index('ix_audit_entry_entity_record_id', ['entity', 'record_id'], unique=False)
+        batch_op.create_index('ix_audit_entry_record_id_entity', ['record_id', 'entity'], unique=False)
 
     op.create_table('conflict',
     sa.Column('entity', sa.Enum('project', 'task', 'person', 'absence', 'budget_line', name='entity', native_enum=False, length=24), nullable=False),
@@ -53,7 +53,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_conflict'))
     )
     with op.batch_alter_table('conflict', schema=None) as batch_op:
-        batch_op.create_index('ix_conflict_entity_record_id', ['entity', 'record_id'], unique=False)
+        batch_op.create_index('ix_conflict_record_id_entity', ['record_id', 'entity'], unique=False)
         batch_op.create_index('ix_conflict_state', ['state'], unique=False)
         batch_op.create_index(batch_op.f('ix_conflict_updated_at'), ['updated_at'], unique=False)
 
@@ -93,9 +93,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_link'))
     )
     with op.batch_alter_table('link', schema=None) as batch_op:
-        batch_op.create_index('ix_link_entity_record_id', ['entity', 'record_id'], unique=False)
+        batch_op.create_index('ix_link_record_id_entity', ['record_id', 'entity'], unique=False)
         batch_op.create_index(batch_op.f('ix_link_updated_at'), ['updated_at'], unique=False)
-        batch_op.create_index('uq_link_remote', ['connector_id', 'remote_type', 'remote_id'], unique=True)
+        batch_op.create_index('uq_link_remote', ['remote_id', 'connector_id', 'remote_type'], unique=True)
 
     op.create_table('match_key',
     sa.Column('entity', sa.Enum('project', 'task', 'person', 'absence', 'budget_line', name='entity', native_enum=False, length=24), nullable=False),
@@ -234,7 +234,7 @@ def upgrade() -> None:
     with op.batch_alter_table('push_intent', schema=None) as batch_op:
         batch_op.create_index('ix_push_intent_state_next_attempt_at', ['state', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_push_intent_updated_at'), ['updated_at'], unique=False)
-        batch_op.create_index('uq_push_intent_target', ['connector_id', 'entity', 'record_id'], unique=True)
+        batch_op.create_index('uq_push_intent_target', ['record_id', 'entity', 'connector_id'], unique=True)
 
     op.create_table('budget_line',
     sa.Column('project_id', sa.String(length=26), nullable=True),
@@ -380,7 +380,7 @@ def downgrade() -> None:
     with op.batch_alter_table('link', schema=None) as batch_op:
         batch_op.drop_index('uq_link_remote')
         batch_op.drop_index(batch_op.f('ix_link_updated_at'))
-        batch_op.drop_index('ix_link_entity_record_id')
+        batch_op.drop_index('ix_link_record_id_entity')
 
     op.drop_table('link')
     with op.batch_alter_table('inbox_item', schema=None) as batch_op:
@@ -392,11 +392,11 @@ def downgrade() -> None:
     with op.batch_alter_table('conflict', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_conflict_updated_at'))
         batch_op.drop_index('ix_conflict_state')
-        batch_op.drop_index('ix_conflict_entity_record_id')
+        batch_op.drop_index('ix_conflict_record_id_entity')
 
     op.drop_table('conflict')
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
-        batch_op.drop_index('ix_audit_entry_entity_record_id')
+        batch_op.drop_index('ix_audit_entry_record_id_entity')
         batch_op.drop_index(batch_op.f('ix_audit_entry_at'))
 
     op.drop_table('audit_entry')
