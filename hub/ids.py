@@ -1,21 +1,21 @@
-"""Hub record ids: time-ordered, URL-safe, 26 characters (the ULID layout).
+"""Hub record ids: time-ordered, URL-safe, 26 characters of Crockford base32.
 
-Time order keeps B-tree inserts local and makes ids sort like creation time.
+48 bits of milliseconds then 80 random bits. Time order keeps B-tree inserts local and makes
+ids sort like creation time.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import time
 
-_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
+# RFC 4648 base32 -> Crockford's alphabet, which is in ASCII order, so ids sort as their bits.
+_CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
+                           "0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 
 
 def new_id() -> str:
-    """Return a new id: 48 bits of milliseconds then 80 random bits."""
-    value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
-    chars = []
-    for _ in range(26):
-        chars.append(_ALPHABET[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+    """Return a new id."""
+    raw = int(time.time() * 1000).to_bytes(6, "big") + os.urandom(10)
+    return base64.b32encode(raw).decode("ascii")[:26].translate(_CROCKFORD)

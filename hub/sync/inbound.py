@@ -26,7 +26,7 @@ from hub.store.tables import RECORD_TABLES
 from hub.sync import identity
 from hub.sync.intents import IntentWriter, same
 from hub.sync.reconcile import decide
-from hub.sync.records import REFERENCES, RecordStore
+from hub.sync.records import REFERENCES, RecordStore, field_provenance
 from hub.sync.runtime import Runtime
 
 REQUIRED = {Entity.task: "title", Entity.project: "name", Entity.absence: "person"}
@@ -82,8 +82,8 @@ class Ingest:
         self._new_links: list[dict[str, Any]] = []
         self._new_audit: list[dict[str, Any]] = []
         self._new_keys: list[tuple[Entity, str, str, Any]] = []
-        #: record id -> (values, its link, not in the session) of records created this batch
-        self._to_create: dict[Entity, dict[str, tuple[dict[str, Any], Link]]] = {}
+        #: record id -> values of records created this batch
+        self._to_create: dict[Entity, dict[str, dict[str, Any]]] = {}
 
     def run(self, records: Sequence[RemoteRecord]) -> Tally:
         """Process the batch; returns its tally. The caller commits."""
@@ -99,9 +99,9 @@ class Ingest:
             values = {rid: self.store.values(entity, r)
                       for rid, r in self._to_check.get(entity, {}).items()}
             created = self._to_create.get(entity, {})
-            values.update({rid: v for rid, (v, _link) in created.items()})
+            values.update(created)
             self.tally.pushes_queued += self.intents.queue(
-                entity, values, new={rid: link for rid, (_v, link) in created.items()})
+                entity, values, new=dict.fromkeys(created, self.connector_id))
         return self.tally
 
     # -- stages ----------------------------------------------------------------------------
@@ -233,12 +233,8 @@ class Ingest:
         entity, record, values = item.entity, item.record, item.values
         record_id, link_id = new_id(), new_id()
         row, people = self.store.new_row(entity, record_id, values)
-        when = {name: record.changed_at(item.sources.get(item.raw_of.get(name, name)))
-                for name in values}
         row.update(version=1, created_at=self.now, updated_at=self.now, deleted_at=None,
-                   provenance={name: {"source": self.connector_id, "link": link_id,
-                                      "at": t.isoformat() if t else None, "v": 1}
-                               for name, t in when.items()})
+                   provenance=self._initial_provenance(item, link_id))
         self._new_rows.setdefault(entity, []).append(row)
         self._new_assignees += [{"task_id": record_id, "person_id": pid} for pid in people]
         link_row = {
@@ -249,14 +245,26 @@ class Ingest:
             "created_at": self.now, "updated_at": self.now}
         self._new_links.append(link_row)
         self._new_audit.append({
-            "entity": entity, "record_id": record_id, "action": "create",
-            "changes": {k: {"old": None, "new": v} for k, v in values.items()},
+            "entity": entity, "record_id": record_id, "action": "create", "changes": values,
             "source": self.connector_id, "link_id": link_id, "delivery": self.delivery,
             "at": self.now})
         self._index_new(item, rules, record_id)
         self._new_keys += [(entity, f, record_id, values.get(f)) for f in rules.match]
-        self._to_create.setdefault(entity, {})[record_id] = (values, Link(**link_row))
+        self._to_create.setdefault(entity, {})[record_id] = values
         self.tally.created += 1
+
+    def _initial_provenance(self, item: _Item, link_id: str) -> dict[str, Any]:
+        """Provenance of a new record: one shared entry (`*`), plus the fields whose own change
+        time differs from the record's (most tools give one time for all)."""
+        record = item.record
+        stamp = record.updated_at.isoformat() if record.updated_at else None
+        shared = {"source": self.connector_id, "link": link_id, "at": stamp, "v": 1}
+        provenance: dict[str, Any] = {"*": shared}
+        for name in item.values:
+            when = record.changed_at(item.sources.get(item.raw_of.get(name, name)))
+            if when is not None and when != record.updated_at:
+                provenance[name] = {**shared, "at": when.isoformat()}
+        return provenance
 
     def _flush_new(self) -> None:
         """Insert the rows `_create_fast` collected, parents before children."""
@@ -289,7 +297,7 @@ class Ingest:
             if name in raw_of or (not created and name in shadow and same(shadow[name], new)):
                 continue
             cur = current.get(name)
-            prov = provenance.get(name) or {}
+            prov = field_provenance(provenance, name)
             apply, conflict = True, None
             if not created and not same(new, cur):
                 # On a first link the tool's earlier state is unknown: no conflict is claimed.

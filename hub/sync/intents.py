@@ -66,19 +66,18 @@ class IntentWriter:
         self.queued = 0
 
     def queue(self, entity: Entity, values_by_record: Mapping[str, Mapping[str, Any]],
-              new: Mapping[str, Link] | None = None) -> int:
+              new: Mapping[str, str] | None = None) -> int:
         """Write intents for every link of these records that needs a push, and for mirror
         rules that ask for a counterpart; returns how many intents were (re)queued.
 
-        `new` holds records created in this transaction with their only link: nothing else
-        can refer to them yet, so they need no lookups.
+        `new` maps records created in this transaction from one tool to that tool: their only
+        link holds exactly their values, so only mirror rules can ask for a push.
         """
         new = new or {}
         ids = [rid for rid in values_by_record if rid not in new]
         if not values_by_record:
             return 0
         links = links_by_record(self.session, entity, ids)
-        links.update({rid: [link] for rid, link in new.items()})
         held = held_fields(self.session, entity, ids)
         existing = {(i.connector_id, i.record_id): i for i in self.session.scalars(
             select(PushIntent).where(PushIntent.entity == entity,
@@ -93,7 +92,8 @@ class IntentWriter:
                     continue
                 if pending_patch(self.rt, link, values, held.get(record_id, set())):
                     self._upsert(existing, entity, record_id, link.connector_id, link.id)
-            linked = {link.connector_id for link in record_links}
+            linked = {link.connector_id for link in record_links} | (
+                {new[record_id]} if record_id in new else set())
             for rule in rules.mirror:
                 if rule.source in linked and rule.to not in linked and \
                         rule.to in self.rt.connectors and _matches(rule.where, values):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Date, Numeric, inspect, select
@@ -38,9 +39,28 @@ REFERENCES: dict[Entity, dict[str, str]] = {
 _HIDDEN = {"owner_id", "project_id", "manager_id", "person_id", "parent_id", "primary_email"}
 
 
+def field_provenance(provenance: dict[str, Any], name: str) -> dict[str, Any]:
+    """Who last set field `name`: its own entry, else the record's shared one (`*`), which
+    a record created in one go carries instead of one entry per field."""
+    return dict(provenance.get(name) or provenance.get("*") or {})
+
+
 def column_fields(entity: Entity) -> list[str]:
     """The plain column fields of an entity the engine reads and writes."""
     return [name for name, _ in _columns(entity).items() if name not in _NOT_FIELDS | _HIDDEN]
+
+
+@cache
+def _row_template(entity: Entity) -> dict[str, Any]:
+    """Every engine column with its scalar default, the start of a bulk-insert row."""
+    columns = _columns(entity)
+    template = {}
+    for name in column_fields(entity):
+        default = columns[name].default
+        template[name] = None if default is None or callable(default.arg) else default.arg
+    for name in REFERENCES[entity]:
+        template[f"{name}_id"] = None
+    return template
 
 
 def _columns(entity: Entity) -> Any:
@@ -167,10 +187,7 @@ class RecordStore:
         Backfills create thousands of records a page; rows skip the ORM's per-object work.
         """
         columns = _columns(entity)
-        row: dict[str, Any] = {name: columns[name].default.arg
-                               if columns[name].default is not None
-                               and not callable(columns[name].default.arg) else None
-                               for name in column_fields(entity)}
+        row = dict(_row_template(entity))
         row["custom"] = {}
         for name, value in values.items():
             if name.startswith("custom."):
@@ -182,8 +199,6 @@ class RecordStore:
                 row[f"{name}_id"] = target.id if target else None
             elif name in row:
                 row[name] = _python_value(columns[name].type, value)
-        for name in REFERENCES[entity]:
-            row.setdefault(f"{name}_id", None)
         people = [p.id for p in (self.person(e) for e in values.get("assignees") or []) if p]
         row["id"] = record_id
         return row, people
