@@ -20,7 +20,7 @@ from hub.model.enums import (
     ProjectStatus,
     TaskStatus,
 )
-from hub.store.base import Base, IdMixin, JSONType, TimestampMixin
+from hub.store.base import Base, IdMixin, JSONType, TimestampMixin, utcnow
 
 
 def enum_column(enum: type[StrEnum]) -> Enum:
@@ -39,6 +39,8 @@ class RecordMixin(IdMixin, TimestampMixin):
     """
 
     version: Mapped[int] = mapped_column(default=1)
+    # "What changed since?" is a question managers and the API ask of records.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
     custom: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     provenance: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

@@ -77,7 +77,7 @@ class AuditEntry(Base):
     source: Mapped[str] = mapped_column(String(64))
     link_id: Mapped[str | None] = mapped_column(String(26))
     delivery: Mapped[str | None] = mapped_column(String(255))  # webhook delivery id or "poll"
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)  # the feed is ordered by id
 
 
 class InboxState(StrEnum):

@@ -269,15 +269,17 @@ class Ingest:
     def _flush_new(self) -> None:
         """Insert the rows `_create_fast` collected, parents before children."""
         self.session.flush()  # people and projects created for references go first
+        # Core inserts on the session's connection: same transaction, no per-row ORM work.
+        conn = self.session.connection()
         for entity in (Entity.project, Entity.task, Entity.absence, Entity.budget_line):
             if self._new_rows.get(entity):
-                self.session.execute(insert(RECORD_TABLES[entity]), self._new_rows.pop(entity))
+                conn.execute(insert(RECORD_TABLES[entity]), self._new_rows.pop(entity))
         if self._new_assignees:
-            self.session.execute(insert(task_assignee), self._new_assignees)
+            conn.execute(insert(task_assignee), self._new_assignees)
         if self._new_links:
-            self.session.execute(insert(Link), self._new_links)
+            conn.execute(insert(Link), self._new_links)
         if self._new_audit:
-            self.session.execute(insert(AuditEntry), self._new_audit)
+            conn.execute(insert(AuditEntry), self._new_audit)
         for entity, name, record_id, value in self._new_keys:
             identity.remember_match_keys(self.session, entity, record_id, {name: value}, [name],
                                          self._written_keys.setdefault(entity, set()))

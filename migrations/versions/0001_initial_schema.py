@@ -33,7 +33,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entry'))
     )
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_audit_entry_at'), ['at'], unique=False)
         batch_op.create_index('ix_audit_entry_record_id_entity', ['record_id', 'entity'], unique=False)
 
     op.create_table('conflict',
@@ -55,7 +54,6 @@ def upgrade() -> None:
     with op.batch_alter_table('conflict', schema=None) as batch_op:
         batch_op.create_index('ix_conflict_record_id_entity', ['record_id', 'entity'], unique=False)
         batch_op.create_index('ix_conflict_state', ['state'], unique=False)
-        batch_op.create_index(batch_op.f('ix_conflict_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('inbox_item',
     sa.Column('connector_id', sa.String(length=64), nullable=False),
@@ -94,7 +92,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('link', schema=None) as batch_op:
         batch_op.create_index('ix_link_record_id_entity', ['record_id', 'entity'], unique=False)
-        batch_op.create_index(batch_op.f('ix_link_updated_at'), ['updated_at'], unique=False)
         batch_op.create_index('uq_link_remote', ['remote_id', 'connector_id', 'remote_type'], unique=True)
 
     op.create_table('match_key',
@@ -114,12 +111,12 @@ def upgrade() -> None:
     sa.Column('manager_id', sa.String(length=26), nullable=True),
     sa.Column('employment_status', sa.Enum('active', 'on_leave', 'terminated', name='employmentstatus', native_enum=False, length=24), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('provenance', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('id', sa.String(length=26), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['manager_id'], ['person.id'], name=op.f('fk_person_manager_id_person'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_person')),
     sa.UniqueConstraint('primary_email', name=op.f('uq_person_primary_email'))
@@ -161,12 +158,12 @@ def upgrade() -> None:
     sa.Column('end', sa.Date(), nullable=False),
     sa.Column('status', sa.Enum('requested', 'approved', 'denied', 'cancelled', name='absencestatus', native_enum=False, length=24), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('provenance', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('id', sa.String(length=26), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_absence_person_id_person'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_absence'))
     )
@@ -197,12 +194,12 @@ def upgrade() -> None:
     sa.Column('budget_status', sa.Enum('unknown', 'pending', 'approved', 'rejected', 'over_budget', name='budgetstatus', native_enum=False, length=24), nullable=False),
     sa.Column('url', sa.String(length=2000), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('provenance', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('id', sa.String(length=26), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['owner_id'], ['person.id'], name=op.f('fk_project_owner_id_person'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_project')),
     sa.UniqueConstraint('key', name=op.f('uq_project_key'))
@@ -233,7 +230,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('push_intent', schema=None) as batch_op:
         batch_op.create_index('ix_push_intent_state_next_attempt_at', ['state', 'next_attempt_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_push_intent_updated_at'), ['updated_at'], unique=False)
         batch_op.create_index('uq_push_intent_target', ['record_id', 'entity', 'connector_id'], unique=True)
 
     op.create_table('budget_line',
@@ -246,12 +242,12 @@ def upgrade() -> None:
     sa.Column('actual', sa.Numeric(precision=18, scale=2), nullable=True),
     sa.Column('approval_status', sa.Enum('pending', 'approved', 'rejected', name='approvalstatus', native_enum=False, length=24), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('provenance', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('id', sa.String(length=26), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_budget_line_project_id_project'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_budget_line'))
     )
@@ -274,12 +270,12 @@ def upgrade() -> None:
     sa.Column('labels', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('risks', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('provenance', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('id', sa.String(length=26), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['parent_id'], ['task.id'], name=op.f('fk_task_parent_id_task'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_task_project_id_project'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_task'))
@@ -340,7 +336,6 @@ def downgrade() -> None:
     op.drop_table('budget_line')
     with op.batch_alter_table('push_intent', schema=None) as batch_op:
         batch_op.drop_index('uq_push_intent_target')
-        batch_op.drop_index(batch_op.f('ix_push_intent_updated_at'))
         batch_op.drop_index('ix_push_intent_state_next_attempt_at')
 
     op.drop_table('push_intent')
@@ -379,7 +374,6 @@ def downgrade() -> None:
     op.drop_table('match_key')
     with op.batch_alter_table('link', schema=None) as batch_op:
         batch_op.drop_index('uq_link_remote')
-        batch_op.drop_index(batch_op.f('ix_link_updated_at'))
         batch_op.drop_index('ix_link_record_id_entity')
 
     op.drop_table('link')
@@ -390,13 +384,11 @@ def downgrade() -> None:
 
     op.drop_table('inbox_item')
     with op.batch_alter_table('conflict', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_conflict_updated_at'))
         batch_op.drop_index('ix_conflict_state')
         batch_op.drop_index('ix_conflict_record_id_entity')
 
     op.drop_table('conflict')
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_entry_record_id_entity')
-        batch_op.drop_index(batch_op.f('ix_audit_entry_at'))
 
     op.drop_table('audit_entry')
