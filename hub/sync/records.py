@@ -8,7 +8,7 @@ References to people and projects are resolved here, with caches per batch.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -186,7 +186,7 @@ class RecordStore:
 
         Backfills create thousands of records a page; rows skip the ORM's per-object work.
         """
-        columns = _columns(entity)
+        convert = _converters(entity)
         row = dict(_row_template(entity))
         row["custom"] = {}
         for name, value in values.items():
@@ -198,7 +198,8 @@ class RecordStore:
                     else self.project(value)
                 row[f"{name}_id"] = target.id if target else None
             elif name in row:
-                row[name] = _python_value(columns[name].type, value)
+                to_python = convert.get(name)
+                row[name] = to_python(value) if to_python and value is not None else value
         people = [p.id for p in (self.person(e) for e in values.get("assignees") or []) if p]
         row["id"] = record_id
         return row, people
@@ -243,6 +244,22 @@ class RecordStore:
         if email not in {a.email for a in person.emails}:
             person.emails.append(PersonEmail(email=email, is_primary=True))
         self._people[email] = person
+
+
+@cache
+def _converters(entity: Entity) -> dict[str, Callable[[Any], Any]]:
+    """JSON value -> column value, for the columns whose JSON form is not their value."""
+    columns = _columns(entity)
+    out: dict[str, Callable[[Any], Any]] = {}
+    for name in column_fields(entity):
+        column_type = columns[name].type
+        if isinstance(column_type, Date):
+            out[name] = date.fromisoformat
+        elif isinstance(column_type, UTCDateTime):
+            out[name] = datetime.fromisoformat
+        elif isinstance(column_type, Numeric):
+            out[name] = lambda v: Decimal(str(v))
+    return out
 
 
 def _python_value(column_type: Any, value: Any) -> Any:
