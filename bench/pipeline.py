@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -167,6 +168,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--small", type=int, default=5_000)
     parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="full-size runs of each kind; the median rate is reported")
     parser.add_argument("--child", nargs=3, metavar=("BACKEND", "MODE", "N"))
     args = parser.parse_args()
     if args.child:
@@ -174,15 +177,18 @@ def main() -> None:
         return
     n, small = args.records, args.small
     print(f"pipeline benchmark: {n:,} records (and {small:,} for the memory check), "
-          f"pages of {PAGE}")
+          f"pages of {PAGE}, median of {args.repeat} runs")
     header = (f"{'database':<10} {'raw rec/s':>10} {'pipeline rec/s':>15} {'ratio':>6} "
               f"{'raw RSS':>9} {'RSS @' + format(small, ','):>11} {'RSS @' + format(n, ','):>12}")
     print(header)
     for backend in [args.only] if args.only else ["sqlite", "postgres"]:
-        raw = measure(backend, "raw", n)
+        raws = [measure(backend, "raw", n) for _ in range(args.repeat)]
         small_run = measure(backend, "pipeline", small)
-        full = measure(backend, "pipeline", n)
-        raw_rate, pipe_rate = n / raw["seconds"], n / full["seconds"]
+        fulls = [measure(backend, "pipeline", n) for _ in range(args.repeat)]
+        raw_rate = statistics.median(n / r["seconds"] for r in raws)
+        pipe_rate = statistics.median(n / r["seconds"] for r in fulls)
+        raw = {"peak_mb": max(r["peak_mb"] for r in raws)}
+        full = {"peak_mb": max(r["peak_mb"] for r in fulls)}
         print(f"{backend:<10} {raw_rate:>10,.0f} {pipe_rate:>15,.0f} "
               f"{raw_rate / pipe_rate:>5.1f}x {raw['peak_mb']:>7.0f}MB "
               f"{small_run['peak_mb']:>9.0f}MB {full['peak_mb']:>10.0f}MB")
