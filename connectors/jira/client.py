@@ -1,0 +1,56 @@
+"""HTTP access to Jira Cloud's REST API v3: auth, Jira's error bodies, search pagination."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import httpx
+
+from connectors.jira.config import JiraConfig
+from hub.sdk.http import ToolClient
+
+API = "/rest/api/3"
+
+
+class JiraClient(ToolClient):
+    """Basic auth with e-mail and API token; errors carry Jira's `errorMessages`/`errors`."""
+
+    def __init__(self, config: JiraConfig, transport: httpx.AsyncBaseTransport | None = None):
+        super().__init__(config.base_url, name="jira",
+                         auth=httpx.BasicAuth(config.email, config.api_token.get_secret_value()),
+                         headers={"Accept": "application/json"},
+                         timeout=config.timeout.total_seconds(), concurrency=config.concurrency,
+                         max_retries=config.max_retries, verify=config.verify_tls,
+                         transport=transport)
+
+    def describe(self, response: httpx.Response) -> str:
+        try:
+            body = response.json()
+        except ValueError:
+            return response.text[:300] or response.reason_phrase
+        if not isinstance(body, dict):
+            return str(body)[:300]
+        parts = [str(m) for m in body.get("errorMessages") or []]
+        parts += [f"{k}: {v}" for k, v in (body.get("errors") or {}).items()]
+        return "; ".join(parts) or response.reason_phrase
+
+    async def search(self, jql: str, *, fields: Sequence[str], page_size: int,
+                     expand: str | None = None,
+                     properties: Sequence[str] = ()) -> AsyncIterator[list[dict[str, Any]]]:
+        """Pages of issues matching `jql` (the enhanced search: nextPageToken, isLast)."""
+        token: str | None = None
+        while True:
+            body: dict[str, Any] = {"jql": jql, "maxResults": page_size,
+                                    "fields": list(fields)}
+            if expand:
+                body["expand"] = expand
+            if properties:
+                body["properties"] = list(properties)
+            if token:
+                body["nextPageToken"] = token
+            page = (await self.request("POST", f"{API}/search/jql", json=body)).json()
+            yield list(page.get("issues") or [])
+            token = page.get("nextPageToken")
+            if page.get("isLast", True) or not token:
+                return

@@ -1,0 +1,229 @@
+"""The Jira Cloud connector: R&D's issues in, reconciled fields and statuses out.
+
+It speaks REST over httpx's AsyncClient rather than the `jira` package, which is synchronous
+(requests) and would block the hub's event loop for every call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from connectors.jira.client import API, JiraClient
+from connectors.jira.config import JiraConfig
+from connectors.jira.issues import FIELDS, jql_time, to_record
+from connectors.jira.transitions import move_to_status
+from hub.errors import Permanent
+from hub.sdk.connector import (
+    CheckResult,
+    Connector,
+    LinkRef,
+    PollPage,
+    RemoteRecord,
+    WebhookDelivery,
+    WebhookRejected,
+)
+
+STATUS_PATH = "fields.status.name"
+ASSIGNEE_PATH = "fields.assignee.emailAddress"
+
+
+class JiraConnector(Connector[JiraConfig]):
+    """Issues in a JQL scope. Cursor: the newest `updated` seen, ISO 8601."""
+
+    kind: ClassVar[str] = "jira"
+    config_model = JiraConfig
+    remote_types: ClassVar[Mapping[str, str]] = {"issue": "task"}
+
+    def __init__(self, connector_id: str, config: JiraConfig) -> None:
+        super().__init__(connector_id, config)
+        self.client = JiraClient(config)
+        self._zone: tzinfo | None = None
+        self._accounts: dict[str, str | None] = {}
+
+    # -- reading ---------------------------------------------------------------------------
+    async def check(self) -> CheckResult:
+        me = await self.client.get_json(f"{API}/myself")
+        info = await self.client.get_json(f"{API}/serverInfo")
+        if self.config.jql:  # a scope Jira can't parse is a config error worth seeing now
+            await self.client.request("POST", f"{API}/search/jql",
+                                      json={"jql": self.config.jql, "maxResults": 1})
+        return CheckResult(True, f"{me.get('displayName')} on {info.get('baseUrl')} "
+                                 f"(Jira {info.get('version', 'Cloud')})")
+
+    async def poll(self, cursor: str | None) -> AsyncIterator[PollPage]:
+        since = datetime.fromisoformat(cursor) if cursor else None
+        clauses = [f"({self.config.jql})"] if self.config.jql else []
+        if since is not None:
+            # JQL is minute-granular: re-read the overlap; the engine drops what it has seen.
+            start = since - self.config.poll.overlap - timedelta(minutes=1)
+            clauses.append(f'updated >= "{jql_time(start, await self._user_zone())}"')
+        jql = " AND ".join(clauses) + " ORDER BY updated ASC"
+        newest = since
+        async for issues in self.client.search(
+                jql, fields=FIELDS, page_size=self.config.page_size,
+                expand="changelog" if self.config.changelog else None,
+                properties=[self.config.hub_property]):
+            records = [self._record(issue) for issue in issues]
+            for record in records:
+                if record.updated_at and (newest is None or record.updated_at > newest):
+                    newest = record.updated_at
+            yield PollPage(records, newest.isoformat() if newest else cursor)
+
+    async def fetch(self, remote_type: str, remote_ids: list[str]) -> list[RemoteRecord]:
+        out: list[RemoteRecord] = []
+        for start in range(0, len(remote_ids), 100):
+            ids = ", ".join(remote_ids[start:start + 100])
+            async for issues in self.client.search(
+                    f"id in ({ids})", fields=FIELDS, page_size=100,
+                    expand="changelog" if self.config.changelog else None,
+                    properties=[self.config.hub_property]):
+                out += [self._record(issue) for issue in issues]
+        return out
+
+    async def list_ids(self, remote_type: str) -> set[str]:
+        """Ids of every issue in scope now (for finding issues deleted in Jira)."""
+        jql = f"({self.config.jql})" if self.config.jql else ""
+        found: set[str] = set()
+        async for issues in self.client.search(jql or "ORDER BY key", fields=["id"],
+                                               page_size=1000):
+            found.update(str(i["id"]) for i in issues)
+        return found
+
+    async def find_by_hub_id(self, remote_type: str, hub_id: str) -> RemoteRecord | None:
+        jql = f'issue.property[{self.config.hub_property}].id = "{hub_id}"'
+        async for issues in self.client.search(jql, fields=FIELDS, page_size=1,
+                                               properties=[self.config.hub_property]):
+            return self._record(issues[0]) if issues else None
+        return None
+
+    # -- webhooks --------------------------------------------------------------------------
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+        secret = self.config.webhook.secret
+        if secret is None:
+            raise WebhookRejected(f"{self.connector_id} has no webhook secret configured")
+        given = _header(headers, "x-hub-signature")
+        expected = "sha256=" + hmac.new(secret.get_secret_value().encode(), body,
+                                        hashlib.sha256).hexdigest()
+        if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+            raise WebhookRejected("missing or invalid X-Hub-Signature")
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:
+        event = json.loads(body)
+        issue = event["issue"]
+        delivery = _header(headers, "x-atlassian-webhook-identifier") or \
+            "sha256:" + hashlib.sha256(body).hexdigest()
+        deleted = event.get("webhookEvent") == "jira:issue_deleted"
+        record = self._record(issue, deleted=deleted)
+        # The changelog of this event: when exactly each of its fields changed.
+        when = datetime.fromtimestamp(event["timestamp"] / 1000, UTC) \
+            if isinstance(event.get("timestamp"), int | float) else record.updated_at
+        times = dict(record.field_times)
+        for item in (event.get("changelog") or {}).get("items") or []:
+            name = item.get("fieldId") or item.get("field")
+            if name and when:
+                times[f"fields.{name}"] = when
+        return WebhookDelivery(delivery_id=delivery, records=[RemoteRecord(
+            record.remote_type, record.remote_id, record.payload, record.updated_at,
+            record.version, record.url, record.hub_id, record.deleted, times)])
+
+    # -- writing ---------------------------------------------------------------------------
+    async def push(self, link: LinkRef, patch: Mapping[str, Any]) -> RemoteRecord:
+        key = link.remote_id
+        fields = await self._fields(patch)
+        if fields:
+            await self.client.request("PUT", f"{API}/issue/{key}", json={"fields": fields},
+                                      params={"notifyUsers": "false"})
+        if patch.get(STATUS_PATH):
+            await move_to_status(self.client, key, str(patch[STATUS_PATH]),
+                                 max_hops=self.config.max_hops,
+                                 fill=self.config.transition_fields)
+        return await self._read(key)
+
+    async def create(self, remote_type: str, hub_id: str,
+                     values: Mapping[str, Any]) -> RemoteRecord:
+        fields = await self._fields(values, creating=True)
+        fields.setdefault("issuetype", {"name": self.config.issue_type})
+        if self.config.create_project:
+            fields.setdefault("project", {"key": self.config.create_project})
+        if "project" not in fields:
+            raise Permanent(f"jira: {self.connector_id} has no create_project set: where "
+                            "should the hub create issues?", status=400)
+        created = (await self.client.request("POST", f"{API}/issue", json={
+            "fields": fields,
+            # Stored with the issue in the same call: a retry finds it by this id.
+            "properties": [{"key": self.config.hub_property, "value": {"id": hub_id}}],
+        })).json()
+        status = values.get(STATUS_PATH)
+        if status:
+            await move_to_status(self.client, created["key"], str(status),
+                                 max_hops=self.config.max_hops,
+                                 fill=self.config.transition_fields)
+        return await self._read(created["key"])
+
+    async def _fields(self, patch: Mapping[str, Any], creating: bool = False) -> dict[str, Any]:
+        """Remote paths from the mapping -> Jira's `fields` body (status goes elsewhere)."""
+        fields: dict[str, Any] = {}
+        for path, value in patch.items():
+            if path == STATUS_PATH or not path.startswith("fields."):
+                continue
+            if path.startswith("fields.project.") and not creating:
+                continue  # an issue's project is not a field Jira lets you edit
+            if path == ASSIGNEE_PATH:
+                email = value[0] if isinstance(value, list) and value else value or None
+                fields["assignee"] = {"accountId": await self._account(email)} if email \
+                    else None
+                continue
+            _nest(fields, path.removeprefix("fields.").split("."), value)
+        return fields
+
+    async def _account(self, email: str) -> str:
+        if email not in self._accounts:
+            users = await self.client.get_json(f"{API}/user/search", {"query": email})
+            match = [u for u in users if str(u.get("emailAddress", "")).casefold()
+                     == email.casefold()]
+            self._accounts[email] = match[0]["accountId"] if match else None
+        account = self._accounts[email]
+        if account is None:
+            raise Permanent(f"jira: no Jira user has the e-mail {email}", status=400)
+        return account
+
+    async def _read(self, key: str) -> RemoteRecord:
+        params = {"fields": ",".join(FIELDS), "properties": self.config.hub_property}
+        if self.config.changelog:
+            params["expand"] = "changelog"
+        return self._record(await self.client.get_json(f"{API}/issue/{key}", params))
+
+    def _record(self, issue: Mapping[str, Any], deleted: bool = False) -> RemoteRecord:
+        return to_record(issue, self.config.base_url, self.config.hub_property, deleted)
+
+    async def _user_zone(self) -> tzinfo:
+        if self._zone is None:
+            me = await self.client.get_json(f"{API}/myself")
+            try:
+                self._zone = ZoneInfo(me.get("timeZone") or "UTC")
+            except (ZoneInfoNotFoundError, ValueError):
+                self._zone = UTC
+        return self._zone
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    return next((v for k, v in headers.items() if k.lower() == name), None)
+
+
+def _nest(target: dict[str, Any], keys: list[str], value: Any) -> None:
+    if value is None and len(keys) > 1:
+        target[keys[0]] = None  # clearing `priority.name` clears the priority
+        return
+    for key in keys[:-1]:
+        target = target.setdefault(key, {})
+    target[keys[-1]] = value
+

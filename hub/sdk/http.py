@@ -1,0 +1,107 @@
+"""The HTTP client every connector shares: pooled httpx.AsyncClient, a concurrency cap,
+timeouts, and retries that honour `Retry-After`, turning answers into typed errors.
+
+Connectors subclass `ToolClient` and override `describe` to pull the tool's own reason out of
+an error body; the retry loop is written once, here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from hub.errors import AuthenticationFailed, Permanent, Retriable
+
+log = logging.getLogger(__name__)
+RETRIED_STATUS = {429, 500, 502, 503, 504}
+#: waits longer than this are not slept in the call: the engine reschedules the work instead
+MAX_INLINE_WAIT = 30.0
+
+
+class ToolClient:
+    """An HTTP client for one tool. Subclasses set auth and error parsing."""
+
+    def __init__(self, base_url: str, *, name: str, auth: httpx.Auth | None = None,
+                 headers: Mapping[str, str] | None = None, timeout: float = 30.0,
+                 concurrency: int = 4, max_retries: int = 4,
+                 verify: bool | str = True, transport: httpx.AsyncBaseTransport | None = None,
+                 ) -> None:
+        self.name = name
+        self.max_retries = max_retries
+        self._gate = asyncio.Semaphore(concurrency)
+        self.http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"), auth=auth, headers=dict(headers or {}),
+            timeout=httpx.Timeout(timeout), verify=verify, transport=transport,
+            limits=httpx.Limits(max_connections=concurrency,
+                                max_keepalive_connections=concurrency))
+        self.calls = 0
+
+    async def request(self, method: str, path: str, *, params: Any = None, json: Any = None,
+                      headers: Mapping[str, str] | None = None) -> httpx.Response:
+        """Send a request; retry what may pass, raise `Retriable`/`Permanent` otherwise."""
+        attempt = 0
+        while True:
+            try:
+                async with self._gate:
+                    self.calls += 1
+                    response = await self.http.request(method, path, params=params, json=json,
+                                                       headers=headers)
+            except httpx.TimeoutException:
+                reason, wait = f"{self.name}: no answer within the timeout", None
+            except httpx.TransportError as exc:
+                reason, wait = f"{self.name}: {type(exc).__name__}: {exc}", None
+            else:
+                if response.status_code < 400:
+                    return response
+                if response.status_code not in RETRIED_STATUS:
+                    raise self._refusal(response)
+                reason = f"{self.name}: {response.status_code} {self.describe(response)}"
+                wait = retry_after(response)
+            attempt += 1
+            delay = wait if wait is not None else min(16.0, 0.5 * 2 ** attempt) * random.uniform(
+                0.5, 1.0)
+            if attempt > self.max_retries or delay > MAX_INLINE_WAIT:
+                raise Retriable(reason, retry_after=wait)
+            log.debug("%s; retrying in %.1fs (attempt %d)", reason, delay, attempt)
+            await asyncio.sleep(delay)
+
+    def _refusal(self, response: httpx.Response) -> Permanent:
+        reason = f"{self.name}: {response.status_code} {self.describe(response)}"
+        if response.status_code in (401, 403):
+            return AuthenticationFailed(reason, status=response.status_code)
+        return Permanent(reason, status=response.status_code)
+
+    def describe(self, response: httpx.Response) -> str:
+        """The tool's own words for an error answer (override per tool)."""
+        return response.reason_phrase + (f": {response.text[:300]}" if response.text else "")
+
+    async def get_json(self, path: str, params: Any = None) -> Any:
+        """GET and decode JSON."""
+        return (await self.request("GET", path, params=params)).json()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self.http.aclose()
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds the tool asked to wait: `Retry-After` as seconds or as an HTTP date."""
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
