@@ -1,0 +1,1 @@
+"""Jira Cloud: the connector (R&D issues) and a faithful sandbox of its REST API."""
