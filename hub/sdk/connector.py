@@ -34,14 +34,18 @@ class RemoteRecord:
     deleted: bool = False
     field_times: Mapping[str, datetime] = field(default_factory=dict)
 
-    def changed_at(self, path: str | None) -> datetime | None:
-        """When the field at remote `path` last changed: its own time if the tool gives one
-        (for the path or a parent of it), else the record's."""
+    def exact_time(self, path: str | None) -> datetime | None:
+        """When the field at remote `path` (or a parent of it) last changed, if the tool says."""
         while path:
             if path in self.field_times:
                 return self.field_times[path]
             path = path.rpartition(".")[0] if "." in path else ""
-        return self.updated_at
+        return None
+
+    def changed_at(self, path: str | None) -> datetime | None:
+        """When the field at remote `path` last changed: its own time if the tool gives one,
+        else the record's."""
+        return self.exact_time(path) or self.updated_at
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,9 @@ class Link(IdMixin, TimestampMixin, Base):
     entity: Mapped[Entity] = mapped_column(enum_column(Entity))
     record_id: Mapped[str] = mapped_column(String(26))
     shadow: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    #: field -> the tool's own change time of that field as of the shadow (when it gives one):
+    #: a later time with the same value means a person edited it meanwhile
+    field_times: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     remote_updated_at: Mapped[datetime | None] = mapped_column()
     remote_version: Mapped[str | None] = mapped_column(String(255))
     url: Mapped[str | None] = mapped_column(String(2000))

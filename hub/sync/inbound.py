@@ -241,6 +241,8 @@ class Ingest:
             "id": link_id, "connector_id": self.connector_id, "remote_type": record.remote_type,
             "remote_id": record.remote_id, "entity": entity, "record_id": record_id,
             "shadow": values, "remote_updated_at": record.updated_at,
+            "field_times": {name: t.isoformat() for name in values
+                            if (t := record.exact_time(item.sources.get(name))) is not None},
             "remote_version": record.version, "url": record.url, "deleted_at": None,
             "created_at": self.now, "updated_at": self.now}
         self._new_links.append(link_row)
@@ -258,12 +260,13 @@ class Ingest:
         time differs from the record's (most tools give one time for all)."""
         record = item.record
         stamp = record.updated_at.isoformat() if record.updated_at else None
-        shared = {"source": self.connector_id, "link": link_id, "at": stamp, "v": 1}
+        shared = {"source": self.connector_id, "link": link_id, "at": stamp, "v": 1,
+                  "exact": False}
         provenance: dict[str, Any] = {"*": shared}
         for name in item.values:
-            when = record.changed_at(item.sources.get(item.raw_of.get(name, name)))
-            if when is not None and when != record.updated_at:
-                provenance[name] = {**shared, "at": when.isoformat()}
+            exact = record.exact_time(item.sources.get(item.raw_of.get(name, name)))
+            if exact is not None:
+                provenance[name] = {**shared, "at": exact.isoformat(), "exact": True}
         return provenance
 
     def _flush_new(self) -> None:
@@ -295,29 +298,44 @@ class Ingest:
         applied: dict[str, Any] = {}
         reverted: dict[str, Any] = {}
         raw_of = item.raw_of
+        seen_times = dict(link.field_times or {})
         for name, new in new_values.items():
-            if name in raw_of or (not created and name in shadow and same(shadow[name], new)):
+            if name in raw_of:
                 continue
             cur = current.get(name)
+            exact = record.exact_time(item.sources.get(name))
+            known = _parse_time(seen_times.get(name))
+            if exact is not None:
+                seen_times[name] = exact.isoformat()
+            edited_since = exact is not None and known is not None and exact > known
             prov = field_provenance(provenance, name)
-            apply, conflict = True, None
+            if not created and name in shadow and same(shadow[name], new):
+                if not edited_since:
+                    continue
+                if same(new, cur):  # edited and set back: the value stands as of that edit
+                    self._reaffirm(provenance, name, link, exact)
+                    continue
+            apply, decision = True, None
             if not created and not same(new, cur):
                 # On a first link the tool's earlier state is unknown: no conflict is claimed.
                 base = cur if first_link else shadow.get(name)
-                conflict = decide(rules.policy(name), source=self.connector_id, new=new,
+                decision = decide(rules.policy(name), source=self.connector_id, new=new,
                                   current=cur, base=base,
-                                  new_time=record.changed_at(item.sources.get(name)),
+                                  new_time=exact or record.updated_at,
                                   current_time=_parse_time(prov.get("at")),
-                                  current_source=prov.get("source"))
-                apply = conflict.apply
-                if conflict.conflict is not None:
+                                  current_source=prov.get("source"),
+                                  exact=exact is not None and bool(prov.get("exact")))
+                apply = decision.apply
+                if decision.conflict is not None:
                     self._conflict(entity, canonical.id, name, shadow.get(name), new, cur,
-                                   prov, rules, apply, conflict.conflict,
-                                   record.changed_at(item.sources.get(name)))
+                                   prov, rules, apply, decision.conflict,
+                                   exact or record.updated_at)
             if apply and (created or not same(new, cur)):
                 applied[name] = new
             elif not apply:
                 reverted[name] = new
+            elif edited_since:
+                self._reaffirm(provenance, name, link, exact)
             shadow[name] = new
         for name, main in raw_of.items():
             # A tool's raw value (its own status name) follows the fate of its main field.
@@ -329,15 +347,28 @@ class Ingest:
                 shadow[name] = new_values[name]
         version = canonical.version + (0 if created else 1)
         for name in applied:
-            when = record.changed_at(item.sources.get(raw_of.get(name, name)))
+            exact = record.exact_time(item.sources.get(raw_of.get(name, name)))
+            when = exact or record.updated_at
             provenance[name] = {"source": self.connector_id, "link": link.id,
-                                "at": when.isoformat() if when else None, "v": version}
+                                "at": when.isoformat() if when else None, "v": version,
+                                "exact": exact is not None}
         self._commit_changes(item, link, canonical, applied, reverted, provenance, current,
                              created, rules)
         link.shadow = shadow
+        link.field_times = seen_times
         link.remote_updated_at = record.updated_at or link.remote_updated_at
         link.remote_version = record.version or link.remote_version
         link.url = record.url or link.url
+
+    def _reaffirm(self, provenance: dict[str, Any], name: str, link: Link,
+                  when: datetime | None) -> None:
+        """A person set the field to the value the hub has: it stands as of that edit, which
+        an older concurrent edit must not beat."""
+        prov = field_provenance(provenance, name)
+        known = _parse_time(prov.get("at"))
+        if when is not None and (known is None or when > known):
+            provenance[name] = {**prov, "source": self.connector_id, "link": link.id,
+                                "at": when.isoformat(), "exact": True}
 
     def _commit_changes(self, item: _Item, link: Link, canonical: RecordMixin,
                         applied: dict[str, Any], reverted: dict[str, Any],
@@ -353,6 +384,8 @@ class Ingest:
                         {k: {"old": current.get(k), "new": v} for k, v in applied.items()})
             identity.remember_match_keys(self.session, entity, canonical.id, applied,
                                          rules.match, self._written_keys.setdefault(entity, set()))
+        elif provenance != (canonical.provenance or {}):
+            canonical.provenance = provenance  # a value reaffirmed later (see _reaffirm)
         if reverted:
             self._audit(entity, canonical.id, "revert", link,
                         {k: {"rejected": v, "kept": current.get(k)} for k, v in reverted.items()})

@@ -187,9 +187,20 @@ def _record_success(rt: Runtime, session: Session, intent_id: str, plan: _Plan,
     newer_known = (link.remote_updated_at is not None and remote.updated_at is not None
                    and link.remote_updated_at > remote.updated_at)
     if not newer_known:
-        # The tool holds what we sent, unless we already saw a later state of it.
+        # The tool holds what we sent, unless we already saw a later state of it; and our own
+        # write is no person's edit, so its field times are taken as seen.
         link.shadow = {**(link.shadow or {}), **plan.sent}
+        link.field_times = {**(link.field_times or {}), **_written_times(plan, remote)}
     Ingest(rt, session, plan.connector_id, delivery="push").run([remote])
+
+
+def _written_times(plan: _Plan, remote: RemoteRecord) -> dict[str, str]:
+    try:
+        sources = plan.mapping.inbound(remote.payload).sources
+    except MappingError:
+        return {}
+    times = {name: remote.exact_time(sources.get(name)) for name in plan.sent}
+    return {name: t.isoformat() for name, t in times.items() if t is not None}
 
 
 def _retry(rt: Runtime, session: Session, intent_id: str, exc: Retriable) -> PushOutcome:

@@ -23,11 +23,14 @@ class Decision:
 
 def decide(policy: FieldPolicy, *, source: str, new: Any, current: Any, base: Any,
            new_time: datetime | None, current_time: datetime | None,
-           current_source: str | None) -> Decision:
+           current_source: str | None, exact: bool = False) -> Decision:
     """Reconcile one field a tool changed (`new` differs from its shadow `base`).
 
     A change is concurrent when the canonical value moved away from this tool's shadow and
     the tool changed it to something else; every concurrent change leaves a conflict row.
+    `exact` says both times are the fields' own (not whole-record) change times: then an edit
+    older than the hub's value loses under `latest` even when the hub's value came back to
+    what this tool last held.
     """
     concurrent = current != base and new != current
     settled = ConflictState.resolved if concurrent else None
@@ -39,6 +42,11 @@ def decide(policy: FieldPolicy, *, source: str, new: Any, current: Any, base: An
             return Decision(True, concurrent, settled, f"provisional until {policy.owner} sets it")
         return Decision(False, concurrent, settled, f"owned by {policy.owner}: reverted")
     if not concurrent:
+        if policy == "latest" and exact and new_time and current_time and \
+                new_time < current_time:
+            # The hub's value was set again after this edit: the edit is the older one.
+            return Decision(False, True, ConflictState.resolved,
+                            "latest: the hub's value is newer")
         return Decision(True, False, None, "changed")
     if policy == "manual":
         return Decision(False, True, ConflictState.open, "concurrent edit: a person decides")

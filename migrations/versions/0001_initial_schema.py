@@ -81,6 +81,7 @@ def upgrade() -> None:
     sa.Column('entity', sa.Enum('project', 'task', 'person', 'absence', 'budget_line', name='entity', native_enum=False, length=24), nullable=False),
     sa.Column('record_id', sa.String(length=26), nullable=False),
     sa.Column('shadow', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    sa.Column('field_times', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('remote_updated_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('remote_version', sa.String(length=255), nullable=True),
     sa.Column('url', sa.String(length=2000), nullable=True),

@@ -1,0 +1,140 @@
+"""What every sandbox API call goes through: counting, injected faults, Basic auth; and
+Jira-shaped error answers for everything that fails."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from connectors.jira.sandbox_errors import NOT_AUTHENTICATED, JiraApiError
+from connectors.jira.sandbox_model import User
+
+if TYPE_CHECKING:
+    from connectors.jira.sandbox import JiraSandbox
+
+BAD_PAYLOAD = "Invalid request payload. Refer to the REST API documentation and try again."
+
+
+def sandbox_of(request: Request) -> JiraSandbox:
+    """The sandbox serving this request."""
+    sandbox: JiraSandbox = request.app.state.sandbox
+    return sandbox
+
+
+async def gate(request: Request) -> User:
+    """Count the call, apply latency and faults, then authenticate (e-mail + API token)."""
+    sandbox = sandbox_of(request)
+    route = request.scope.get("route")
+    sandbox.calls[f"{request.method} {getattr(route, 'path', request.url.path)}"] += 1
+    if sandbox.faults.latency_ms > 0:
+        await asyncio.sleep(sandbox.faults.latency_ms / 1000)
+    sandbox.faults.check()
+    user = _authenticate(sandbox, request.headers.get("authorization", ""))
+    sandbox.state.base_url = str(request.base_url).rstrip("/")
+    return user
+
+
+def _authenticate(sandbox: JiraSandbox, header: str) -> User:
+    scheme, _, encoded = header.partition(" ")
+    user = None
+    if scheme.lower() == "basic":
+        try:
+            email, _, token = base64.b64decode(encoded, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            email, token = "", ""
+        user = sandbox.state.authenticate(email, token) if email else None
+    if user is None:
+        raise JiraApiError(401, [NOT_AUTHENTICATED], headers={
+            "WWW-Authenticate": 'Basic realm="protected-area"',
+            "X-Seraph-LoginReason": "AUTHENTICATED_FAILED"})
+    return user
+
+
+Caller = Annotated[User, Depends(gate)]
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object; Jira's 400 for anything else."""
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        raise JiraApiError(400, [BAD_PAYLOAD]) from None
+    if not isinstance(body, dict):
+        raise JiraApiError(400, [BAD_PAYLOAD])
+    return body
+
+
+def int_param(request: Request, name: str, default: int) -> int:
+    """An integer query parameter; 400 when it is not one."""
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(str(raw))
+    except ValueError:
+        raise JiraApiError(400, [f"'{raw}' is not a valid value for '{name}'."]) from None
+
+
+def list_param(request: Request, name: str) -> list[str] | None:
+    """A comma-separated (and possibly repeated) query parameter; None when absent."""
+    values = request.query_params.getlist(name)
+    if not values:
+        return None
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer errors with Jira's ErrorCollection body."""
+
+    async def jira_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, JiraApiError)
+        return JSONResponse(exc.body, exc.status, headers=exc.headers)
+
+    async def invalid(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"errorMessages": [BAD_PAYLOAD], "errors": {}}, 400)
+
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        return JSONResponse({"errorMessages": [f"{exc.detail} ({request.method} "
+                                               f"{request.url.path})"], "errors": {}},
+                            exc.status_code, headers=exc.headers)
+
+    app.add_exception_handler(JiraApiError, jira_error)
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+
+
+class SlowAnswers:
+    """ASGI middleware: holds back API answers by `faults.slow_seconds` after the call was
+    processed, and adds `X-RateLimit-*` headers while a rate budget is set."""
+
+    def __init__(self, app: ASGIApp, sandbox: JiraSandbox) -> None:
+        self.app = app
+        self.sandbox = sandbox
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope["path"]).startswith("/rest/"):
+            await self.app(scope, receive, send)
+            return
+        faults = self.sandbox.faults
+
+        async def answer(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                if faults.slow_seconds > 0:
+                    await asyncio.sleep(faults.slow_seconds)
+                extra = [(k.lower().encode(), v.encode()) for k, v in faults.rate_headers().items()]
+                existing = {k for k, _ in message.get("headers", [])}
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  *(h for h in extra if h[0] not in existing)]}
+            await send(message)
+
+        await self.app(scope, receive, answer)

@@ -1,0 +1,72 @@
+"""`hub sandbox <tool>`: run a tool's sandbox (a faithful fake of its API) on a local port, for
+trying the hub, demos and manual testing. One command per tool; each builds its sandbox's ASGI
+app and hands it to `run_sandbox`, which prints where it listens and how to sign in."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hub.cli.common import out
+
+app = typer.Typer(help="Run a sandbox of a tool's API locally (test credentials, fake data).",
+                  no_args_is_help=True)
+
+PortOption = Annotated[int, typer.Option(help="port to listen on")]
+HostOption = Annotated[str, typer.Option(help="interface to listen on")]
+TlsOption = Annotated[bool, typer.Option("--tls", help="serve https with a self-signed "
+                                                       "certificate (clients trust it through "
+                                                       "SSL_CERT_FILE / REQUESTS_CA_BUNDLE)")]
+CertDirOption = Annotated[Path, typer.Option(help="where the --tls certificate is written")]
+
+
+def run_sandbox(asgi: Any, *, name: str, host: str, port: int, tls: bool, cert_dir: Path,
+                credentials: list[str]) -> None:
+    """Serve `asgi` with uvicorn until Ctrl-C, after printing its URL and credentials."""
+    import uvicorn
+
+    certfile = keyfile = None
+    if tls:
+        from hub.testing.server import self_signed_certificate
+
+        certfile, keyfile = self_signed_certificate(cert_dir.resolve(), host)
+    scheme = "https" if tls else "http"
+    out.print(f"{name} sandbox on {scheme}://{host}:{port} (Ctrl-C stops it)")
+    for line in credentials:
+        out.print(f"  {line}")
+    if certfile:
+        out.print(f"  certificate: {certfile} (export SSL_CERT_FILE={certfile})")
+    uvicorn.run(asgi, host=host, port=port, log_level="warning",
+                ssl_certfile=str(certfile) if certfile else None,
+                ssl_keyfile=str(keyfile) if keyfile else None)
+
+
+@app.command()
+def jira(
+    port: PortOption = 8081,
+    host: HostOption = "127.0.0.1",
+    seed_issues: Annotated[int, typer.Option(help="issues to seed, over 3 projects")] = 0,
+    seed: Annotated[int, typer.Option(help="random seed of the data and faults")] = 0,
+    email: Annotated[str, typer.Option(help="the API account's e-mail")] = "hub@example.com",
+    token: Annotated[str, typer.Option(help="the API account's token")] = "jira-token",  # noqa: S107
+    tls: TlsOption = False,
+    cert_dir: CertDirOption = Path(".sandbox"),
+) -> None:
+    """A Jira Cloud sandbox: REST API v3 and v2, JQL search, workflows, webhooks, knobs."""
+    from connectors.jira.sandbox import JiraSandbox
+
+    sandbox = JiraSandbox(email=email, token=token, seed=seed)
+    if seed_issues > 0:
+        projects = 3 if seed_issues >= 3 else 1
+        sandbox.seed(projects=projects, issues_per_project=math.ceil(seed_issues / projects),
+                     users=10)
+    else:
+        sandbox.add_project("RD", "Research & Development")
+    keys = ", ".join(sorted(sandbox.state.projects))
+    run_sandbox(sandbox.app, name="Jira", host=host, port=port, tls=tls, cert_dir=cert_dir,
+                credentials=[f"email: {email}", f"API token: {token}",
+                             f"projects: {keys} ({len(sandbox.state.issues)} issues)",
+                             "knobs: /_sandbox/faults, /_sandbox/seed, /_sandbox/webhooks"])

@@ -1,0 +1,1 @@
+"""Tests of the Jira sandbox (and, alongside, the Jira connector)."""
