@@ -123,7 +123,7 @@ def pipeline(engine: Engine, n: int) -> float:
     FakeTool(name="bench")
     config = HubConfig(connectors={"bench": FakeConfig(tool="bench", token=SecretStr("x" * 8))})
     registry = Registry()
-    registry.add(FakeConnector)  # type: ignore[arg-type]
+    registry.add(FakeConnector)
     rt = Runtime(config, registry, engine)
     started = time.perf_counter()
     page: list[RemoteRecord] = []

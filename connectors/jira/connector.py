@@ -78,20 +78,31 @@ class JiraConnector(Connector[JiraConfig]):
     async def fetch(self, remote_type: str, remote_ids: list[str]) -> list[RemoteRecord]:
         out: list[RemoteRecord] = []
         for start in range(0, len(remote_ids), 100):
-            ids = ", ".join(remote_ids[start:start + 100])
-            async for issues in self.client.search(
-                    f"id in ({ids})", fields=FIELDS, page_size=100,
-                    expand="changelog" if self.config.changelog else None,
-                    properties=[self.config.hub_property]):
-                out += [self._record(issue) for issue in issues]
+            batch = remote_ids[start:start + 100]
+            try:
+                async for issues in self.client.search(
+                        f"id in ({', '.join(batch)})", fields=FIELDS, page_size=100,
+                        expand="changelog" if self.config.changelog else None,
+                        properties=[self.config.hub_property]):
+                    out += [self._record(issue) for issue in issues]
+            except Permanent as exc:
+                if exc.status != 400:
+                    raise
+                # JQL refuses the whole list when one issue is gone: read them one by one.
+                for remote_id in batch:
+                    try:
+                        out.append(await self._read(remote_id))
+                    except Permanent as missing:
+                        if missing.status != 404:
+                            raise
         return out
 
     async def list_ids(self, remote_type: str) -> set[str]:
         """Ids of every issue in scope now (for finding issues deleted in Jira)."""
-        jql = f"({self.config.jql})" if self.config.jql else ""
+        # Jira refuses unbounded searches: with no scope, bound it by creation date.
+        jql = f"({self.config.jql})" if self.config.jql else 'created >= "1970/01/01"'
         found: set[str] = set()
-        async for issues in self.client.search(jql or "ORDER BY key", fields=["id"],
-                                               page_size=1000):
+        async for issues in self.client.search(jql, fields=["id"], page_size=1000):
             found.update(str(i["id"]) for i in issues)
         return found
 

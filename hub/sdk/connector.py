@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from hub.errors import HubError
 from hub.sdk.config import ConnectorConfig
 
-ConfigT = TypeVar("ConfigT", bound=ConnectorConfig)
+ConfigT = TypeVar("ConfigT", bound=ConnectorConfig, covariant=True)
 
 
 @dataclass(frozen=True)

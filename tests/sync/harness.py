@@ -47,7 +47,7 @@ class FakeClock:
 def fake_registry() -> Registry:
     """Connector kinds with the test kit's fake tool as kind `fake`."""
     registry = Registry()
-    registry.add(FakeConnector)  # type: ignore[arg-type]
+    registry.add(FakeConnector)
     return registry
 
 
