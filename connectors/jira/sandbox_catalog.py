@@ -115,6 +115,11 @@ FIELDS: list[dict[str, Any]] = [
     _field("subtasks", "Sub-tasks", _system("subtasks", "array", items="issuelinks"),
            clauses=["subtasks"], orderable=False),
     _field("environment", "Environment", _system("environment", "string")),
+    # Not navigable: `*all` returns them, `*navigable` (and `-field` alone) does not.
+    _field("comment", "Comment", {"type": "comments-page", "system": "comment"},
+           navigable=False),
+    _field("worklog", "Log Work", _system("worklog", "array", items="worklog"), clauses=[],
+           navigable=False),
     _field(STORY_POINTS, "Story point estimate", {
         "type": "number", "custom": "com.atlassian.jira.plugin.system.customfieldtypes:float",
         "customId": 10016}),
@@ -125,6 +130,8 @@ FIELDS: list[dict[str, Any]] = [
 FIELD_NAMES = {f["id"]: f["name"] for f in FIELDS}
 #: what an issue's `fields` holds, in Jira's order (`issuekey` is the key, not a field)
 ISSUE_FIELDS = [f["id"] for f in FIELDS if f["id"] not in ("issuekey", "statusCategory")]
+#: what `*navigable` asks for: every field but the non-navigable ones (comment, worklog)
+NAVIGABLE_FIELDS = [f["id"] for f in FIELDS if f["id"] in ISSUE_FIELDS and f["navigable"]]
 #: fields a PUT or create may set (status and the dates are Jira's own)
 EDITABLE = {"summary", "description", "assignee", "reporter", "priority", "duedate", "labels",
             "parent", STORY_POINTS, BUDGET_STATUS}

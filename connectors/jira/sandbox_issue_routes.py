@@ -15,13 +15,11 @@ from connectors.jira.sandbox_catalog import (
     EDITABLE,
     FIELDS,
     PRIORITIES,
-    RESOLUTIONS,
 )
 from connectors.jira.sandbox_errors import JiraApiError, not_found
 from connectors.jira.sandbox_http import BAD_PAYLOAD, Caller, int_param, json_body, list_param
 from connectors.jira.sandbox_model import Issue, User
 from connectors.jira.sandbox_render import Renderer, select_fields
-from connectors.jira.sandbox_workflow import Transition
 
 if TYPE_CHECKING:
     from connectors.jira.sandbox import JiraSandbox
@@ -85,7 +83,8 @@ def issue_routes(sandbox: JiraSandbox, version: int) -> APIRouter:
             issue = state.get(issueIdOrKey)
             with_fields = "transitions.fields" in (list_param(request, "expand") or [])
             only = request.query_params.get("transitionId")
-            listed = [_transition(renderer(user), issue, t, with_fields)
+            render = renderer(user)
+            listed = [render.transition(issue, t, with_fields)
                       for t in state.transitions(issue) if only in (None, t.id)]
             return JSONResponse({"expand": "transitions", "transitions": listed})
 
@@ -166,23 +165,6 @@ def _edit_parts(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     if set(body) - EDIT_KEYS or not isinstance(fields, dict) or not isinstance(update, dict):
         raise JiraApiError(400, [BAD_PAYLOAD])
     return fields, update
-
-
-def _transition(render: Renderer, issue: Issue, step: Transition,
-                with_fields: bool) -> dict[str, Any]:
-    workflow = issue.project.workflow
-    screen = workflow.needs_resolution(step)
-    out: dict[str, Any] = {"id": step.id, "name": step.name,
-                           "to": render.status(workflow.status(step.to)), "hasScreen": screen,
-                           "isGlobal": not step.sources, "isInitial": False,
-                           "isAvailable": True, "isConditional": False, "isLooped": False}
-    if with_fields:
-        out["fields"] = {"resolution": {
-            "required": True, "schema": {"type": "resolution", "system": "resolution"},
-            "name": "Resolution", "key": "resolution", "hasDefaultValue": False,
-            "operations": ["set"],
-            "allowedValues": [render.resolution(r) for r in RESOLUTIONS]}} if screen else {}
-    return out
 
 
 def _editmeta(render: Renderer) -> dict[str, Any]:

@@ -15,13 +15,14 @@ from connectors.jira.sandbox_catalog import (
     FIELD_NAMES,
     ISSUE_FIELDS,
     ISSUE_TYPES,
+    NAVIGABLE_FIELDS,
     PRIORITIES,
     RESOLUTIONS,
     STORY_POINTS,
 )
 from connectors.jira.sandbox_fields import Directory
 from connectors.jira.sandbox_model import History, Issue, Project, User, jira_time
-from connectors.jira.sandbox_workflow import Status
+from connectors.jira.sandbox_workflow import Status, Transition
 from hub.mapping.adf import adf_to_text
 
 ISSUE_EXPAND = "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations"
@@ -37,15 +38,14 @@ def select_fields(requested: Iterable[str] | None, default: str) -> list[str] | 
         tokens = [default]
     wanted: set[str] = set()
     excluded: set[str] = set()
+    groups = {"*all": ISSUE_FIELDS, "*navigable": NAVIGABLE_FIELDS}
     for token in tokens:
         if token.startswith("-"):
             excluded.add(token[1:])
-        elif token in ("*all", "*navigable"):
-            wanted.update(ISSUE_FIELDS)
         else:
-            wanted.add(token)
+            wanted.update(groups.get(token, [token]))
     if not wanted and excluded:
-        wanted.update(ISSUE_FIELDS)  # `-description` alone: every navigable field but that
+        wanted.update(NAVIGABLE_FIELDS)  # `-description` alone: every navigable field but that
     wanted -= excluded
     if wanted <= {"id"}:
         return None
@@ -162,8 +162,28 @@ class Renderer:
         wanted = [key for key in properties if key in issue.properties]
         if properties:
             out["properties"] = {key: issue.properties[key] for key in wanted}
+        if "transitions" in expand:
+            with_fields = "transitions.fields" in expand
+            out["transitions"] = [self.transition(issue, step, with_fields) for step in
+                                  issue.project.workflow.available(issue.status.name)]
         if "changelog" in expand:
             out["changelog"] = self.changelog(issue)
+        return out
+
+    def transition(self, issue: Issue, step: Transition, with_fields: bool) -> dict[str, Any]:
+        """A transition available to the issue (with `with_fields`, its screen's fields)."""
+        workflow = issue.project.workflow
+        screen = workflow.needs_resolution(step)
+        out: dict[str, Any] = {"id": step.id, "name": step.name,
+                               "to": self.status(workflow.status(step.to)), "hasScreen": screen,
+                               "isGlobal": not step.sources, "isInitial": False,
+                               "isAvailable": True, "isConditional": False, "isLooped": False}
+        if with_fields:
+            out["fields"] = {"resolution": {
+                "required": True, "schema": {"type": "resolution", "system": "resolution"},
+                "name": "Resolution", "key": "resolution", "hasDefaultValue": False,
+                "operations": ["set"],
+                "allowedValues": [self.resolution(r) for r in RESOLUTIONS]}} if screen else {}
         return out
 
     def rendered(self, issue: Issue) -> dict[str, Any]:
@@ -232,6 +252,10 @@ _FIELD_RENDERERS: dict[str, Callable[[Renderer, Issue], Any]] = {
     "issuelinks": lambda r, i: [],
     "subtasks": lambda r, i: [],
     "environment": lambda r, i: None,
+    # The sandbox keeps no comments or work logs: the empty pages Jira embeds.
+    "comment": lambda r, i: {"comments": [], "self": f"{r.api}/issue/{i.id}/comment",
+                             "maxResults": 0, "total": 0, "startAt": 0},
+    "worklog": lambda r, i: {"startAt": 0, "maxResults": 20, "total": 0, "worklogs": []},
     STORY_POINTS: lambda r, i: i.values.get(STORY_POINTS),
     BUDGET_STATUS: lambda r, i: r.option(i.values.get(BUDGET_STATUS)),
 }

@@ -338,11 +338,10 @@ class Ingest:
                 self._reaffirm(provenance, name, link, exact)
             shadow[name] = new
         for name, main in raw_of.items():
-            # A tool's raw value (its own status name) follows the fate of its main field.
+            # A tool's raw value (its own status name) goes with its main field: it becomes
+            # canonical when this tool's main value did, not when the tool merely agrees.
             if name in new_values and shadow.get(name) != new_values[name]:
-                main_now = applied.get(main, current.get(main))
-                if (created or main_now == new_values.get(main)) and \
-                        current.get(name) != new_values[name]:
+                if (created or main in applied) and current.get(name) != new_values[name]:
                     applied[name] = new_values[name]
                 shadow[name] = new_values[name]
         version = canonical.version + (0 if created else 1)

@@ -19,6 +19,7 @@ from hub.sync.runtime import Runtime
 __all__ = [
     "PushOutcome",
     "due_intents",
+    "due_pushes",
     "pending_items",
     "poll_connector",
     "process_inbox_item",
@@ -82,12 +83,19 @@ def _save_cursor(rt: Runtime, session: Session, connector_id: str, page: PollPag
 def due_intents(rt: Runtime, limit: int = 1000) -> list[str]:
     """Ids of push intents whose time has come, oldest first. Intents for a connector this
     runtime doesn't run (disabled) wait for it."""
+    return [intent_id for _connector, intent_id in due_pushes(rt, limit)]
+
+
+def due_pushes(rt: Runtime, limit: int = 1000) -> list[tuple[str, str]]:
+    """(connector id, intent id) of the intents whose time has come, oldest first."""
     with rt.sessions() as session:
-        return list(session.scalars(
-            select(PushIntent.id).where(PushIntent.state == IntentState.pending,
-                                        PushIntent.connector_id.in_(list(rt.connectors)),
-                                        PushIntent.next_attempt_at <= rt.clock())
-            .order_by(PushIntent.next_attempt_at).limit(limit)))
+        rows = session.execute(
+            select(PushIntent.connector_id, PushIntent.id).where(
+                PushIntent.state == IntentState.pending,
+                PushIntent.connector_id.in_(list(rt.connectors)),
+                PushIntent.next_attempt_at <= rt.clock())
+            .order_by(PushIntent.next_attempt_at).limit(limit))
+        return [(connector_id, intent_id) for connector_id, intent_id in rows]
 
 
 async def push_due(rt: Runtime) -> list[PushOutcome]:

@@ -1,9 +1,9 @@
 """The embedded runner: APScheduler triggers polls, asyncio workers run jobs.
 
-One poll per connector at a time, one job per record at a time (jobs carry a serialisation
-key), and a periodic sweep that re-queues whatever a crash left pending (inbox items, due push
-intents). The scaled-out mode runs the same job functions through a job queue; only this
-dispatcher differs.
+One job per connector at a time: a tool's polls, deliveries and pushes are serialised by their
+key, so its state is read only between the hub's writes. A periodic sweep re-queues whatever a
+crash left pending (inbox items, due push intents). The scaled-out mode runs the same job
+functions through a job queue; only this dispatcher differs.
 """
 
 from __future__ import annotations
@@ -32,16 +32,20 @@ class Job:
 
     @classmethod
     def poll(cls, connector_id: str) -> Job:
-        return cls("poll", connector_id, f"poll:{connector_id}")
+        # One job per connector at a time: a poll must not read a push's half-way states.
+        return cls("poll", connector_id, f"connector:{connector_id}")
 
     @classmethod
     def inbox(cls, connector_id: str, item_id: str) -> Job:
-        # A connector's deliveries are processed in the order they arrived.
-        return cls("inbox", item_id, f"inbox:{connector_id}")
+        # A connector's deliveries are processed in the order they arrived...
+        return cls("inbox", item_id, f"connector:{connector_id}")
 
     @classmethod
-    def push(cls, intent_id: str) -> Job:
-        return cls("push", intent_id, f"push:{intent_id}")
+    def push(cls, intent_id: str, connector_id: str) -> Job:
+        # ...and never beside a push to it: the webhooks a push causes (e.g. for each hop of a
+        # multi-step Jira transition) are read after the push recorded what it wrote, so they
+        # are recognised as its echo.
+        return cls("push", intent_id, f"connector:{connector_id}")
 
 
 class EmbeddedRunner:
@@ -111,8 +115,8 @@ class EmbeddedRunner:
         # job are one job, and a connector's deliveries still run one at a time, in order.
         for connector_id, item_id in await asyncio.to_thread(jobs.pending_items, self.rt):
             await self.enqueue(Job.inbox(connector_id, item_id))
-        for intent_id in await asyncio.to_thread(jobs.due_intents, self.rt):
-            await self.enqueue(Job.push(intent_id))
+        for connector_id, intent_id in await asyncio.to_thread(jobs.due_pushes, self.rt):
+            await self.enqueue(Job.push(intent_id, connector_id))
 
     async def wait_idle(self, within: float) -> None:
         """Wait until no job is queued or running (tests, `hub demo`); TimeoutError after
@@ -172,6 +176,6 @@ class EmbeddedRunner:
         # tools): queue the due ones now rather than at the next sweep. An intent that is due
         # again right after its own push waits for the sweep: a tool that keeps answering with
         # something else must not be hammered.
-        for intent_id in await asyncio.to_thread(jobs.due_intents, self.rt):
+        for connector_id, intent_id in await asyncio.to_thread(jobs.due_pushes, self.rt):
             if not (job.name == "push" and intent_id == job.arg):
-                await self.enqueue(Job.push(intent_id))
+                await self.enqueue(Job.push(intent_id, connector_id))
