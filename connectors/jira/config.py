@@ -7,8 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 
-from hub.config.types import Duration
-from hub.sdk.config import ConnectorConfig
+from hub.sdk.config import ConnectorConfig, PollConfig
 
 
 class JiraConfig(ConnectorConfig):
@@ -19,6 +18,8 @@ class JiraConfig(ConnectorConfig):
     email: str = Field(description="the account the hub acts as")
     api_token: SecretStr = Field(description="API token of that account")
     jql: str = Field(default="", description="scope, e.g. project in (RD, LAUNCH)")
+    # Jira sends no webhook for issues that leave the scope or vanish with a project: scan.
+    poll: PollConfig = Field(default_factory=lambda: PollConfig(delete_scan=timedelta(hours=1)))
     page_size: int = Field(default=100, ge=1, le=5000, description="issues per search page")
     issue_type: str = Field(default="Task", description="issue type of issues the hub creates")
     create_project: str | None = Field(
@@ -33,5 +34,3 @@ class JiraConfig(ConnectorConfig):
     changelog: bool = Field(default=True,
                             description="read per-field change times (exact `latest` policy)")
     verify_tls: bool | str = Field(default=True, description="false, or a CA bundle path")
-    delete_scan: Duration = Field(default=timedelta(hours=1),
-                                  description="how often to look for issues deleted in Jira")

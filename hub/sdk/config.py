@@ -24,6 +24,9 @@ class PollConfig(StrictModel):
     overlap: Duration = Field(default=timedelta(minutes=1),
                               description="re-read this far behind the cursor (coarse clocks)")
     enabled: bool = Field(default=True, description="false: webhooks only")
+    delete_scan: Duration | None = Field(
+        default=None, description="how often to compare the ids in scope with the hub's links "
+                                  "(tools whose deletes may go unannounced); off by default")
 
 
 class WebhookConfig(StrictModel):

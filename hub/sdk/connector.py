@@ -137,6 +137,11 @@ class Connector(ABC, Generic[ConfigT]):
         """Create a remote object carrying `hub_id`, so a retry can find it (`find_by_hub_id`)."""
         raise NotImplementedError(f"{self.kind} cannot create {remote_type} objects")
 
+    async def list_ids(self, remote_type: str) -> set[str]:
+        """Ids of every object of `remote_type` in scope now, to find ones deleted in the tool
+        without a webhook saying so. Optional: the default can't list."""
+        raise NotImplementedError(f"{self.kind} cannot list {remote_type} ids")
+
     async def find_by_hub_id(self, remote_type: str, hub_id: str) -> RemoteRecord | None:
         """The remote object that carries `hub_id`, if one was created already."""
         return None

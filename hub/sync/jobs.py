@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.errors import HubError
-from hub.sdk.connector import PollPage
-from hub.store.sync import IntentState, PushIntent, SyncCursor
+from hub.sdk.connector import PollPage, RemoteRecord
+from hub.store.sync import IntentState, Link, PushIntent, SyncCursor
 from hub.sync.inbound import Ingest, Tally
 from hub.sync.inbox import pending_items, process_inbox_item
 from hub.sync.push import PushOutcome, push_intent
@@ -25,6 +25,7 @@ __all__ = [
     "process_inbox_item",
     "push_due",
     "push_intent",
+    "scan_deletes",
 ]
 
 
@@ -84,6 +85,29 @@ def due_intents(rt: Runtime, limit: int = 1000) -> list[str]:
     """Ids of push intents whose time has come, oldest first. Intents for a connector this
     runtime doesn't run (disabled) wait for it."""
     return [intent_id for _connector, intent_id in due_pushes(rt, limit)]
+
+
+async def scan_deletes(rt: Runtime, connector_id: str) -> Tally:
+    """Compare the ids in the connector's scope with its live links; the missing ones are
+    tombstones (deleted, or moved out of scope, without a webhook saying so)."""
+    connector = rt.connectors[connector_id]
+    total = Tally()
+    for remote_type in connector.remote_types:
+        try:
+            present = await connector.list_ids(remote_type)
+        except NotImplementedError:
+            continue
+        with rt.sessions() as session:
+            known = list(session.scalars(select(Link.remote_id).where(
+                Link.connector_id == connector_id, Link.remote_type == remote_type,
+                Link.deleted_at.is_(None))))
+        gone = [RemoteRecord(remote_type, remote_id, {}, updated_at=rt.clock(), deleted=True)
+                for remote_id in known if remote_id not in present]
+        for start in range(0, len(gone), 500):
+            with rt.sessions.begin() as session:
+                total.add(Ingest(rt, session, connector_id, delivery="delete-scan")
+                          .run(gone[start:start + 500]))
+    return total
 
 
 def due_pushes(rt: Runtime, limit: int = 1000) -> list[tuple[str, str]]:

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 class Job:
     """A unit of work: which function, on what, and what it must not run beside."""
 
-    name: str  # poll, inbox, push
+    name: str  # poll, inbox, push, delete_scan
     arg: str
     key: str
 
@@ -34,6 +34,10 @@ class Job:
     def poll(cls, connector_id: str) -> Job:
         # One job per connector at a time: a poll must not read a push's half-way states.
         return cls("poll", connector_id, f"connector:{connector_id}")
+
+    @classmethod
+    def delete_scan(cls, connector_id: str) -> Job:
+        return cls("delete_scan", connector_id, f"connector:{connector_id}")
 
     @classmethod
     def inbox(cls, connector_id: str, item_id: str) -> Job:
@@ -81,6 +85,12 @@ class EmbeddedRunner:
                                             id=f"poll:{connector_id}", coalesce=True,
                                             max_instances=1)
                     await self.enqueue(Job.poll(connector_id))  # first poll now, not in 2m
+                if poll.delete_scan is not None:
+                    self._scheduler.add_job(self.enqueue, "interval",
+                                            args=[Job.delete_scan(connector_id)],
+                                            seconds=poll.delete_scan.total_seconds(),
+                                            id=f"delete-scan:{connector_id}", coalesce=True,
+                                            max_instances=1)
             self._scheduler.add_job(self.sweep, "interval",
                                     seconds=self.sweep_every.total_seconds(), id="sweep",
                                     coalesce=True, max_instances=1)
@@ -172,6 +182,8 @@ class EmbeddedRunner:
             await jobs.process_inbox_item(self.rt, job.arg)
         elif job.name == "push":
             await jobs.push_intent(self.rt, job.arg)
+        elif job.name == "delete_scan":
+            await jobs.scan_deletes(self.rt, job.arg)
         # New changes may need pushes (a push's answer, too, may change the record for other
         # tools): queue the due ones now rather than at the next sweep. An intent that is due
         # again right after its own push waits for the sweep: a tool that keeps answering with

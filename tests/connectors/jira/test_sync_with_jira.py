@@ -22,7 +22,7 @@ from hub.model.enums import Entity
 from hub.sdk.config import PollConfig
 from hub.sdk.registry import Registry
 from hub.store.sync import AuditEntry, InboxItem, IntentState, Link, PushIntent
-from hub.sync.jobs import poll_connector, push_due
+from hub.sync.jobs import poll_connector, push_due, scan_deletes
 from hub.sync.records import RecordStore
 from hub.sync.runtime import Runtime
 from hub.testing.fake import FakeConfig, FakeConnector, FakeTool
@@ -169,3 +169,24 @@ def test_forged_or_missing_signatures_are_refused_and_repeats_stored_once(
     assert answers[0].headers["content-type"] == "application/problem+json"
     with _session(engine) as session:
         assert session.scalar(select(func.count()).select_from(InboxItem)) == 1
+
+
+@pytest.mark.anyio
+async def test_the_delete_scan_finds_issues_gone_without_a_webhook(
+        engine: Engine, sandbox: JiraSandbox, sandbox_server: RunningServer) -> None:
+    setup = _setup(sandbox_server.url, webhooks=False)
+    rt = Runtime(setup.config, setup.registry, engine)
+    kept = sandbox.create_issue("RD", "Kept")
+    gone = sandbox.create_issue("RD", "Deleted while nobody listened")
+    await poll_connector(rt, "rd-jira")
+    sandbox.delete_issue(gone["key"])
+
+    tally = await scan_deletes(rt, "rd-jira")
+    again = await scan_deletes(rt, "rd-jira")
+
+    assert tally.deleted == 1
+    assert again.deleted == 0
+    with _session(engine) as session:
+        live = set(session.scalars(select(Link.remote_id).where(Link.deleted_at.is_(None))))
+    assert live == {str(kept["id"])}
+    await rt.aclose()
