@@ -68,7 +68,12 @@ def parse_yaml(text: str, name: str, env: Mapping[str, str]) -> Located:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else None
-        raise ConfigError.single(name, "", f"is not valid YAML: {exc.problem}", line) from None
+        lines = text.splitlines()
+        bad_line = lines[mark.line] if mark and mark.line < len(lines) else ""
+        # `{key: ${VAR}}` is the usual culprit: the `{` of `${` opens a flow mapping.
+        hint = ' (inside {...} or [...], quote variables: "${VAR}")' if "${" in bad_line else ""
+        raise ConfigError.single(name, "", f"is not valid YAML: {exc.problem}{hint}",
+                                 line) from None
     located = Located(file=name, data=None)
     problems: list[ConfigProblem] = []
     if node is not None:

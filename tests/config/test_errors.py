@@ -175,3 +175,9 @@ def test_a_good_sync_section_loads(tmp_path: Path) -> None:
     assert rules.policy("due_date") == OwnerPolicy(owner="rd-jira")
     assert rules.policy("title") == "latest"
     assert rules.mirror[0].to == "mkt-asana"
+
+
+def test_an_unquoted_variable_in_a_flow_mapping_gets_a_hint(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, "server:\n  port: 1\nlogging: {level: ${LEVEL}}\n")
+    assert problems == [f"{tmp_path}/config.yaml:3: is not valid YAML: expected ',' or '}}', "
+                        "but got '{' (inside {...} or [...], quote variables: \"${VAR}\")"]
