@@ -63,6 +63,8 @@ class JiraConnector(Connector[JiraConfig]):
             # JQL is minute-granular: re-read the overlap; the engine drops what it has seen.
             start = since - self.config.poll.overlap - timedelta(minutes=1)
             clauses.append(f'updated >= "{jql_time(start, await self._user_zone())}"')
+        if not clauses:  # Jira refuses unbounded searches
+            clauses.append('created >= "1970/01/01"')
         jql = " AND ".join(clauses) + " ORDER BY updated ASC"
         newest = since
         async for issues in self.client.search(

@@ -3,7 +3,9 @@ runner in `hub serve`, `hub sync` in the foreground, or a job queue when scaled 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,14 +43,9 @@ async def poll_connector(rt: Runtime, connector_id: str, *, full: bool = False,
         cursor = None if full or row is None else row.value
     total = Tally()
     try:
-        async for page in connector.poll(cursor):
-            with rt.sessions() as session:
-                tally = Ingest(rt, session, connector_id, delivery="poll").run(page.records)
-                if dry_run:
-                    session.rollback()
-                else:
-                    _save_cursor(rt, session, connector_id, page)
-                    session.commit()
+        async for page in _prefetched(connector.poll(cursor)):
+            # The database work runs in a thread, so the next page downloads meanwhile.
+            tally = await asyncio.to_thread(_ingest_page, rt, connector_id, page, dry_run)
             total.add(tally)
             if on_page:
                 on_page(page, tally)
@@ -63,6 +60,42 @@ async def poll_connector(rt: Runtime, connector_id: str, *, full: bool = False,
             row = _cursor_row(session, connector_id, "default")
             row.last_success_at, row.last_error = rt.clock(), None
     return total
+
+
+def _ingest_page(rt: Runtime, connector_id: str, page: PollPage, dry_run: bool) -> Tally:
+    """One page and its cursor, in one transaction (rolled back for a dry run)."""
+    with rt.sessions() as session:
+        tally = Ingest(rt, session, connector_id, delivery="poll").run(page.records)
+        if dry_run:
+            session.rollback()
+        else:
+            _save_cursor(rt, session, connector_id, page)
+            session.commit()
+    return tally
+
+
+async def _prefetched(pages: AsyncIterator[PollPage], ahead: int = 2) -> AsyncIterator[PollPage]:
+    """The same pages, read up to `ahead` pages in advance by a task of their own."""
+    queue: asyncio.Queue[PollPage | BaseException | None] = asyncio.Queue(maxsize=ahead)
+
+    async def read() -> None:
+        try:
+            async for page in pages:
+                await queue.put(page)
+            await queue.put(None)
+        except Exception as exc:  # handed to the consumer, which raises it in its own frame
+            await queue.put(exc)
+
+    reader = asyncio.create_task(read())
+    try:
+        while (item := await queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
 
 
 def _cursor_row(session: Session, connector_id: str, stream: str) -> SyncCursor:
