@@ -7,17 +7,21 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 import hub
-from hub.api import webhooks
+from hub.api import problems, v1, webhooks
+from hub.api.deps import PrincipalDep, forbid, utcnow
+from hub.api.metrics import Metrics
+from hub.api.middleware import RequestContext
 from hub.api.problems import problem
 from hub.config.models import HubConfig
 from hub.sdk.registry import Registry
 from hub.store import migrate
-from hub.store.db import ping
+from hub.store.db import make_sessionmaker, ping
 from hub.sync.runner import EmbeddedRunner
 from hub.sync.runtime import Runtime
 
@@ -46,19 +50,38 @@ def create_app(config: HubConfig, engine: Engine, registry: Registry | None = No
                 await rt.aclose()
 
     app = FastAPI(title="Integration hub", version=hub.__version__,
-                  description="One truth across every department's tools.", lifespan=lifespan)
+                  description=DESCRIPTION, lifespan=lifespan)
     app.state.config = config
     app.state.engine = engine
-    app.state.runtime = Runtime(config, registry, engine) if registry is not None else None
+    app.state.sessions = make_sessionmaker(engine)
+    app.state.clock = utcnow
+    # One clock for the API and the engine it drives (tests replace app.state.clock).
+    app.state.runtime = Runtime(config, registry, engine, clock=lambda: app.state.clock()) \
+        if registry is not None else None
     app.state.runner = None
+    app.state.metrics = Metrics(app.state.sessions, config, lambda: app.state.clock())
+    problems.install(app)
+    app.add_middleware(RequestContext, metrics=app.state.metrics)
     app.include_router(webhooks.router)
+    app.include_router(v1.router)
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics",
+             response_class=Response, responses={
+                 200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "text format"},
+                 **{k: v for k, v in problems.PROBLEM_RESPONSES.items() if k in (401, 403)}})
+    def metrics(request: Request, principal: PrincipalDep) -> Response:
+        forbid(principal.may_read_operations,
+               f"a {principal.role.value} token can't read metrics")
+        return Response(generate_latest(request.app.state.metrics.registry),
+                        media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/healthz", tags=["operations"], summary="The process is alive")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["operations"], summary="The hub can serve: database reachable, "
-                                                      "schema current")
+                                                      "schema current",
+             responses={503: problems.problem_response("not ready; the problem says why")})
     def readyz(request: Request) -> Any:
         db: Engine = request.app.state.engine
         try:
@@ -72,6 +95,14 @@ def create_app(config: HubConfig, engine: Engine, registry: Registry | None = No
         return {"status": "ready", "database": "ok", "schema": current}
 
     return app
+
+
+DESCRIPTION = """One truth across every department's tools.
+
+Every `/api/v1` request needs `Authorization: Bearer <token>` (an admin creates tokens with
+`hub token create`). Errors are RFC 9457 problem+json. Lists page with `next_cursor`; records
+carry their version as ETag: send it back as If-Match when you PATCH.
+"""
 
 
 def _not_ready(detail: str) -> JSONResponse:

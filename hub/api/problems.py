@@ -1,12 +1,109 @@
-"""RFC 9457 problem details: every error answer says what went wrong in words a person can use."""
+"""RFC 9457 problem details: every error answer says what went wrong in words a person can use.
+
+`ProblemError` is raised anywhere below a route; `install` makes FastAPI's own errors (unknown
+route, validation, unhandled exceptions) answer in the same form.
+"""
 
 from __future__ import annotations
 
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+MEDIA_TYPE = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str) -> JSONResponse:
+class Problem(BaseModel):
+    """An error answer (RFC 9457)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+
+
+class ProblemError(Exception):
+    """An error answer raised from service code or a dependency."""
+
+    def __init__(self, status: int, detail: str, title: str | None = None,
+                 headers: dict[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+        self.title = title or HTTPStatus(status).phrase
+        self.headers, self.extra = headers, extra
+
+
+def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None,
+            **extra: Any) -> JSONResponse:
     """An `application/problem+json` answer."""
-    return JSONResponse({"type": "about:blank", "title": title, "status": status,
-                         "detail": detail}, status_code=status,
-                        media_type="application/problem+json")
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def problem_response(description: str) -> dict[str, Any]:
+    """The OpenAPI entry of a problem answer."""
+    return {"model": Problem, "content": {MEDIA_TYPE: {}}, "description": description}
+
+
+#: documented on every API route: the problem answers any of them may give
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: problem_response(text)
+    for status, text in [(400, "invalid query parameters"), (401, "missing or invalid token"),
+                         (403, "not allowed for this token"),
+                         (404, "not found, or outside this token's scope"),
+                         (413, "request body too large")]
+}
+
+
+def install(app: FastAPI) -> None:
+    """Answer every error, FastAPI's own included, as problem+json."""
+
+    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ProblemError)
+        return problem(exc.status, exc.title, exc.detail, exc.headers, **exc.extra)
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)
+        detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"there is nothing at {request.url.path} (see /docs)"
+        elif exc.status_code == 405:
+            detail = f"{request.method} is not allowed on {request.url.path}"
+        return problem(exc.status_code, HTTPStatus(exc.status_code).phrase, detail,
+                       dict(exc.headers) if exc.headers else None)
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = [_error(e) for e in exc.errors()]
+        in_body = any(e["location"].startswith("body") for e in errors)
+        status = 422 if in_body else 400
+        return problem(status, "Invalid request body" if in_body else "Invalid request",
+                       "; ".join(f"{e['location']}: {e['message']}" for e in errors),
+                       errors=errors)
+
+    async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(500, "Internal Server Error", "the hub failed to answer this request; "
+                       "the error is in its log (look for the request id)")
+
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(HTTPException, on_http)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(Exception, on_unhandled)
+
+
+def _error(error: Any) -> dict[str, str]:
+    location = ".".join(str(part) for part in error.get("loc", ()))
+    message = str(error.get("msg", "is invalid"))
+    if error.get("type") == "extra_forbidden":
+        message = "is not a parameter of this endpoint (see /docs)"
+    return {"location": location, "message": message}

@@ -1,4 +1,4 @@
-"""The `hub` command: check, serve, db, config, mapping, sandbox."""
+"""The `hub` command: check, serve, db, config, mapping, sandbox, token."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from pydantic import SecretStr
 
-from hub.cli import config_cmd, db, mapping_cmd, sandbox_cmd
+from hub.cli import config_cmd, db, mapping_cmd, sandbox_cmd, token_cmd
 from hub.cli.check import render, run_checks
 from hub.cli.common import ConfigOption, Loaded, load
 
@@ -23,6 +23,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(mapping_cmd.app, name="mapping")
 app.add_typer(sandbox_cmd.app, name="sandbox")
+app.add_typer(token_cmd.app, name="token")
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hub.model.enums import Entity
+from hub.store.auth import ApiToken
 from hub.store.base import Base
 from hub.store.canonical import (
     Absence,
@@ -37,6 +38,7 @@ RECORD_TABLES: dict[Entity, type[RecordMixin]] = {
 __all__ = [
     "RECORD_TABLES",
     "Absence",
+    "ApiToken",
     "AuditEntry",
     "BudgetLine",
     "Conflict",

@@ -1,0 +1,108 @@
+"""/api/v1/conflicts: list, show (both values, who, when), resolve by a value or a side."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.requests import Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.api.deps import PrincipalDep, RuntimeDep, SessionDep, forbid
+from hub.api.editing import resolve
+from hub.api.resources import READ_RESPONSES, as_problems
+from hub.api.writes import WRITE_RESPONSES, after_write
+from hub.model.enums import Entity
+from hub.query.conflicts import find_conflict, list_conflicts, render
+from hub.query.params import MAX_LIMIT
+from hub.store.sync import ConflictState
+
+router = APIRouter(tags=["conflicts"])
+_NO_CONFLICTS = "conflicts are internal: a partner token can't read them"
+
+
+class Candidate(BaseModel):
+    source: str | None = Field(None, description="connector id or api:<token name>")
+    value: Any = None
+    at: str | None = Field(None, description="when that source set it")
+
+
+class ConflictOut(BaseModel):
+    """Two sources changed one field concurrently."""
+
+    id: str
+    entity: str
+    record_id: str
+    field: str
+    state: str
+    policy: str
+    base: Any = Field(None, description="the value both sides changed from")
+    candidates: list[Candidate]
+    resolved_value: Any = None
+    resolved_by: str | None = None
+    resolved_at: str | None = None
+    created_at: str
+
+
+class ConflictPage(BaseModel):
+    items: list[ConflictOut]
+    next_cursor: str | None = None
+
+
+class ConflictParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    state: ConflictState | None = None
+    entity: Entity | None = None
+    record: str | None = Field(None, max_length=64, description="record id")
+    limit: int = Field(50, ge=1, le=MAX_LIMIT)
+    cursor: str | None = Field(None, max_length=4000)
+    sort: str | None = Field(None, max_length=100, description="created_at or id, - for "
+                                                              "descending (default -created_at)")
+
+
+class Resolution(BaseModel):
+    """Either the value to keep, or the side (connector id or api:<name>) whose value wins."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: Any = None
+    side: str | None = Field(None, max_length=120)
+
+
+@router.get("/conflicts", response_model=ConflictPage, responses=READ_RESPONSES,
+            summary="List conflicts")
+def conflicts(params: Annotated[ConflictParams, Query()], principal: PrincipalDep,
+              session: SessionDep) -> JSONResponse:
+    """Conflicts on records the token may see (`state=open` for those waiting for a person)."""
+    forbid(principal.may_read_hr, _NO_CONFLICTS)
+    with as_problems():
+        page = list_conflicts(session, principal, state=params.state, entity=params.entity,
+                              record=params.record, limit=params.limit, cursor=params.cursor,
+                              sort=params.sort)
+    return JSONResponse(page.as_json())
+
+
+@router.get("/conflicts/{conflict_id}", response_model=ConflictOut, responses=READ_RESPONSES,
+            summary="Show a conflict")
+def conflict(conflict_id: str, principal: PrincipalDep, session: SessionDep) -> JSONResponse:
+    """Both values, which source set each, and when."""
+    forbid(principal.may_read_hr, _NO_CONFLICTS)
+    with as_problems():
+        return JSONResponse(render(find_conflict(session, principal, conflict_id)))
+
+
+@router.post("/conflicts/{conflict_id}/resolve", response_model=ConflictOut,
+             responses=WRITE_RESPONSES, summary="Resolve a conflict")
+async def resolve_route(request: Request, conflict_id: str, body: Resolution,
+                        principal: PrincipalDep, session: SessionDep,
+                        rt: RuntimeDep) -> JSONResponse:
+    """Keep `value`, or the value of `side`; it becomes canonical and is pushed to every
+    tool."""
+    forbid(principal.may_read_hr, _NO_CONFLICTS)
+    answer = await run_in_threadpool(resolve, session, rt, principal, conflict_id, body.value,
+                                     body.side, "value" in body.model_fields_set)
+    await after_write(request)
+    return JSONResponse(answer)

@@ -1,0 +1,57 @@
+"""The caller of an API request, as its token describes it, and what each role may do.
+
+Roles: admin (everything, connector actions included), manager (read all, write projects and
+tasks, resolve conflicts), department (read and write its own department's records), partner
+(read only the projects shared with it; people by display name only), viewer (read only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.store.auth import Role
+
+#: roles that may read sync health (connectors, quarantine, failed pushes, metrics)
+OPERATIONS_READERS = frozenset({Role.admin, Role.manager, Role.viewer})
+#: roles that may change records (within what they see)
+WRITERS = frozenset({Role.admin, Role.manager, Role.department})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A token's identity and scope."""
+
+    token_id: str
+    name: str
+    role: Role
+    department: str | None = None
+    partner: str | None = None
+    projects: tuple[str, ...] = ()
+
+    @property
+    def source(self) -> str:
+        """How the hub records changes this caller makes (audit, provenance)."""
+        return f"api:{self.name}"
+
+    @property
+    def sees_everything(self) -> bool:
+        """Unscoped readers: admin, manager, viewer."""
+        return self.role in OPERATIONS_READERS
+
+    @property
+    def may_write(self) -> bool:
+        return self.role in WRITERS
+
+    @property
+    def may_read_operations(self) -> bool:
+        return self.role in OPERATIONS_READERS
+
+    @property
+    def may_operate(self) -> bool:
+        """Connector actions: trigger a sync, retry failed pushes."""
+        return self.role is Role.admin
+
+    @property
+    def may_read_hr(self) -> bool:
+        """Absences, budgets and people's contact and HR fields: not for partners."""
+        return self.role is not Role.partner

@@ -1,0 +1,231 @@
+"""Lists and single reads of canonical records, as JSON-ready dicts.
+
+Rows are read with Core selects (no ORM identity map, no relationship loading per row); what a
+page needs besides its rows (assignees, e-mails, sources) is one query each for the whole page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, inspect, or_, select
+from sqlalchemy.orm import Session
+
+from hub.auth.principal import Principal
+from hub.mapping.values import to_json
+from hub.model.enums import Entity
+from hub.model.schemas import SCHEMAS
+from hub.query import params as p
+from hub.query.filters import conditions, sort_fields
+from hub.query.pagination import BadQuery, after_cursor, encode_cursor, order_by, parse_sort
+from hub.query.scope import visible
+from hub.store.canonical import Person, PersonEmail, Project, task_assignee, task_blocker
+from hub.store.sync import Link
+from hub.store.tables import RECORD_TABLES
+from hub.sync.records import engine_fields, field_provenance
+
+#: fields computed from other tables, not columns
+_JOINED = {"assignees", "blocked_by", "emails"}
+#: what a partner sees of a person
+PARTNER_PERSON = ("id", "display_name")
+INCLUDES = ("provenance", "sources", "total")
+
+
+class NotFound(BadQuery):
+    """No such record, or none the caller may know exists (the same answer, on purpose)."""
+
+    def __init__(self, entity: Entity | str, record_id: str) -> None:
+        noun = entity.value.replace("_", " ") if isinstance(entity, Entity) else entity
+        super().__init__("id", f"no {noun} {record_id!r}")
+
+
+@dataclass(frozen=True)
+class View:
+    """How records are shown to one caller: which fields and extras."""
+
+    entity: Entity
+    principal: Principal
+    fields: frozenset[str] | None
+    provenance: bool
+    sources: bool
+    total: bool = False
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The record fields this caller may see."""
+        return visible_fields(self.entity, self.principal)
+
+
+def visible_fields(entity: Entity, principal: Principal) -> tuple[str, ...]:
+    """The fields of `entity` a principal may see (partners: people by name only)."""
+    if entity is Entity.person and not principal.may_read_hr:
+        return PARTNER_PERSON
+    return tuple(SCHEMAS[entity].model_fields)
+
+
+def make_view(entity: Entity, principal: Principal, params: p.ItemParams,
+              listing: bool = False) -> View:
+    """Check `fields=` and `include=` against what the caller may see."""
+    names = visible_fields(entity, principal)
+    allowed_includes = INCLUDES if listing else INCLUDES[:2]
+    include = {part.strip() for part in (params.include or "").split(",") if part.strip()}
+    if unknown := sorted(include - set(allowed_includes)):
+        raise BadQuery("include", f"unknown {', '.join(unknown)} (allowed: "
+                                  f"{', '.join(allowed_includes)})")
+    fields: frozenset[str] | None = None
+    if params.fields is not None:
+        wanted = {part.strip() for part in params.fields.split(",") if part.strip()}
+        if unknown := sorted(wanted - set(names) - {"sources", "provenance"}):
+            raise BadQuery("fields", f"unknown {', '.join(unknown)} (fields: {', '.join(names)})")
+        fields = frozenset(wanted | {"id"})
+    return View(entity, principal, fields,
+                provenance="provenance" in include or bool(fields and "provenance" in fields),
+                sources="sources" in include or fields is None or "sources" in fields,
+                total="total" in include)
+
+
+@dataclass
+class Page:
+    """One page of a list."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+    total: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"items": self.items, "next_cursor": self.next_cursor}
+        if self.total is not None:
+            out["total"] = self.total
+        return out
+
+
+def list_records(session: Session, view: View, params: p.ListParams, today: date,
+                 kinds: Mapping[str, str]) -> Page:
+    """One page of the records the caller may see that match the filters."""
+    entity, table = view.entity, RECORD_TABLES[view.entity]
+    allowed = sort_fields(entity)
+    sort = parse_sort(params.sort, allowed)
+    where = [visible(entity, view.principal), *conditions(entity, params, today)]
+    keys = [allowed[k.name].expr.label(f"_k{i}") for i, k in enumerate(sort.keys)]
+    query = select(*_columns(entity), *keys).where(*where)
+    if params.cursor:
+        query = query.where(after_cursor(params.cursor, sort, allowed))
+    rows = list(session.execute(query.order_by(*order_by(sort, allowed))
+                                .limit(params.limit + 1)))
+    more = len(rows) > params.limit
+    rows = rows[:params.limit]
+    cursor = encode_cursor(sort, [to_json(rows[-1]._mapping[f"_k{i}"])
+                                  for i in range(len(keys))]) if more else None
+    total = None
+    if view.total:
+        total = int(session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
+    return Page(render(session, view, rows, kinds), cursor, total)
+
+
+def get_record(session: Session, view: View, record_id: str,
+               kinds: Mapping[str, str]) -> tuple[dict[str, Any], int]:
+    """One record by id (projects also by key), if the caller may see it, and its version."""
+    row = find_row(session, view.entity, view.principal, record_id)
+    return render(session, view, [row], kinds)[0], int(row.version)
+
+
+def find_row(session: Session, entity: Entity, principal: Principal,
+             record_id: str) -> Any:
+    """The row of a record the principal may see; NotFound otherwise."""
+    table = RECORD_TABLES[entity]
+    match: ColumnElement[bool] = table.id == record_id
+    if entity is Entity.project:
+        match = or_(match, Project.key == record_id)
+    row = session.execute(select(*_columns(entity)).where(
+        match, visible(entity, principal)).limit(1)).first()
+    if row is None:
+        raise NotFound(entity, record_id)
+    return row
+
+
+def _columns(entity: Entity) -> list[Any]:
+    return list(inspect(RECORD_TABLES[entity]).columns)
+
+
+def render(session: Session, view: View, rows: Sequence[Any],
+           kinds: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Rows as the API shows them to this caller."""
+    entity = view.entity
+    ids = [row.id for row in rows]
+    names = [n for n in view.names if view.fields is None or n in view.fields]
+    columns = [n for n in names if n not in _JOINED]
+    joined = _joined(session, entity, ids, names)
+    links = _sources(session, entity, ids, kinds) if view.sources and ids else {}
+    out = []
+    for row in rows:
+        data = row._mapping
+        item = {n: to_json(data[n]) for n in columns}
+        for name, values in joined.items():
+            item[name] = values.get(row.id, [])
+        if view.sources:
+            item["sources"] = links.get(row.id, [])
+        if view.provenance:
+            item["provenance"] = provenance(entity, data["provenance"] or {},
+                                            data["custom"] or {})
+        out.append(item)
+    return out
+
+
+def provenance(entity: Entity, stored: dict[str, Any],
+               custom: dict[str, Any]) -> dict[str, Any]:
+    """Per field: which source set it, when (the source's time) and at which version."""
+    out = {}
+    for name in [*engine_fields(entity), *(f"custom.{k}" for k in custom)]:
+        entry = field_provenance(stored, name)
+        if entry:
+            out[name] = {"source": entry.get("source"), "at": entry.get("at"),
+                         "version": entry.get("v")}
+    return out
+
+
+def _joined(session: Session, entity: Entity, ids: list[str],
+            names: list[str]) -> dict[str, dict[str, list[Any]]]:
+    out: dict[str, dict[str, list[Any]]] = {}
+    if not ids:
+        return out
+    if "assignees" in names:
+        people: dict[str, list[Any]] = {}
+        for task_id, person_id, display_name in session.execute(
+                select(task_assignee.c.task_id, Person.id, Person.display_name)
+                .join(Person, Person.id == task_assignee.c.person_id)
+                .where(task_assignee.c.task_id.in_(ids)).order_by(Person.display_name)):
+            people.setdefault(task_id, []).append({"id": person_id,
+                                                   "display_name": display_name})
+        out["assignees"] = people
+    if "blocked_by" in names:
+        blockers: dict[str, list[Any]] = {}
+        for task_id, blocker in session.execute(
+                select(task_blocker.c.task_id, task_blocker.c.blocked_by_id)
+                .where(task_blocker.c.task_id.in_(ids)).order_by(task_blocker.c.blocked_by_id)):
+            blockers.setdefault(task_id, []).append(blocker)
+        out["blocked_by"] = blockers
+    if "emails" in names:
+        emails: dict[str, list[Any]] = {}
+        for person_id, email in session.execute(
+                select(PersonEmail.person_id, PersonEmail.email)
+                .where(PersonEmail.person_id.in_(ids)).order_by(PersonEmail.email)):
+            emails.setdefault(person_id, []).append(email)
+        out["emails"] = emails
+    return out
+
+
+def _sources(session: Session, entity: Entity, ids: list[str],
+             kinds: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for link in session.execute(
+            select(Link.record_id, Link.connector_id, Link.remote_type, Link.remote_id,
+                   Link.url).where(Link.entity == entity, Link.record_id.in_(ids),
+                                   Link.deleted_at.is_(None))
+            .order_by(Link.connector_id, Link.remote_id)):
+        out.setdefault(link.record_id, []).append({
+            "connector": link.connector_id, "kind": kinds.get(link.connector_id),
+            "remote_type": link.remote_type, "remote_id": link.remote_id, "url": link.url})
+    return out

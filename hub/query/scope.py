@@ -1,0 +1,78 @@
+"""What a principal may see, as SQL conditions: every list, count, get and feed goes through
+these, so a record out of scope is never read, let alone returned."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+
+from hub.auth.principal import Principal
+from hub.model.enums import Entity
+from hub.store.auth import Role
+from hub.store.canonical import Absence, BudgetLine, Person, Project, Task, task_assignee
+from hub.store.sync import AuditEntry
+from hub.store.tables import RECORD_TABLES
+
+
+def visible(entity: Entity, principal: Principal) -> ColumnElement[bool]:
+    """The records of `entity` the principal may know exist."""
+    if principal.sees_everything:
+        return true()
+    if principal.role is Role.department:
+        return _department(entity, principal.department or "")
+    if principal.role is Role.partner:
+        return _partner(entity, list(principal.projects))
+    return false()
+
+
+def _department(entity: Entity, department: str) -> ColumnElement[bool]:
+    projects = select(Project.id).where(Project.department == department)
+    if entity is Entity.project:
+        return Project.department == department
+    if entity is Entity.task:
+        return Task.project_id.in_(projects)
+    if entity is Entity.budget_line:
+        return BudgetLine.project_id.in_(projects)
+    if entity is Entity.person:
+        return Person.department == department
+    return Absence.person_id.in_(select(Person.id).where(Person.department == department))
+
+
+def _partner(entity: Entity, keys: list[str]) -> ColumnElement[bool]:
+    projects = select(Project.id).where(Project.key.in_(keys))
+    if entity is Entity.project:
+        return Project.key.in_(keys)
+    if entity is Entity.task:
+        return Task.project_id.in_(projects)
+    if entity is Entity.person:
+        # The people a partner meets in what is shared: owners and assignees, by name only.
+        owners = select(Project.owner_id).where(Project.key.in_(keys),
+                                                Project.owner_id.is_not(None))
+        assignees = select(task_assignee.c.person_id).join(
+            Task, Task.id == task_assignee.c.task_id).where(Task.project_id.in_(projects))
+        return or_(Person.id.in_(owners), Person.id.in_(assignees))
+    return false()  # budgets and absences are not shared with partners
+
+
+def readable_entities(principal: Principal) -> list[Entity]:
+    """Entities whose records (and their changes) the principal may read at all."""
+    if principal.may_read_hr:
+        return list(Entity)
+    return [Entity.project, Entity.task]  # a partner's feed: no people, budgets or absences
+
+
+def visible_refs(entity_column: Any, record_column: Any,
+                 principal: Principal) -> ColumnElement[bool]:
+    """Rows about a record (audit entries, conflicts) whose record the principal may see."""
+    if principal.sees_everything:
+        return true()
+    return or_(*[
+        (entity_column == entity) & record_column.in_(
+            select(RECORD_TABLES[entity].id).where(visible(entity, principal)))
+        for entity in readable_entities(principal)])
+
+
+def visible_changes(principal: Principal) -> ColumnElement[bool]:
+    """The audit entries of records the principal may see."""
+    return visible_refs(AuditEntry.entity, AuditEntry.record_id, principal)
