@@ -11,7 +11,7 @@ from rich.table import Table
 from hub.cli.common import Loaded, err, open_database, out
 from hub.errors import HubError
 from hub.sdk.connector import PollPage
-from hub.sync.inbound import Tally
+from hub.sync.batch import Tally
 from hub.sync.jobs import PushOutcome, poll_connector, push_due
 from hub.sync.runtime import Runtime
 

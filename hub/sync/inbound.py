@@ -7,11 +7,9 @@ few per record."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from hub.config.sync import EntitySync, OwnerPolicy
@@ -20,46 +18,16 @@ from hub.mapping import MappingError
 from hub.mapping.values import to_json
 from hub.model.enums import Entity
 from hub.sdk.connector import RemoteRecord
-from hub.store.canonical import RecordMixin, task_assignee
+from hub.store.canonical import RecordMixin
 from hub.store.sync import AuditEntry, Conflict, Link, QuarantineItem
-from hub.store.tables import RECORD_TABLES
 from hub.sync import identity
+from hub.sync.batch import BatchItem, NewRecords, Tally
 from hub.sync.intents import IntentWriter, same
 from hub.sync.reconcile import decide
 from hub.sync.records import REFERENCES, RecordStore, field_provenance
 from hub.sync.runtime import Runtime
 
 REQUIRED = {Entity.task: "title", Entity.project: "name", Entity.absence: "person"}
-
-
-@dataclass
-class Tally:
-    """What a batch did, for `hub sync` summaries and connector health."""
-
-    read: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    stale: int = 0
-    deleted: int = 0
-    skipped: int = 0
-    quarantined: int = 0
-    conflicts: int = 0
-    pushes_queued: int = 0
-
-    def add(self, other: Tally) -> None:
-        """Add another tally's counts to this one."""
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
-
-
-@dataclass
-class _Item:
-    record: RemoteRecord
-    entity: Entity
-    values: dict[str, Any] = field(default_factory=dict)
-    raw_of: dict[str, str] = field(default_factory=dict)  # raw field -> its main field
-    sources: dict[str, str] = field(default_factory=dict)  # field -> remote path
 
 
 class Ingest:
@@ -76,14 +44,7 @@ class Ingest:
         self._to_check: dict[Entity, dict[str, RecordMixin]] = {}
         self._match_index: dict[Entity, dict[tuple[str, str], str]] = {}
         self._written_keys: dict[Entity, set[tuple[str, str]]] = {}
-        # rows of records first seen in this batch, bulk-inserted by _flush_new
-        self._new_rows: dict[Entity, list[dict[str, Any]]] = {}
-        self._new_assignees: list[dict[str, str]] = []
-        self._new_links: list[dict[str, Any]] = []
-        self._new_audit: list[dict[str, Any]] = []
-        self._new_keys: list[tuple[Entity, str, str, Any]] = []
-        #: record id -> values of records created this batch
-        self._to_create: dict[Entity, dict[str, dict[str, Any]]] = {}
+        self.new = NewRecords(session, self.store, connector_id, delivery, self.now)
 
     def run(self, records: Sequence[RemoteRecord]) -> Tally:
         """Process the batch; returns its tally. The caller commits."""
@@ -94,23 +55,23 @@ class Ingest:
         for item in items:
             key = (item.record.remote_type, item.record.remote_id)
             self._one(item, links, key, loaded)
-        self._flush_new()
-        for entity in set(self._to_check) | set(self._to_create):
+        self.new.flush(self._written_keys)
+        for entity in set(self._to_check) | set(self.new.created):
             values = {rid: self.store.values(entity, r)
                       for rid, r in self._to_check.get(entity, {}).items()}
-            created = self._to_create.get(entity, {})
+            created = self.new.created.get(entity, {})
             values.update(created)
             self.tally.pushes_queued += self.intents.queue(
                 entity, values, new=dict.fromkeys(created, self.connector_id))
         return self.tally
 
     # -- stages ----------------------------------------------------------------------------
-    def _normalise(self, records: Sequence[RemoteRecord]) -> list[_Item]:
-        newest: dict[tuple[str, str], _Item] = {}
+    def _normalise(self, records: Sequence[RemoteRecord]) -> list[BatchItem]:
+        newest: dict[tuple[str, str], BatchItem] = {}
         for record in records:
             try:
                 mapping = self.rt.type_mapping(self.connector_id, record.remote_type)
-                item = _Item(record, mapping.entity,
+                item = BatchItem(record, mapping.entity,
                              raw_of={r.raw: r.name for r in mapping.rules if r.raw})
                 if not record.deleted:
                     normalised = mapping.inbound(record.payload)
@@ -130,7 +91,7 @@ class Ingest:
                 self.tally.stale += 1
         return list(newest.values())
 
-    def _resolve(self, items: list[_Item],
+    def _resolve(self, items: list[BatchItem],
                  links: dict[tuple[str, str], Link]) -> dict[Entity, dict[str, RecordMixin]]:
         ids: dict[Entity, set[str]] = {}
         for link in links.values():
@@ -157,7 +118,7 @@ class Ingest:
         self.store.preload_people(emails)
         return {entity: self.store.load(entity, wanted) for entity, wanted in ids.items()}
 
-    def _one(self, item: _Item, links: dict[tuple[str, str], Link], key: tuple[str, str],
+    def _one(self, item: BatchItem, links: dict[tuple[str, str], Link], key: tuple[str, str],
              loaded: dict[Entity, dict[str, RecordMixin]]) -> None:
         record, entity = item.record, item.entity
         link = links.get(key)
@@ -190,7 +151,7 @@ class Ingest:
             links[key] = link
         self._reconcile(item, link, canonical, rules, created)
 
-    def _find(self, item: _Item, rules: EntitySync,
+    def _find(self, item: BatchItem, rules: EntitySync,
               loaded: dict[Entity, dict[str, RecordMixin]]) -> RecordMixin | None:
         """The existing record this remote is, by the hub id it carries or a match rule."""
         entity, values = item.entity, item.values
@@ -201,14 +162,14 @@ class Ingest:
         for rule_field in rules.match:
             value = identity.match_value(values.get(rule_field))
             record_id = index.get((rule_field, value)) if value else None
-            if record_id and record_id not in known and self._new_rows.get(entity):
-                self._flush_new()  # matched a record created earlier in this batch
+            if record_id and record_id not in known and self.new.pending(entity):
+                self.new.flush(self._written_keys)  # matched a record new in this batch
                 known.update(self.store.load(entity, [record_id]))
             if record_id and record_id in known:
                 return known[record_id]
         return None
 
-    def _may_create(self, item: _Item, rules: EntitySync) -> bool:
+    def _may_create(self, item: BatchItem, rules: EntitySync) -> bool:
         if not rules.create_records:
             self.tally.skipped += 1
             return False
@@ -221,74 +182,19 @@ class Ingest:
             item.values["display_name"] = str(item.values.get("email") or "unknown").split("@")[0]
         return True
 
-    def _index_new(self, item: _Item, rules: EntitySync, record_id: str) -> None:
+    def _index_new(self, item: BatchItem, rules: EntitySync, record_id: str) -> None:
         index = self._match_index.setdefault(item.entity, {})
         for rule_field in rules.match:  # later records in this batch must find it too
             value = identity.match_value(item.values.get(rule_field))
             if value:
                 index[(rule_field, value)] = record_id
 
-    def _create_fast(self, item: _Item, rules: EntitySync) -> None:
-        """A new record and its link as rows for bulk inserts at the end of the batch."""
-        entity, record, values = item.entity, item.record, item.values
-        record_id, link_id = new_id(), new_id()
-        row, people = self.store.new_row(entity, record_id, values)
-        row.update(version=1, created_at=self.now, updated_at=self.now, deleted_at=None,
-                   provenance=self._initial_provenance(item, link_id))
-        self._new_rows.setdefault(entity, []).append(row)
-        self._new_assignees += [{"task_id": record_id, "person_id": pid} for pid in people]
-        link_row = {
-            "id": link_id, "connector_id": self.connector_id, "remote_type": record.remote_type,
-            "remote_id": record.remote_id, "entity": entity, "record_id": record_id,
-            "shadow": values, "remote_updated_at": record.updated_at,
-            "field_times": {name: t.isoformat() for name in values
-                            if (t := record.exact_time(item.sources.get(name))) is not None},
-            "remote_version": record.version, "url": record.url, "deleted_at": None,
-            "created_at": self.now, "updated_at": self.now}
-        self._new_links.append(link_row)
-        self._new_audit.append({
-            "entity": entity, "record_id": record_id, "action": "create", "changes": values,
-            "source": self.connector_id, "link_id": link_id, "delivery": self.delivery,
-            "at": self.now})
+    def _create_fast(self, item: BatchItem, rules: EntitySync) -> None:
+        record_id = self.new.add(item, rules.match)
         self._index_new(item, rules, record_id)
-        self._new_keys += [(entity, f, record_id, values.get(f)) for f in rules.match]
-        self._to_create.setdefault(entity, {})[record_id] = values
         self.tally.created += 1
 
-    def _initial_provenance(self, item: _Item, link_id: str) -> dict[str, Any]:
-        """Provenance of a new record: one shared entry (`*`), plus the fields whose own change
-        time differs from the record's (most tools give one time for all)."""
-        record = item.record
-        stamp = record.updated_at.isoformat() if record.updated_at else None
-        shared = {"source": self.connector_id, "link": link_id, "at": stamp, "v": 1,
-                  "exact": False}
-        provenance: dict[str, Any] = {"*": shared}
-        for name in item.values:
-            exact = record.exact_time(item.sources.get(item.raw_of.get(name, name)))
-            if exact is not None:
-                provenance[name] = {**shared, "at": exact.isoformat(), "exact": True}
-        return provenance
-
-    def _flush_new(self) -> None:
-        """Insert the rows `_create_fast` collected, parents before children."""
-        self.session.flush()  # people and projects created for references go first
-        # Core inserts on the session's connection: same transaction, no per-row ORM work.
-        conn = self.session.connection()
-        for entity in (Entity.project, Entity.task, Entity.absence, Entity.budget_line):
-            if self._new_rows.get(entity):
-                conn.execute(insert(RECORD_TABLES[entity]), self._new_rows.pop(entity))
-        if self._new_assignees:
-            conn.execute(insert(task_assignee), self._new_assignees)
-        if self._new_links:
-            conn.execute(insert(Link), self._new_links)
-        if self._new_audit:
-            conn.execute(insert(AuditEntry), self._new_audit)
-        for entity, name, record_id, value in self._new_keys:
-            identity.remember_match_keys(self.session, entity, record_id, {name: value}, [name],
-                                         self._written_keys.setdefault(entity, set()))
-        self._new_assignees, self._new_links, self._new_audit, self._new_keys = [], [], [], []
-
-    def _reconcile(self, item: _Item, link: Link, canonical: RecordMixin, rules: EntitySync,
+    def _reconcile(self, item: BatchItem, link: Link, canonical: RecordMixin, rules: EntitySync,
                    created: bool) -> None:
         entity, record, new_values = item.entity, item.record, item.values
         shadow = dict(link.shadow or {})
@@ -369,7 +275,7 @@ class Ingest:
             provenance[name] = {**prov, "source": self.connector_id, "link": link.id,
                                 "at": when.isoformat(), "exact": True}
 
-    def _commit_changes(self, item: _Item, link: Link, canonical: RecordMixin,
+    def _commit_changes(self, item: BatchItem, link: Link, canonical: RecordMixin,
                         applied: dict[str, Any], reverted: dict[str, Any],
                         provenance: dict[str, Any], current: dict[str, Any], created: bool,
                         rules: EntitySync) -> None:

@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from hub.errors import Retriable
 from hub.sdk.connector import RemoteRecord, WebhookRejected
 from hub.store.sync import InboxItem, InboxState, QuarantineItem
-from hub.sync.inbound import Ingest, Tally
+from hub.sync.batch import Tally
+from hub.sync.inbound import Ingest
 from hub.sync.runtime import Runtime
 
 log = logging.getLogger(__name__)

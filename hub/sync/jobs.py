@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from hub.errors import HubError
 from hub.sdk.connector import PollPage, RemoteRecord
 from hub.store.sync import IntentState, Link, PushIntent, SyncCursor
-from hub.sync.inbound import Ingest, Tally
+from hub.sync.batch import Tally
+from hub.sync.inbound import Ingest
 from hub.sync.inbox import pending_items, process_inbox_item
 from hub.sync.push import PushOutcome, push_intent
 from hub.sync.runtime import Runtime

@@ -18,7 +18,7 @@ from hub.model.enums import Entity
 from hub.sdk.config import PollConfig
 from hub.sdk.registry import Registry
 from hub.store.sync import Conflict, IntentState, Link, PushIntent, QuarantineItem
-from hub.sync.inbound import Tally
+from hub.sync.batch import Tally
 from hub.sync.inbox import process_inbox_item, receive
 from hub.sync.jobs import due_intents, poll_connector
 from hub.sync.push import PushOutcome, push_intent
