@@ -182,6 +182,17 @@ class TypeMapping:
             raise MappingError.combine(errors)
         return patch
 
+    def same_remotely(self, name: str, a: Any, b: Any) -> bool:
+        """Whether two canonical values of field `name` are one value in the tool (its value
+        map may fold several canonical values into one, e.g. in_review and in_progress both
+        "Doing")."""
+        if name not in self.outbound_fields:
+            return False
+        try:
+            return self.outbound({name: a}) == self.outbound({name: b})
+        except MappingError:
+            return False
+
     def _write(self, rule: FieldRule, given: Any) -> Any:
         path = str(rule.path)
         value = _coerce(rule.name, rule.field_type, given, path, rule.tz, outbound=True)

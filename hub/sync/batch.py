@@ -13,6 +13,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from hub.ids import new_id
+from hub.mapping import TypeMapping
 from hub.model.enums import Entity
 from hub.sdk.connector import RemoteRecord
 from hub.store.canonical import task_assignee
@@ -52,6 +53,7 @@ class BatchItem:
     values: dict[str, Any] = field(default_factory=dict)
     raw_of: dict[str, str] = field(default_factory=dict)  # raw field -> its main field
     sources: dict[str, str] = field(default_factory=dict)  # field -> remote path
+    mapping: TypeMapping | None = None
 
 
 class NewRecords:

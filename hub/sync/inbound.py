@@ -72,7 +72,8 @@ class Ingest:
             try:
                 mapping = self.rt.type_mapping(self.connector_id, record.remote_type)
                 item = BatchItem(record, mapping.entity,
-                             raw_of={r.raw: r.name for r in mapping.rules if r.raw})
+                             raw_of={r.raw: r.name for r in mapping.rules if r.raw},
+                             mapping=mapping)
                 if not record.deleted:
                     normalised = mapping.inbound(record.payload)
                     item.values = {k: to_json(v) for k, v in normalised.values.items()}
@@ -215,7 +216,11 @@ class Ingest:
                 seen_times[name] = exact.isoformat()
             edited_since = exact is not None and known is not None and exact > known
             prov = field_provenance(provenance, name)
-            if not created and name in shadow and same(shadow[name], new):
+            if not created and name in shadow and (same(shadow[name], new) or (
+                    item.mapping is not None
+                    and item.mapping.same_remotely(name, shadow[name], new))):
+                # Unchanged in the tool's own terms (it may fold values, e.g. in_review and
+                # in_progress both to "Doing"): what it reports back is what the hub sent.
                 if not edited_since:
                     continue
                 if same(new, cur):  # edited and set back: the value stands as of that edit

@@ -55,7 +55,8 @@ def pending_patch(rt: Runtime, link: Link, values: Mapping[str, Any],
     mapping = rt.type_mapping(link.connector_id, link.remote_type)
     shadow = link.shadow or {}
     return {f: values.get(f) for f in mapping.outbound_fields
-            if f not in held and not same(values.get(f), shadow.get(f))}
+            if f not in held and not same(values.get(f), shadow.get(f))
+            and not mapping.same_remotely(f, values.get(f), shadow.get(f))}
 
 
 class IntentWriter:

@@ -72,11 +72,15 @@ class Hub:
     """The engine over named fake tools."""
 
     def __init__(self, engine: Engine, tools: list[str], sync: dict[str, Any] | None = None,
-                 clock: FakeClock | None = None) -> None:
+                 clock: FakeClock | None = None,
+                 overrides: dict[str, dict[str, Any]] | None = None) -> None:
         self.clock = clock or FakeClock()
         self.tools = fake_tools(tools, clock=self.clock)
-        self.rt = Runtime(fake_config(self.tools, sync), fake_registry(), engine,
-                          clock=self.clock)
+        config = fake_config(self.tools, sync)
+        for cid, override in (overrides or {}).items():
+            config.connectors[cid] = config.connectors[cid].model_copy(
+                update={"mapping_overrides": override})
+        self.rt = Runtime(config, fake_registry(), engine, clock=self.clock)
 
     # -- steps -----------------------------------------------------------------------------
     async def poll(self, connector_id: str, full: bool = False) -> Tally:

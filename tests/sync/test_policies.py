@@ -106,3 +106,21 @@ async def test_non_concurrent_edits_never_conflict(hub: Hub) -> None:
     assert hub.conflicts() == []
     assert hub.tools["b"].objects[hub.remote_id("b", record_id) or ""].fields == \
         hub.tools["c"].objects[c_id].fields
+
+
+async def test_a_tool_that_folds_two_statuses_into_one_does_not_flip_the_hub(
+        engine: Engine) -> None:
+    # Marketing's tool has no review state: in_review is written there as "Doing".
+    hub = Hub(engine, ["a", "b"], {"entities": {"task": {"mirror": MIRROR}}},
+              overrides={"b": {"types": {"item": {"fields": {"status": {
+                  "reverse": {"in_review": "Doing"},
+                  "map": {"Review": None}}}}}}})
+    record_id, a_id, b_id = await _linked(hub)
+
+    hub.tools["a"].user_edit(a_id, status="Review")
+    await hub.settle()
+
+    assert hub.tools["b"].objects[b_id].fields["status"] == "Doing"
+    assert hub.values(record_id)["status"] == "in_review"  # not flipped by b's "Doing"
+    assert hub.tools["a"].objects[a_id].fields["status"] == "Review"
+    assert await hub.push_once() == []
