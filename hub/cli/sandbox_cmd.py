@@ -70,3 +70,32 @@ def jira(
                 credentials=[f"email: {email}", f"API token: {token}",
                              f"projects: {keys} ({len(sandbox.state.issues)} issues)",
                              "knobs: /_sandbox/faults, /_sandbox/seed, /_sandbox/webhooks"])
+
+
+@app.command()
+def asana(
+    port: PortOption = 8082,
+    host: HostOption = "127.0.0.1",
+    seed_tasks: Annotated[int, typer.Option(help="tasks to seed, over 3 projects")] = 0,
+    seed: Annotated[int, typer.Option(help="random seed of the data and faults")] = 0,
+    token: Annotated[str, typer.Option(help="the personal access token")] = "asana-pat",  # noqa: S107
+    tls: TlsOption = False,
+    cert_dir: CertDirOption = Path(".sandbox"),
+) -> None:
+    """An Asana sandbox: /api/1.0 tasks, sections, custom fields, events, webhooks, knobs."""
+    from connectors.asana.sandbox import AsanaSandbox
+
+    sandbox = AsanaSandbox(token=token, seed=seed)
+    if seed_tasks > 0:
+        projects = 3 if seed_tasks >= 3 else 1
+        sandbox.seed(projects=projects, tasks_per_project=math.ceil(seed_tasks / projects),
+                     users=10)
+    else:
+        sandbox.add_project("Spring Campaign")
+    projects_line = ", ".join(f"{p.name} ({p.gid})" for p in sandbox.state.projects.values())
+    run_sandbox(sandbox.app, name="Asana", host=host, port=port, tls=tls, cert_dir=cert_dir,
+                credentials=[f"API base: /api/1.0, Authorization: Bearer {token}",
+                             f"workspace: {sandbox.state.workspace_gid}",
+                             f"projects: {projects_line} ({len(sandbox.state.tasks)} tasks)",
+                             "knobs: /_sandbox/faults, /_sandbox/seed, /_sandbox/webhooks, "
+                             "/_sandbox/events/expire"])

@@ -1,0 +1,92 @@
+"""Test knobs over HTTP under `/_sandbox` (no auth): faults, seeding, sync tokens, webhook
+delivery, call counts. The same knobs as `AsanaSandbox` has in Python."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from connectors.asana.sandbox_errors import bad_request
+
+if TYPE_CHECKING:
+    from connectors.asana.sandbox import AsanaSandbox
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json() if await request.body() else {}
+    except ValueError:
+        raise bad_request("Could not parse request data, invalid JSON") from None
+    if not isinstance(body, dict):
+        raise bad_request("Expected a JSON object")
+    return body
+
+
+def admin_routes(sandbox: AsanaSandbox) -> APIRouter:
+    """The `/_sandbox` knobs."""
+    router = APIRouter(prefix="/_sandbox")
+    state = sandbox.state
+
+    @router.get("/faults")
+    async def get_faults() -> Response:
+        return JSONResponse(sandbox.faults.settings())
+
+    @router.post("/faults")
+    async def set_faults(request: Request) -> Response:
+        """Body: latency_ms, slow_seconds, error_rate, seed, fail_next, rate_limit."""
+        try:
+            sandbox.faults.apply(await _body(request))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise bad_request(f"bad fault settings: {exc}") from None
+        return JSONResponse(sandbox.faults.settings())
+
+    @router.delete("/faults")
+    async def reset_faults() -> Response:
+        sandbox.faults.reset()
+        return JSONResponse(sandbox.faults.settings())
+
+    @router.post("/seed")
+    async def seed(request: Request) -> Response:
+        """Body: projects, tasks_per_project, users, seed (all optional)."""
+        body = await _body(request)
+        sandbox.seed(projects=int(body.get("projects", 3)),
+                     tasks_per_project=int(body.get("tasks_per_project", 20)),
+                     users=int(body.get("users", 10)),
+                     seed=int(body["seed"]) if "seed" in body else None)
+        return JSONResponse({"projects": len(state.projects), "tasks": len(state.tasks),
+                             "users": len(state.users)})
+
+    @router.post("/events/expire")
+    async def expire() -> Response:
+        sandbox.expire_sync_tokens()
+        return Response(status_code=204)
+
+    @router.get("/webhooks")
+    async def webhooks() -> Response:
+        hub = state.webhooks
+        return JSONResponse({"paused": hub.paused,
+                             "queue": [d.describe() for d in hub.pending()],
+                             "sent": len(hub.sent), "failed": [d.describe() for d in hub.failed]})
+
+    @router.post("/webhooks/pause")
+    async def pause() -> Response:
+        state.webhooks.pause()
+        return JSONResponse({"paused": True})
+
+    @router.post("/webhooks/resume")
+    async def resume() -> Response:
+        state.webhooks.resume()
+        return JSONResponse({"paused": False})
+
+    @router.get("/calls")
+    async def calls() -> Response:
+        return JSONResponse(dict(sandbox.calls))
+
+    @router.delete("/calls")
+    async def reset_calls() -> Response:
+        sandbox.calls.clear()
+        return Response(status_code=204)
+
+    return router

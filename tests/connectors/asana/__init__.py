@@ -1,0 +1,1 @@
+"""Tests of the Asana sandbox (and, alongside, the Asana connector)."""

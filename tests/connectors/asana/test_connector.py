@@ -1,0 +1,97 @@
+"""The Asana connector's own behaviour: incremental events, the 412 fallback when a sync token
+expires, tombstones, pushes of status (custom field, section, completion), and 429/5xx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from connectors.asana.connector import AsanaConnector
+from connectors.asana.sandbox import AsanaSandbox
+from hub.errors import Retriable
+from hub.sdk.connector import LinkRef
+from hub.testing.conformance import poll_all
+from hub.testing.server import RunningServer
+from tests.connectors.asana.drivers import asana_config
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def asana(sandbox_server: RunningServer, project: dict[str, Any]):  # type: ignore[no-untyped-def]
+    connector = AsanaConnector("mkt-asana", asana_config(sandbox_server.url,
+                                                         [str(project["gid"])]))
+    yield connector
+    await connector.aclose()
+
+
+async def test_changes_come_from_events_and_an_expired_token_falls_back(
+        sandbox: AsanaSandbox, asana: AsanaConnector, project: dict[str, Any]) -> None:
+    gid = str(project["gid"])
+    old = sandbox.create_task(gid, "Old")
+    _, cursor = await poll_all(asana, None)  # first run: full read, then a sync token
+    calls_before = sum(sandbox.calls.values())
+    changed = sandbox.create_task(gid, "New")
+
+    found, cursor = await poll_all(asana, cursor)
+    incremental_calls = sum(sandbox.calls.values()) - calls_before
+    sandbox.expire_sync_tokens()
+    sandbox.update_task(old["gid"], name="Old, renamed while the token expired")
+    after_expiry, _ = await poll_all(asana, cursor)
+
+    assert [r.remote_id for r in found] == [str(changed["gid"])]
+    assert incremental_calls <= 3  # events, then one read of the changed task
+    assert str(old["gid"]) in {r.remote_id for r in after_expiry}  # nothing was missed
+
+
+async def test_deleted_tasks_become_tombstones(sandbox: AsanaSandbox, asana: AsanaConnector,
+                                              project: dict[str, Any]) -> None:
+    task = sandbox.create_task(str(project["gid"]), "Short-lived")
+    _, cursor = await poll_all(asana, None)
+    sandbox.delete_task(task["gid"])
+
+    found, _ = await poll_all(asana, cursor)
+
+    assert [(r.remote_id, r.deleted) for r in found] == [(str(task["gid"]), True)]
+
+
+async def test_status_push_sets_the_field_the_section_and_completion(
+        sandbox: AsanaSandbox, asana: AsanaConnector, project: dict[str, Any]) -> None:
+    task = sandbox.create_task(str(project["gid"]), "Brief")
+
+    await asana.push(LinkRef("task", str(task["gid"]), {}), {"status": "Done"})
+    done = sandbox.task(task["gid"])
+    await asana.push(LinkRef("task", str(task["gid"]), {}), {"status": "Waiting"})
+    waiting = sandbox.task(task["gid"])
+
+    assert done["completed"] is True
+    assert waiting["completed"] is False
+    assert waiting["memberships"][0]["section"]["name"] == "Waiting"
+    status = next(f for f in waiting["custom_fields"] if f["name"] == "Status")
+    assert status["enum_value"]["name"] == "Waiting"
+
+
+BASE = "https://asana.example.test"
+
+
+@respx.mock
+async def test_429_then_success_and_a_5xx_storm() -> None:
+    me = respx.get(f"{BASE}/api/1.0/users/me").mock(side_effect=[
+        httpx.Response(429, headers={"Retry-After": "1"}),
+        httpx.Response(200, json={"data": {"name": "Hub", "email": "hub@example.com"}})])
+    respx.get(f"{BASE}/api/1.0/projects/1").respond(json={"data": {"name": "Launch"}})
+    storm = respx.get(f"{BASE}/api/1.0/tasks/7").respond(
+        503, json={"errors": [{"message": "Server Error"}]})
+    asana = AsanaConnector("mkt-asana", asana_config(BASE, ["1"]))
+
+    result = await asana.check()
+    with pytest.raises(Retriable, match="503 Server Error"):
+        await asana.push(LinkRef("task", "7", {}), {"name": "x"})
+
+    assert result.ok
+    assert me.call_count == 2
+    assert storm.call_count == 3  # the first call and two retries
+    await asana.aclose()

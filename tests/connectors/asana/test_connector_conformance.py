@@ -1,0 +1,19 @@
+"""The shared conformance suite, against the Asana sandbox over real HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from connectors.asana.sandbox import AsanaSandbox
+from hub.testing.conformance import ConnectorConformance
+from hub.testing.server import RunningServer
+from tests.connectors.asana.drivers import AsanaDriver
+
+
+class TestAsanaConformance(ConnectorConformance):
+    @pytest.fixture
+    def driver(self, sandbox: AsanaSandbox, sandbox_server: RunningServer,
+               project: dict[str, Any]) -> AsanaDriver:
+        return AsanaDriver(sandbox, sandbox_server.url, str(project["gid"]))
