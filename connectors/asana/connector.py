@@ -21,6 +21,7 @@ from hub.errors import Permanent
 from hub.sdk.connector import (
     CheckResult,
     Connector,
+    Handshake,
     LinkRef,
     PollPage,
     RemoteRecord,
@@ -28,6 +29,8 @@ from hub.sdk.connector import (
     WebhookRejected,
 )
 
+#: above this many changed tasks in a project, one `modified_since` listing beats single reads
+_FETCH_ONE_BY_ONE = 20
 #: task fields a patch may set directly
 _PLAIN = {"name", "notes", "due_on", "due_at", "completed", "start_on"}
 
@@ -56,25 +59,33 @@ class AsanaConnector(Connector[AsanaConfig]):
 
     # -- reading ---------------------------------------------------------------------------
     async def poll(self, cursor: str | None) -> AsyncIterator[PollPage]:
-        state = json.loads(cursor) if cursor else {"tokens": {}, "since": None}
+        state = json.loads(cursor) if cursor else {}
+        tokens: dict[str, str] = state.setdefault("tokens", {})
+        since: dict[str, str] = state.setdefault("since", {})  # per project: clocks differ
         for project in self.config.projects:
-            token = state["tokens"].get(project)
+            token = tokens.get(project)
             try:
                 if token is None:
                     raise SyncTokenExpired("")
                 changed, gone, token = await self._events(project, token)
-                records = [r for r in await self.fetch("task", sorted(changed))]
+                if len(changed) > _FETCH_ONE_BY_ONE:
+                    # Many changes: one listing of what changed since is fewer calls than a
+                    # read per task.
+                    records = [r async for page in self._read_project(project, since.get(project))
+                               for r in page if r.remote_id in changed]
+                else:
+                    records = await self.fetch("task", sorted(changed))
                 records += [RemoteRecord("task", gid, {}, deleted=True) for gid in sorted(gone)]
-                state["tokens"][project] = token
+                tokens[project] = token
+                _advance(since, project, records)
                 yield PollPage(records, json.dumps(state))
             except SyncTokenExpired as expired:
                 # First run, or the token aged out: read what changed since we last looked
                 # (everything the first time), then go on with the fresh token.
-                since = state.get("since")
-                async for page in self._read_project(project, since):
-                    state["since"] = _newest(state.get("since"), page)
+                async for page in self._read_project(project, since.get(project)):
+                    _advance(since, project, page)
                     yield PollPage(page, json.dumps(state))
-                state["tokens"][project] = expired.sync or await self._fresh_token(project)
+                tokens[project] = expired.sync or await self._fresh_token(project)
                 yield PollPage([], json.dumps(state))
 
     async def _events(self, project: str, token: str) -> tuple[set[str], set[str], str]:
@@ -142,14 +153,38 @@ class AsanaConnector(Connector[AsanaConfig]):
         return self._record(task)
 
     # -- webhooks --------------------------------------------------------------------------
+    def handshake(self, headers: Mapping[str, str]) -> Handshake | None:
+        secret = _header(headers, "x-hook-secret")
+        return Handshake({"X-Hook-Secret": secret}, secret) if secret else None
+
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
-        secret = self.config.webhook.secret
-        if secret is None:
-            raise WebhookRejected(f"{self.connector_id} has no webhook secret yet")
-        given = next((v for k, v in headers.items() if k.lower() == "x-hook-signature"), "")
-        expected = hmac.new(secret.get_secret_value().encode(), body, hashlib.sha256).hexdigest()
-        if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        secrets = set(self.webhook_secrets)
+        if self.config.webhook.secret is not None:
+            secrets.add(self.config.webhook.secret.get_secret_value())
+        if not secrets:
+            raise WebhookRejected(f"{self.connector_id} has no webhook yet (no handshake)")
+        given = (_header(headers, "x-hook-signature") or "").encode()
+        # Each webhook (one per project) has its own secret; any of them may have signed.
+        matches = [hmac.compare_digest(given, hmac.new(s.encode(), body, hashlib.sha256)
+                                       .hexdigest().encode()) for s in secrets]
+        if not given or not any(matches):
             raise WebhookRejected("missing or invalid X-Hook-Signature")
+
+    async def register_webhooks(self, target_url: str) -> int:
+        created = 0
+        for project in self.config.projects:
+            info = await self.client.data("GET", f"/projects/{project}",
+                                          params={"opt_fields": "workspace.gid"})
+            existing = await self.client.data("GET", "/webhooks", params={
+                "workspace": info["workspace"]["gid"], "resource": project,
+                "opt_fields": "target,resource.gid,active"})
+            if any(w.get("target") == target_url for w in existing or []):
+                continue
+            # Asana calls the target with X-Hook-Secret while this request is in flight.
+            await self.client.data("POST", "/webhooks",
+                                   body={"resource": project, "target": target_url})
+            created += 1
+        return created
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:
         events = json.loads(body).get("events") or []
@@ -261,10 +296,13 @@ class AsanaConnector(Connector[AsanaConfig]):
         await self.client.aclose()
 
 
-def _newest(current: str | None, page: list[RemoteRecord]) -> str | None:
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    return next((v for k, v in headers.items() if k.lower() == name), None)
+
+
+def _advance(since: dict[str, str], project: str, page: list[RemoteRecord]) -> None:
+    """Move the project's high-water mark to the newest change in `page`."""
     times = [r.updated_at for r in page if r.updated_at]
-    if not times:
-        return current
-    newest = max(times)
-    known = parse_time(current)
-    return (newest if known is None or newest > known else known).isoformat()
+    known = parse_time(since.get(project))
+    if times and (known is None or max(times) > known):
+        since[project] = max(times).isoformat()

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from hub.api.problems import problem
 from hub.sdk.connector import WebhookRejected
-from hub.sync.inbox import UnknownConnector, receive
+from hub.sync.inbox import UnknownConnector, handshake, receive
 from hub.sync.runner import EmbeddedRunner, Job
 from hub.sync.runtime import Runtime
 
@@ -25,10 +25,18 @@ MAX_BODY = 5 * 1024 * 1024
                         404: {"description": "no such connector"},
                         413: {"description": "body too large"}})
 async def webhook(connector_id: str, request: Request) -> JSONResponse:
+    """Verify and store one delivery; 202 once it is durable, 200 for a duplicate. A tool's
+    handshake (Asana's X-Hook-Secret) is answered at once."""
     rt: Runtime | None = request.app.state.runtime
     if rt is None:
         return problem(503, "Webhooks not enabled", "this server runs without connectors")
-    """Verify and store one delivery; 202 once it is durable, 200 for a duplicate."""
+    try:
+        answer = await asyncio.to_thread(handshake, rt, connector_id, dict(request.headers))
+    except UnknownConnector:
+        return problem(404, "Unknown connector",
+                       f"no connector {connector_id!r} is configured to take webhooks")
+    if answer is not None:
+        return JSONResponse({"status": "handshake accepted"}, status_code=200, headers=answer)
     body = await _read_body(request)
     if body is None:
         return problem(413, "Payload too large", f"deliveries are limited to {MAX_BODY} bytes")

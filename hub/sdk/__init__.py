@@ -11,6 +11,7 @@ from hub.sdk.config import ConnectorConfig, PollConfig, WebhookConfig
 from hub.sdk.connector import (
     CheckResult,
     Connector,
+    Handshake,
     LinkRef,
     PollPage,
     RemoteRecord,
@@ -20,6 +21,7 @@ from hub.sdk.connector import (
 
 __all__ = [
     "AuthenticationFailed", "CheckResult", "ConfigError", "Connector", "ConnectorConfig",
+    "Handshake",
     "LinkRef", "Permanent", "PollConfig", "PollPage", "RemoteRecord", "Retriable",
     "WebhookConfig", "WebhookDelivery", "WebhookRejected",
 ]

@@ -88,6 +88,15 @@ class CheckResult:
     detail: str
 
 
+@dataclass(frozen=True)
+class Handshake:
+    """A tool's webhook handshake (Asana's `X-Hook-Secret`): answer with `headers`; `secret`
+    signs the deliveries of that webhook from then on."""
+
+    headers: dict[str, str]
+    secret: str
+
+
 class WebhookRejected(HubError):
     """A webhook that failed verification (bad or missing signature, replay); answered 401."""
 
@@ -107,6 +116,8 @@ class Connector(ABC, Generic[ConfigT]):
     def __init__(self, connector_id: str, config: ConfigT) -> None:
         self.connector_id = connector_id
         self.config = config
+        #: secrets agreed in webhook handshakes (kept by the hub, handed back on start)
+        self.webhook_secrets: set[str] = set()
 
     @abstractmethod
     async def check(self) -> CheckResult:
@@ -115,6 +126,15 @@ class Connector(ABC, Generic[ConfigT]):
     @abstractmethod
     def poll(self, cursor: str | None) -> AsyncIterator[PollPage]:
         """Yield pages of records changed since `cursor` (None: everything in scope)."""
+
+    def handshake(self, headers: Mapping[str, str]) -> Handshake | None:
+        """A webhook handshake request's answer, or None for an ordinary delivery."""
+        return None
+
+    async def register_webhooks(self, target_url: str) -> int:
+        """Make the tool send its webhooks for the scope to `target_url`, idempotently;
+        returns how many were created. Optional: the default can't."""
+        raise NotImplementedError(f"{self.kind} registers no webhooks")
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
         """Raise `WebhookRejected` unless the delivery is authentic. Default: no webhooks."""

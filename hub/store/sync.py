@@ -198,3 +198,14 @@ class SyncCursor(Base):
     last_success_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None] = mapped_column()
+
+
+class WebhookSecret(Base):
+    """A secret a tool agreed in a webhook handshake; its deliveries are signed with it."""
+
+    __tablename__ = "webhook_secret"
+
+    connector_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the secret
+    secret: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

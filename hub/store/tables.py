@@ -25,6 +25,7 @@ from hub.store.sync import (
     PushIntent,
     QuarantineItem,
     SyncCursor,
+    WebhookSecret,
 )
 
 metadata = Base.metadata
@@ -52,6 +53,7 @@ __all__ = [
     "QuarantineItem",
     "SyncCursor",
     "Task",
+    "WebhookSecret",
     "metadata",
     "task_assignee",
     "task_blocker",

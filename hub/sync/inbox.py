@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from hub.errors import Retriable
+from hub.redact import REDACTOR
 from hub.sdk.connector import RemoteRecord, WebhookRejected
-from hub.store.sync import InboxItem, InboxState, QuarantineItem
+from hub.store.sync import InboxItem, InboxState, QuarantineItem, WebhookSecret
 from hub.sync.batch import Tally
 from hub.sync.inbound import Ingest
 from hub.sync.runtime import Runtime
@@ -40,11 +41,45 @@ class Received:
     duplicate: bool
 
 
+def handshake(rt: Runtime, connector_id: str,
+              headers: Mapping[str, str]) -> dict[str, str] | None:
+    """Answer a webhook handshake (the headers to send back), keeping the agreed secret; None
+    when the request is an ordinary delivery."""
+    connector = rt.connectors.get(connector_id)
+    if connector is None:
+        raise UnknownConnector(connector_id)
+    agreed = connector.handshake(headers)
+    if agreed is None:
+        return None
+    digest = hashlib.sha256(agreed.secret.encode()).hexdigest()
+    with rt.sessions.begin() as session:
+        if session.get(WebhookSecret, (connector_id, digest)) is None:
+            session.add(WebhookSecret(connector_id=connector_id, digest=digest,
+                                      secret=agreed.secret, created_at=rt.clock()))
+    connector.webhook_secrets.add(agreed.secret)
+    REDACTOR.register([agreed.secret])
+    return agreed.headers
+
+
+def _known_secrets(rt: Runtime, connector_id: str) -> None:
+    """Hand the secrets of earlier handshakes to the connector (once per process)."""
+    connector = rt.connectors[connector_id]
+    if connector_id in rt.secrets_loaded:
+        return
+    with rt.sessions() as session:
+        secrets = list(session.scalars(select(WebhookSecret.secret).where(
+            WebhookSecret.connector_id == connector_id)))
+    connector.webhook_secrets.update(secrets)
+    REDACTOR.register(secrets)
+    rt.secrets_loaded.add(connector_id)
+
+
 def receive(rt: Runtime, connector_id: str, headers: Mapping[str, str], body: bytes) -> Received:
     """Verify and durably store one delivery. Raises `WebhookRejected` on a bad signature."""
     connector = rt.connectors.get(connector_id)
     if connector is None:
         raise UnknownConnector(connector_id)
+    _known_secrets(rt, connector_id)
     connector.verify_webhook(headers, body)
     digest = hashlib.sha256(body).hexdigest()
     try:

@@ -7,10 +7,11 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.errors import HubError
+from hub.errors import HubError, Retriable
 from hub.sdk.connector import PollPage, RemoteRecord
 from hub.store.sync import IntentState, Link, PushIntent, SyncCursor
 from hub.sync.batch import Tally
@@ -28,6 +29,7 @@ __all__ = [
     "process_inbox_item",
     "push_due",
     "push_intent",
+    "register_webhooks",
     "scan_deletes",
 ]
 
@@ -142,6 +144,30 @@ async def scan_deletes(rt: Runtime, connector_id: str) -> Tally:
                 total.add(Ingest(rt, session, connector_id, delivery="delete-scan")
                           .run(gone[start:start + 500]))
     return total
+
+
+async def register_webhooks(rt: Runtime, connector_id: str, within: float = 30.0) -> int:
+    """Have the tool send webhooks to this hub's public URL (idempotent). Waits until the hub
+    answers there first: tools like Asana call back during registration."""
+    base = rt.config.server.public_url
+    if not base:
+        return 0
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        deadline = asyncio.get_running_loop().time() + within
+        while True:
+            try:
+                if (await client.get(f"{base.rstrip('/')}/healthz")).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if asyncio.get_running_loop().time() > deadline:
+                raise Retriable(f"the hub does not answer at its public URL {base}")
+            await asyncio.sleep(0.2)  # the server is still starting
+    try:
+        return await rt.connectors[connector_id].register_webhooks(
+            f"{base.rstrip('/')}/webhooks/{connector_id}")
+    except NotImplementedError:
+        return 0
 
 
 def due_pushes(rt: Runtime, limit: int = 1000) -> list[tuple[str, str]]:

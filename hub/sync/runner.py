@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 class Job:
     """A unit of work: which function, on what, and what it must not run beside."""
 
-    name: str  # poll, inbox, push, delete_scan
+    name: str  # poll, inbox, push, delete_scan, register
     arg: str
     key: str
 
@@ -34,6 +34,10 @@ class Job:
     def poll(cls, connector_id: str) -> Job:
         # One job per connector at a time: a poll must not read a push's half-way states.
         return cls("poll", connector_id, f"connector:{connector_id}")
+
+    @classmethod
+    def register(cls, connector_id: str) -> Job:
+        return cls("register", connector_id, f"register:{connector_id}")
 
     @classmethod
     def delete_scan(cls, connector_id: str) -> Job:
@@ -91,6 +95,9 @@ class EmbeddedRunner:
                                             seconds=poll.delete_scan.total_seconds(),
                                             id=f"delete-scan:{connector_id}", coalesce=True,
                                             max_instances=1)
+            if self.rt.config.server.public_url:
+                for connector_id in self.rt.connectors:
+                    await self.enqueue(Job.register(connector_id))
             self._scheduler.add_job(self.sweep, "interval",
                                     seconds=self.sweep_every.total_seconds(), id="sweep",
                                     coalesce=True, max_instances=1)
@@ -184,6 +191,9 @@ class EmbeddedRunner:
             await jobs.push_intent(self.rt, job.arg)
         elif job.name == "delete_scan":
             await jobs.scan_deletes(self.rt, job.arg)
+        elif job.name == "register":
+            await jobs.register_webhooks(self.rt, job.arg)
+            return
         # New changes may need pushes (a push's answer, too, may change the record for other
         # tools): queue the due ones now rather than at the next sweep. An intent that is due
         # again right after its own push waits for the sweep: a tool that keeps answering with

@@ -45,6 +45,8 @@ class Runtime:
     clock: Callable[[], datetime] = _utcnow
     connectors: dict[str, Connector[ConnectorConfig]] = field(default_factory=dict)
     mappings: dict[str, Mapping] = field(default_factory=dict)
+    #: connectors whose handshake secrets were read from the database
+    secrets_loaded: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         for connector_id, settings in self.config.connectors.items():

@@ -3,6 +3,7 @@ expires, tombstones, pushes of status (custom field, section, completion), and 4
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -95,3 +96,36 @@ async def test_429_then_success_and_a_5xx_storm() -> None:
     assert me.call_count == 2
     assert storm.call_count == 3  # the first call and two retries
     await asana.aclose()
+
+
+async def test_a_first_sync_reads_every_project_in_scope(
+        sandbox: AsanaSandbox, sandbox_server: RunningServer, project: dict[str, Any],
+        clock: Any) -> None:
+    # Regression: one shared high-water mark made later projects skip their older tasks.
+    second = sandbox.add_project("Summer campaign")
+    first_tasks = [sandbox.create_task(str(project["gid"]), f"Spring {n}") for n in range(3)]
+    second_tasks = [sandbox.create_task(str(second["gid"]), f"Summer {n}") for n in range(3)]
+    clock.set(datetime(2026, 11, 21, 12, 0, tzinfo=UTC))
+    for task in first_tasks:  # the first project now holds the newest changes
+        sandbox.update_task(task["gid"], name=task["name"] + " (edited)")
+    connector = AsanaConnector("mkt-asana", asana_config(
+        sandbox_server.url, [str(project["gid"]), str(second["gid"])]))
+
+    found, _ = await poll_all(connector, None)
+
+    assert {r.remote_id for r in found} >= {str(t["gid"]) for t in first_tasks + second_tasks}
+    await connector.aclose()
+
+
+async def test_many_changes_are_read_with_one_listing_not_one_call_each(
+        sandbox: AsanaSandbox, asana: AsanaConnector, project: dict[str, Any]) -> None:
+    tasks = [sandbox.create_task(str(project["gid"]), f"Task {n}") for n in range(40)]
+    _, cursor = await poll_all(asana, None)
+    for task in tasks[:30]:
+        sandbox.update_task(task["gid"], name=task["name"] + "!")
+    sandbox.calls.clear()
+
+    found, _ = await poll_all(asana, cursor)
+
+    assert {r.remote_id for r in found} == {str(t["gid"]) for t in tasks[:30]}
+    assert sum(sandbox.calls.values()) <= 4  # events, then one page of changed tasks
