@@ -30,7 +30,8 @@ class AsanaClient(ToolClient):
                          headers={"Authorization": f"Bearer {config.token.get_secret_value()}",
                                   "Accept": "application/json"},
                          timeout=config.timeout.total_seconds(), concurrency=config.concurrency,
-                         max_retries=config.max_retries, transport=transport)
+                         max_retries=config.max_retries, per_minute=config.per_minute,
+                         transport=transport)
 
     def describe(self, response: httpx.Response) -> str:
         try:
@@ -65,6 +66,8 @@ class AsanaClient(ToolClient):
                                                                      bool]:
         """(events, next sync token, has_more) for `resource`; SyncTokenExpired on 412."""
         params = {"resource": resource, **({"sync": sync} if sync else {})}
+        if self._limit is not None:
+            await self._limit.take()
         async with self._gate:
             self.calls += 1
             response = await self.http.get(f"{API}/events", params=params)

@@ -25,5 +25,8 @@ class AsanaConfig(ConnectorConfig):
     status_sections: bool = Field(default=True,
                                   description="also move a task to the section of its status")
     page_size: int = Field(default=100, ge=1, le=100, description="tasks per page (max 100)")
+    per_minute: int = Field(default=1400, ge=1,
+                            description="calls a minute at most (Asana allows 1,500 on paid "
+                                        "plans, 150 on free ones)")
     max_retries: int = Field(default=4, ge=0, le=10,
                              description="retries of one call on 429/5xx/timeouts")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -25,17 +26,42 @@ RETRIED_STATUS = {429, 500, 502, 503, 504}
 MAX_INLINE_WAIT = 30.0
 
 
+class RateLimit:
+    """At most `per_minute` calls in any minute: a token bucket refilled continuously, so a
+    backfill stays under a tool's quota instead of running into 429s."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.rate = per_minute / 60.0
+        self.capacity = float(per_minute)
+        self.tokens = float(per_minute)
+        self.stamp = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def take(self) -> None:
+        """Wait for a token."""
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+                self.stamp = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                await asyncio.sleep((1 - self.tokens) / self.rate)
+
+
 class ToolClient:
     """An HTTP client for one tool. Subclasses set auth and error parsing."""
 
     def __init__(self, base_url: str, *, name: str, auth: httpx.Auth | None = None,
                  headers: Mapping[str, str] | None = None, timeout: float = 30.0,
-                 concurrency: int = 4, max_retries: int = 4,
+                 concurrency: int = 4, max_retries: int = 4, per_minute: int | None = None,
                  verify: bool | str = True, transport: httpx.AsyncBaseTransport | None = None,
                  ) -> None:
         self.name = name
         self.max_retries = max_retries
         self._gate = asyncio.Semaphore(concurrency)
+        self._limit = RateLimit(per_minute) if per_minute else None
         self.http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"), auth=auth, headers=dict(headers or {}),
             timeout=httpx.Timeout(timeout), verify=verify, transport=transport,
@@ -49,6 +75,8 @@ class ToolClient:
         attempt = 0
         while True:
             try:
+                if self._limit is not None:
+                    await self._limit.take()
                 async with self._gate:
                     self.calls += 1
                     response = await self.http.request(method, path, params=params, json=json,

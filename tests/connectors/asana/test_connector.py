@@ -3,6 +3,8 @@ expires, tombstones, pushes of status (custom field, section, completion), and 4
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +16,7 @@ from connectors.asana.connector import AsanaConnector
 from connectors.asana.sandbox import AsanaSandbox
 from hub.errors import Retriable
 from hub.sdk.connector import LinkRef
+from hub.sdk.http import RateLimit
 from hub.testing.conformance import poll_all
 from hub.testing.server import RunningServer
 from tests.connectors.asana.drivers import asana_config
@@ -129,3 +132,36 @@ async def test_many_changes_are_read_with_one_listing_not_one_call_each(
 
     assert {r.remote_id for r in found} == {str(t["gid"]) for t in tasks[:30]}
     assert sum(sandbox.calls.values()) <= 4  # events, then one page of changed tasks
+
+
+@respx.mock
+async def test_a_412_reads_the_project_then_goes_on_with_the_fresh_token() -> None:
+    events = respx.get(f"{BASE}/api/1.0/events").mock(side_effect=[
+        httpx.Response(412, json={"sync": "fresh-token", "errors": [{"message": "Sync token "
+                                                                      "invalid or too old."}]}),
+        httpx.Response(200, json={"data": [], "sync": "next-token", "has_more": False})])
+    listing = respx.get(f"{BASE}/api/1.0/projects/1/tasks").respond(json={"data": [
+        {"gid": "7", "name": "Brief", "modified_at": "2026-11-21T10:00:00.000Z",
+         "memberships": []}]})
+    asana = AsanaConnector("mkt-asana", asana_config(BASE, ["1"]))
+
+    first, cursor = await poll_all(asana, json.dumps({"tokens": {"1": "expired"}}))
+    second, _ = await poll_all(asana, cursor)
+
+    assert [r.remote_id for r in first] == ["7"]
+    assert json.loads(cursor or "{}")["tokens"]["1"] == "fresh-token"
+    assert second == []
+    assert events.calls[-1].request.url.params["sync"] == "fresh-token"
+    assert listing.call_count == 1
+    await asana.aclose()
+
+
+async def test_the_rate_limit_spaces_calls_to_the_budget() -> None:
+    limit = RateLimit(per_minute=600)  # ten a second
+    limit.tokens = 0
+    started = asyncio.get_running_loop().time()
+
+    for _ in range(3):
+        await limit.take()
+
+    assert asyncio.get_running_loop().time() - started >= 0.25
