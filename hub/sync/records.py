@@ -159,7 +159,7 @@ class RecordStore:
 
     def _write(self, entity: Entity, record: RecordMixin, changes: dict[str, Any]) -> None:
         custom = dict(record.custom or {})
-        columns = _columns(entity)
+        convert = _converters(entity)
         for name, value in changes.items():
             if name.startswith("custom."):
                 key = name.removeprefix("custom.")
@@ -177,7 +177,9 @@ class RecordStore:
             elif name == "email" and isinstance(record, Person):
                 self._set_email(record, value)
             else:
-                setattr(record, name, _python_value(columns[name].type, value))
+                to_python = convert.get(name)
+                setattr(record, name, to_python(value) if to_python and value is not None
+                        else value)
         record.custom = custom
 
     def new_row(self, entity: Entity, record_id: str,
@@ -260,15 +262,3 @@ def _converters(entity: Entity) -> dict[str, Callable[[Any], Any]]:
         elif isinstance(column_type, Numeric):
             out[name] = lambda v: Decimal(str(v))
     return out
-
-
-def _python_value(column_type: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(column_type, Date):
-        return date.fromisoformat(value)
-    if isinstance(column_type, UTCDateTime):
-        return datetime.fromisoformat(value)
-    if isinstance(column_type, Numeric):
-        return Decimal(str(value))
-    return value
