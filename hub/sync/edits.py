@@ -21,7 +21,7 @@ from hub.mapping.fields import canonical_fields, custom_name_problem
 from hub.mapping.values import CoercionError, coerce, to_json
 from hub.model.enums import Entity
 from hub.store.canonical import Person, PersonEmail, Project, RecordMixin
-from hub.store.sync import AuditEntry
+from hub.store.sync import AuditEntry, Conflict, ConflictState
 from hub.store.tables import RECORD_TABLES
 from hub.sync.intents import IntentWriter, same
 from hub.sync.records import RecordStore
@@ -183,6 +183,14 @@ def apply_edit(session: Session, rt: Runtime | None, entity: Entity, record_id: 
                            changes={k: {"old": current.get(k), "new": v}
                                     for k, v in applied.items()},
                            source=source, delivery=delivery, at=now))
+    # A person setting a conflicted field has decided it: the conflict is settled, and the
+    # field is no longer held back from the tools.
+    for name, value in applied.items():
+        session.execute(
+            update(Conflict).where(Conflict.entity == entity, Conflict.record_id == record_id,
+                                   Conflict.field == name, Conflict.state == ConflictState.open)
+            .values(state=ConflictState.resolved, resolved_value=value, resolved_by=source,
+                    resolved_at=now).execution_options(synchronize_session=False))
     session.flush()
     if rt is not None:
         IntentWriter(rt, session, now).queue(entity, {record_id: store.values(entity, record)})

@@ -182,3 +182,25 @@ def test_a_resolved_conflict_is_pushed_out(linked: tuple[Hub, TestClient, str, s
     assert answer.json()["resolved_by"] == "api:ops-lead"
     assert hub.tools["a"].objects[a_id].fields["title"] == "Agreed title"
     assert hub.tools["b"].objects[b_id].fields["title"] == "Agreed title"
+
+
+def test_a_patch_of_a_conflicted_field_settles_the_conflict(
+        linked: tuple[Hub, TestClient, str, str]) -> None:
+    hub, client, record_id, a_id = linked
+    b_id = hub.remote_id("b", record_id) or ""
+    hub.tools["a"].user_edit(a_id, title="From A")
+    hub.tools["b"].user_edit(b_id, title="From B")
+    asyncio.run(hub.deliver_all("a"))
+    asyncio.run(hub.deliver_all("b"))
+    etag = client.get(f"/api/v1/tasks/{record_id}").headers["etag"]
+
+    answer = client.patch(f"/api/v1/tasks/{record_id}", json={"title": "Decided here"},
+                          headers={"If-Match": etag})
+    asyncio.run(hub.settle())
+
+    assert answer.status_code == 200
+    assert client.get("/api/v1/conflicts", params={"record": record_id, "state": "open"}
+                      ).json()["items"] == []
+    # No longer held: the person's decision reaches both tools.
+    assert hub.tools["a"].objects[a_id].fields["title"] == "Decided here"
+    assert hub.tools["b"].objects[b_id].fields["title"] == "Decided here"
