@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from connectors.asana.sandbox_errors import NOT_AUTHORIZED, AsanaApiError, bad_request
+from connectors.asana.sandbox_faults import raise_fault
 from connectors.asana.sandbox_model import User
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ async def gate(request: Request) -> User:
     sandbox.calls[f"{request.method} {path}"] += 1
     if sandbox.faults.latency_ms > 0:
         await asyncio.sleep(sandbox.faults.latency_ms / 1000)
-    sandbox.faults.check()
+    raise_fault(sandbox.faults.check())
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     user = None
     if scheme.lower() == "bearer" and token:

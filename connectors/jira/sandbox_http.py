@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from connectors.jira.sandbox_errors import NOT_AUTHENTICATED, JiraApiError
+from connectors.jira.sandbox_faults import raise_fault
 from connectors.jira.sandbox_model import User
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ async def gate(request: Request) -> User:
     sandbox.calls[f"{request.method} {getattr(route, 'path', request.url.path)}"] += 1
     if sandbox.faults.latency_ms > 0:
         await asyncio.sleep(sandbox.faults.latency_ms / 1000)
-    sandbox.faults.check()
+    raise_fault(sandbox.faults.check())
     user = _authenticate(sandbox, request.headers.get("authorization", ""))
     sandbox.state.base_url = str(request.base_url).rstrip("/")
     return user
