@@ -35,6 +35,7 @@ from connectors.asana.sandbox_seed import seed as seed_workspace
 from connectors.asana.sandbox_state import AsanaState
 from connectors.asana.sandbox_webhooks import WebhookDispatcher
 from connectors.asana.sandbox_write_routes import write_routes
+from hub.testing.faults import fault_routes
 
 __all__ = ["AsanaSandbox", "Faults", "create_app"]
 
@@ -144,12 +145,7 @@ class AsanaSandbox:
     async def drain_webhooks(self, timeout: float) -> None:  # noqa: ASYNC109 - public API
         """Wait until every queued delivery was sent or given up on; TimeoutError after
         `timeout` seconds (e.g. while paused, or the server is not running)."""
-        deadline = time.monotonic() + timeout
-        while not self.state.webhooks.idle():
-            if time.monotonic() > deadline:
-                left = len(self.state.webhooks.pending())
-                raise TimeoutError(f"{left} webhook deliveries still queued after {timeout}s")
-            await asyncio.sleep(0.01)  # the sender runs in the server's thread
+        await self.state.webhooks.drain(timeout)
 
     def seed(self, projects: int = 3, tasks_per_project: int = 20, users: int = 10, *,
              seed: int | None = None) -> None:
@@ -211,4 +207,5 @@ def create_app(sandbox: AsanaSandbox) -> FastAPI:
     app.include_router(read_routes(sandbox))
     app.include_router(write_routes(sandbox))
     app.include_router(admin_routes(sandbox))
+    app.include_router(fault_routes(sandbox.faults))
     return app

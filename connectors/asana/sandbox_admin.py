@@ -29,24 +29,6 @@ def admin_routes(sandbox: AsanaSandbox) -> APIRouter:
     router = APIRouter(prefix="/_sandbox")
     state = sandbox.state
 
-    @router.get("/faults")
-    async def get_faults() -> Response:
-        return JSONResponse(sandbox.faults.settings())
-
-    @router.post("/faults")
-    async def set_faults(request: Request) -> Response:
-        """Body: latency_ms, slow_seconds, error_rate, seed, fail_next, rate_limit."""
-        try:
-            sandbox.faults.apply(await _body(request))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise bad_request(f"bad fault settings: {exc}") from None
-        return JSONResponse(sandbox.faults.settings())
-
-    @router.delete("/faults")
-    async def reset_faults() -> Response:
-        sandbox.faults.reset()
-        return JSONResponse(sandbox.faults.settings())
-
     @router.post("/seed")
     async def seed(request: Request) -> Response:
         """Body: projects, tasks_per_project, users, seed (all optional)."""

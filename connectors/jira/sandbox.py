@@ -36,6 +36,7 @@ from connectors.jira.sandbox_state import JiraState
 from connectors.jira.sandbox_webhooks import WebhookDispatcher
 from connectors.jira.sandbox_workflow import Status, Transition, Workflow, default_workflow
 from hub.mapping.adf import text_to_adf
+from hub.testing.faults import fault_routes
 
 __all__ = ["Faults", "JiraSandbox", "Status", "Transition", "Workflow", "create_app",
            "default_workflow"]
@@ -160,12 +161,7 @@ class JiraSandbox:
     async def drain_webhooks(self, timeout: float) -> None:  # noqa: ASYNC109 - public API
         """Wait until every queued delivery was sent or given up on; TimeoutError after
         `timeout` seconds (e.g. while paused, or the server is not running)."""
-        deadline = time.monotonic() + timeout
-        while not self.state.webhooks.idle():
-            if time.monotonic() > deadline:
-                left = len(self.state.webhooks.pending())
-                raise TimeoutError(f"{left} webhook deliveries still queued after {timeout}s")
-            await asyncio.sleep(0.01)  # the sender runs in the server's thread
+        await self.state.webhooks.drain(timeout)
 
     def seed(self, projects: int = 3, issues_per_project: int = 20, users: int = 10, *,
              seed: int | None = None) -> None:
@@ -228,4 +224,5 @@ def create_app(sandbox: JiraSandbox) -> FastAPI:
         app.include_router(site_routes(sandbox, version))
     app.include_router(webhook_routes(sandbox))
     app.include_router(admin_routes(sandbox))
+    app.include_router(fault_routes(sandbox.faults))
     return app

@@ -13,6 +13,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
 
 @dataclass(frozen=True)
 class Fault:
@@ -144,3 +147,29 @@ def retry_after_header(seconds: float) -> str:
     if seconds >= 1:
         return str(int(-(-seconds // 1)))
     return f"{seconds:.3f}"
+
+
+def fault_routes(faults: Faults) -> APIRouter:
+    """`GET/POST/DELETE /_sandbox/faults`: read, set (see `Faults.apply`) and clear the knobs
+    over HTTP. A test knob, not the tool's API: no auth, plain JSON errors."""
+    router = APIRouter(prefix="/_sandbox")
+
+    @router.get("/faults")
+    async def get_faults() -> JSONResponse:
+        return JSONResponse(faults.settings())
+
+    @router.post("/faults")
+    async def set_faults(request: Request) -> JSONResponse:
+        try:
+            body = await request.json()
+            faults.apply(body if isinstance(body, dict) else {})
+        except (KeyError, TypeError, ValueError) as exc:
+            return JSONResponse({"detail": f"bad fault settings: {exc}"}, status_code=400)
+        return JSONResponse(faults.settings())
+
+    @router.delete("/faults")
+    async def reset_faults() -> JSONResponse:
+        faults.reset()
+        return JSONResponse(faults.settings())
+
+    return router

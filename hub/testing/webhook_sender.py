@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Hashable
@@ -112,6 +113,16 @@ class WebhookSender(ABC, Generic[K, H, D]):
         """Send what queued up while paused."""
         self.paused = False
         self._poke()
+
+    async def drain(self, within: float) -> None:
+        """Wait until every queued delivery was sent or given up on; TimeoutError after
+        `within` seconds (e.g. while paused, or the server is not running)."""
+        deadline = time.monotonic() + within
+        while not self.idle():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(self.pending())} webhook deliveries still queued "
+                                   f"after {within}s")
+            await asyncio.sleep(0.01)  # the sender runs in the server's thread
 
     def _poke(self) -> None:
         loop, wake = self._loop, self._wake
