@@ -4,39 +4,17 @@ receiver that can answer the `X-Hook-Secret` handshake (or not)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request, Response
 
 from connectors.asana.sandbox import AsanaSandbox
 from hub.testing.server import RunningServer, serve
+from tests.connectors.conftest import FakeClock
 
 TOKEN = "asana-pat"
-
-
-class FakeClock:
-    """A settable clock for the sandbox (epoch seconds)."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start.timestamp()
-
-    def set(self, moment: datetime) -> None:
-        self.now = moment.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime(2026, 11, 21, 10, 0, 0, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -71,51 +49,3 @@ def http_client(url: str, token: str | None = TOKEN) -> httpx.Client:
 def asana_http(sandbox_server: RunningServer) -> Iterator[httpx.Client]:
     with http_client(sandbox_server.url) as client:
         yield client
-
-
-@dataclass
-class Receiver:
-    """A webhook target: echoes the handshake secret (unless `echo` is off), records every
-    delivery attempt, answers 500 to the first `fail_first` deliveries."""
-
-    url: str = ""
-    echo: bool = True
-    fail_first: int = 0
-    secret: str | None = None
-    attempts: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    accepted: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def app(self) -> FastAPI:
-        app = FastAPI()
-
-        @app.post("/hook")
-        async def hook(request: Request) -> Response:
-            body = await request.body()
-            offered = request.headers.get("x-hook-secret")
-            if offered is not None:
-                self.secret = offered
-                echoed = {"X-Hook-Secret": offered} if self.echo else {}
-                return Response(status_code=204 if self.echo else 200, headers=echoed)
-            with self.lock:
-                self.attempts.append((dict(request.headers), body))
-                if len(self.attempts) <= self.fail_first:
-                    return Response(status_code=500)
-                self.accepted.append((dict(request.headers), body))
-            return Response(status_code=200)
-
-        return app
-
-
-@pytest.fixture
-def receiver() -> Iterator[Callable[..., Receiver]]:
-    """`receiver(echo=True, fail_first=0)` starts a webhook target for the rest of the test."""
-    with ExitStack() as stack:
-
-        def start(echo: bool = True, fail_first: int = 0) -> Receiver:
-            made = Receiver(echo=echo, fail_first=fail_first)
-            running = stack.enter_context(serve(made.app()))
-            made.url = f"{running.url}/hook"
-            return made
-
-        yield start

@@ -9,7 +9,8 @@ import httpx
 
 from connectors.asana.sandbox import AsanaSandbox
 from hub.testing.server import RunningServer
-from tests.connectors.asana.conftest import FakeClock, http_client
+from tests.connectors.asana.conftest import http_client
+from tests.connectors.conftest import FakeClock
 
 
 def _field(project: dict[str, Any], name: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from connectors.asana.sandbox import AsanaSandbox
-from tests.connectors.asana.conftest import Receiver
+from tests.connectors.conftest import Receiver
 from tests.wait import until
 
 

@@ -5,39 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterator
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from connectors.jira.sandbox import JiraSandbox
 from hub.testing.server import RunningServer, serve
+from tests.connectors.conftest import FakeClock
 
 EMAIL, TOKEN = "hub@example.com", "jira-token"
-
-
-class FakeClock:
-    """A settable clock for the sandbox (epoch seconds)."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start.timestamp()
-
-    def set(self, moment: datetime) -> None:
-        self.now = moment.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime(2026, 11, 21, 10, 0, 0, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -106,43 +84,3 @@ def http_client(url: str, auth: tuple[str, str] | None = (EMAIL, TOKEN),
 def jira_http(sandbox_server: RunningServer) -> Iterator[httpx.Client]:
     with http_client(sandbox_server.url) as client:
         yield client
-
-
-@dataclass
-class Receiver:
-    """A webhook endpoint: records every attempt; answers 500 to the first `fail_first`."""
-
-    url: str = ""
-    fail_first: int = 0
-    attempts: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    accepted: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def app(self) -> FastAPI:
-        app = FastAPI()
-
-        @app.post("/hook")
-        async def hook(request: Request) -> Response:
-            body = await request.body()
-            with self.lock:
-                self.attempts.append((dict(request.headers), body))
-                if len(self.attempts) <= self.fail_first:
-                    return Response(status_code=500)
-                self.accepted.append((dict(request.headers), body))
-            return Response(status_code=200)
-
-        return app
-
-
-@pytest.fixture
-def receiver() -> Iterator[Callable[..., Receiver]]:
-    """`receiver(fail_first=0)` starts a webhook receiver for the rest of the test."""
-    with ExitStack() as stack:
-
-        def start(fail_first: int = 0) -> Receiver:
-            made = Receiver(fail_first=fail_first)
-            running = stack.enter_context(serve(made.app()))
-            made.url = f"{running.url}/hook"
-            return made
-
-        yield start

@@ -17,7 +17,7 @@ from hub.errors import Permanent, Retriable
 from hub.sdk.connector import LinkRef
 from hub.testing.conformance import poll_all
 from hub.testing.server import RunningServer
-from tests.connectors.jira.conftest import FakeClock
+from tests.connectors.conftest import FakeClock
 from tests.connectors.jira.drivers import jira_config
 
 pytestmark = pytest.mark.anyio

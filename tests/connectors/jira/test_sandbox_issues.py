@@ -10,7 +10,8 @@ import pytest
 
 from connectors.jira.sandbox import JiraSandbox
 from hub.testing.server import RunningServer
-from tests.connectors.jira.conftest import FakeClock, http_client
+from tests.connectors.conftest import FakeClock
+from tests.connectors.jira.conftest import http_client
 
 JIRA_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d{4}$")
 NOT_AUTHENTICATED = {"errorMessages": ["Client must be authenticated to access this resource."],

@@ -11,7 +11,8 @@ import pytest
 
 from connectors.jira.sandbox import JiraSandbox
 from hub.testing.server import RunningServer
-from tests.connectors.jira.conftest import FakeClock, http_client
+from tests.connectors.conftest import FakeClock
+from tests.connectors.jira.conftest import http_client
 
 SEARCH = "/rest/api/3/search/jql"
 

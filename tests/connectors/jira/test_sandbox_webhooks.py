@@ -16,7 +16,7 @@ import pytest
 
 from connectors.jira.sandbox import JiraSandbox
 from hub.testing.server import RunningServer, free_port, serve
-from tests.connectors.jira.conftest import Receiver
+from tests.connectors.conftest import Receiver
 from tests.wait import until
 
 SECRET = "webhook-secret"
