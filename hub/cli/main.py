@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import SecretStr
 
 from hub.cli import config_cmd, db, mapping_cmd, sandbox_cmd, token_cmd
 from hub.cli.check import render, run_checks
-from hub.cli.common import ConfigOption, Loaded, load
+from hub.cli.common import ConfigOption, load
 
 app = typer.Typer(
     name="hub",
@@ -67,19 +66,22 @@ def sync(
 
 @app.command()
 def demo(
-    directory: Annotated[str, typer.Option(help="where the demo keeps its files")] = ".demo",
-    port: Annotated[int, typer.Option(help="API port")] = 8080,
+    directory: Annotated[Path, typer.Option(help="where the demo keeps its files (its data "
+                                                 "is reset on each run)")] = Path(".demo"),
+    port: Annotated[int, typer.Option(help="API port (a free one if taken)")] = 8080,
+    script: Annotated[bool, typer.Option("--script/--no-script",
+                                         help="play the day in the life, then stop; or "
+                                              "leave everything running")] = True,
 ) -> None:
-    """Run the hub on the embedded default (SQLite, one process) with a demo config."""
-    from hub.cli.serve import serve as run
-    from hub.config.models import DatabaseConfig, HubConfig, ServerConfig
-    from hub.sdk.registry import discover
+    """Run the hub on the embedded default (SQLite, one process) between sandboxes of Jira,
+    Asana, BambooHR and a finance drop folder, and show a day in the life."""
+    from hub.cli.demo_cmd import run_demo
 
-    path = Path(directory).resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    config = HubConfig(database=DatabaseConfig(url=SecretStr(f"sqlite:///{path / 'hub.db'}")),
-                       server=ServerConfig(port=port), base_dir=path)
-    run(Loaded(config, discover(), None), None, None)
+    try:
+        code = run_demo(directory, port, script)
+    except KeyboardInterrupt:
+        code = 130
+    raise typer.Exit(code=code)
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from hub.sdk.connector import RemoteRecord, WebhookRejected
 from hub.store.sync import InboxItem, InboxState, QuarantineItem, WebhookSecret
 from hub.sync.batch import Tally
 from hub.sync.inbound import Ingest
+from hub.sync.races import retry_races
 from hub.sync.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -137,11 +138,15 @@ async def process_inbox_item(rt: Runtime, item_id: str) -> Tally:
         tally = Tally()
         tally.quarantined = 1
         return tally
-    with rt.sessions.begin() as session:
-        tally = Ingest(rt, session, connector_id, delivery=delivery_id).run(records)
-        item = session.get_one(InboxItem, item_id)
-        item.state, item.processed_at, item.error = InboxState.processed, rt.clock(), None
-    return tally
+
+    def ingest() -> Tally:
+        with rt.sessions.begin() as session:
+            tally = Ingest(rt, session, connector_id, delivery=delivery_id).run(records)
+            item = session.get_one(InboxItem, item_id)
+            item.state, item.processed_at, item.error = InboxState.processed, rt.clock(), None
+        return tally
+
+    return retry_races(ingest, f"delivery {delivery_id}")
 
 
 def pending_items(rt: Runtime, limit: int = 1000) -> list[tuple[str, str]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 
 import httpx
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from hub.sync.batch import Tally
 from hub.sync.inbound import Ingest
 from hub.sync.inbox import pending_items, process_inbox_item
 from hub.sync.push import PushOutcome, push_intent
+from hub.sync.races import retry_races
 from hub.sync.runtime import Runtime
 
 __all__ = [
@@ -48,7 +50,9 @@ async def poll_connector(rt: Runtime, connector_id: str, *, full: bool = False,
     try:
         async for page in _prefetched(connector.poll(cursor)):
             # The database work runs in a thread, so the next page downloads meanwhile.
-            tally = await asyncio.to_thread(_ingest_page, rt, connector_id, page, dry_run)
+            tally = await asyncio.to_thread(
+                retry_races, partial(_ingest_page, rt, connector_id, page, dry_run),
+                f"a page of {connector_id}")
             total.add(tally)
             if on_page:
                 on_page(page, tally)
@@ -68,7 +72,10 @@ async def poll_connector(rt: Runtime, connector_id: str, *, full: bool = False,
 def _ingest_page(rt: Runtime, connector_id: str, page: PollPage, dry_run: bool) -> Tally:
     """One page and its cursor, in one transaction (rolled back for a dry run)."""
     with rt.sessions() as session:
-        tally = Ingest(rt, session, connector_id, delivery="poll").run(page.records)
+        ingest = Ingest(rt, session, connector_id, delivery="poll")
+        tally = ingest.run(page.records)
+        if page.rejected:
+            ingest.reject(page.rejected)
         if dry_run:
             session.rollback()
         else:

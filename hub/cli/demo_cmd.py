@@ -1,0 +1,152 @@
+"""`hub demo`: sandboxes of the departments' tools, the hub on its embedded default between
+them, and (unless --no-script) a narrated day in the life. Ctrl-C stops everything."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+
+import httpx
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from hub.api.app import create_app
+from hub.auth.tokens import create_token
+from hub.cli.common import Loaded, load, open_database, out
+from hub.demo.cast import Company, company
+from hub.demo.script import DayInTheLife
+from hub.demo.setup import demo_config
+from hub.demo.steps import Narrator, StepFailed, wait_for
+from hub.demo.tools import JIRA_SECRET, Tools, running_tools
+from hub.store.auth import Role
+from hub.store.canonical import Task
+from hub.store.sync import IntentState, PushIntent
+from hub.testing.server import free_port, serve
+
+
+def run_demo(directory: Path, port: int, script: bool) -> int:
+    """Run the demo; the exit code is 0 when every step of the script showed its outcome."""
+    directory = directory.resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("hub.db*"):
+        old.unlink()  # the sandboxes start afresh each time: so does the hub's data
+    started = time.monotonic()
+    people = company()
+    with _stop_on_sigterm(), running_tools(people) as tools:
+        port = port if _is_free(port) else free_port()
+        config_file = directory / "config.yaml"
+        config_file.write_text(demo_config(tools, directory, port))
+        loaded = load(config_file)
+        engine = open_database(loaded.config)
+        try:
+            return _with_hub(loaded, engine, tools, people, port, script, started, directory)
+        finally:
+            engine.dispose()
+            out.print("[dim]stopped: the hub, its workers and the sandboxes are down[/dim]")
+
+
+def _with_hub(loaded: Loaded, engine: Engine, tools: Tools, people: Company, port: int,
+              script: bool, started: float, directory: Path) -> int:
+    app = create_app(loaded.config, engine, loaded.registry, background=True)
+    hub_url = f"http://127.0.0.1:{port}"
+    # What a Jira admin does once (System > WebHooks); Asana's the hub registers by itself.
+    tools.jira.register_webhook(f"{hub_url}/webhooks/rd-jira", JIRA_SECRET, name="hub")
+    with serve(app, port=port):
+        with Session(engine) as session:
+            token = create_token(session, Role.admin, datetime.now(UTC), name="demo-admin")
+            session.commit()
+        expected = len(tools.jira_keys) + len(tools.asana_gids) - people.joint
+        _banner(tools, hub_url, token.secret, directory)
+        try:
+            seconds = _initial_sync(engine, expected)
+        except StepFailed as exc:
+            out.print(f"[red]✗ initial sync: {exc}[/red]")
+            return 1
+        out.print(f"\n[green]✓[/green] initial sync: {expected} tasks from Jira and Asana "
+                  f"({people.joint} of them in both, linked by the Jira key) in "
+                  f"{seconds:.2f} s, {time.monotonic() - started:.1f} s after start")
+        if not script:
+            out.print("\nEverything keeps running: try the API, edit in the sandboxes. "
+                      "Ctrl-C stops it all.")
+            _wait_for_interrupt()
+            return 0
+        headers = {"Authorization": f"Bearer {token.secret}"}
+        with httpx.Client(base_url=hub_url, headers=headers, timeout=10) as api:
+            narrator = Narrator(out)
+            ok = DayInTheLife(people, tools, api, narrator).run()
+        (directory / "summary.json").write_text(json.dumps(
+            {"ok": ok, "initial_sync_seconds": seconds,
+             "steps": [o.as_json() for o in narrator.outcomes]}, indent=2, default=str))
+        total = sum(o.seconds for o in narrator.outcomes)
+        verdict = "[green]every step reached every tool[/green]" if ok else \
+            "[red]some steps did not arrive[/red]"
+        out.print(f"\n{verdict} ({total:.2f} s in all). `hub demo --no-script` keeps it "
+                  "running for you to try.")
+        return 0 if ok else 1
+
+
+def _banner(tools: Tools, hub_url: str, token: str, directory: Path) -> None:
+    out.print("\n[bold]The hub is running[/bold] (SQLite, one process)")
+    out.print(f"  API docs     {hub_url}/docs")
+    # The demo's own admin token, made for this run only: showing it is the point.
+    print(f"  admin token  {token}", flush=True)
+    out.print(f"  try          curl -H 'Authorization: Bearer <token>' "
+              f"'{hub_url}/api/v1/projects'")
+    out.print(f"  config       {directory / 'config.yaml'}")
+    out.print("[bold]The departments' tools[/bold] (sandboxes)")
+    out.print(f"  Jira (R&D)          {tools.jira_url}   projects LAUNCH, CORE, MOB")
+    out.print(f"  Asana (marketing)   {tools.asana_url}   "
+              f"{', '.join(tools.asana_projects)}")
+
+
+def _initial_sync(engine: Engine, expected: int) -> float:
+    started = time.monotonic()
+
+    def settled() -> bool:
+        with Session(engine) as session:
+            tasks = session.scalar(select(func.count()).select_from(Task)
+                                   .where(Task.deleted_at.is_(None)))
+            pending = session.scalar(select(func.count()).select_from(PushIntent)
+                                     .where(PushIntent.state == IntentState.pending))
+        return tasks == expected and pending == 0
+
+    wait_for(settled, 60.0, f"{expected} tasks in the hub")
+    return time.monotonic() - started
+
+
+def _is_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _wait_for_interrupt() -> None:
+    stop = threading.Event()
+    while not stop.wait(3600):
+        pass
+
+
+@contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """SIGTERM ends the demo like Ctrl-C does: every server shuts down on the way out."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,110 @@
+"""A day in the life: people work in their own tools, the hub keeps the tools in step.
+
+Each step acts as a person in one tool's sandbox, then waits for the outcome where the other
+people look (their tools, or the hub's API) and reports how long it took to get there.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+
+from hub.demo.cast import Company, DemoTask
+from hub.demo.steps import Narrator, StepFailed, wait_for
+from hub.demo.tools import Tools, asana_email
+
+WITHIN = 30.0  # seconds a step may take before the demo calls it failed
+
+
+class DayInTheLife:
+    """The scripted day, over running tools and a running hub."""
+
+    def __init__(self, company: Company, tools: Tools, api: httpx.Client,
+                 narrator: Narrator) -> None:
+        self.company, self.tools, self.api, self.narrator = company, tools, api, narrator
+        self._joint = iter(self._joint_tasks())
+
+    def run(self) -> bool:
+        steps = [
+            ("A developer moves a launch issue to Done in Jira", self.jira_done),
+            ("Marketing moves a due date in Asana", self.asana_due_date),
+            ("Two people rename the same task at once", self.conflict),
+        ]
+        for title, step in steps:
+            self.narrator.step(title, step)
+        return all(o.ok for o in self.narrator.outcomes)
+
+    # -- the steps ---------------------------------------------------------------------------
+    def jira_done(self) -> tuple[str, dict[str, Any]]:
+        task = next(self._joint)
+        key, gid = self._where(task)
+        self.narrator.say(f"   {_person(task.assignee)} moves {key} \"{task.title}\" to Done "
+                          "in Jira")
+        self.tools.jira.transition(key, "Done", actor=task.assignee)
+        wait_for(lambda: self.tools.asana.task(gid)["completed"], WITHIN,
+                 f"Asana task {gid} completed")
+        return (f"the campaign's Asana task \"{task.title}\" is completed",
+                {"jira_key": key, "asana_gid": gid, "asana_completed": True})
+
+    def asana_due_date(self) -> tuple[str, dict[str, Any]]:
+        task = next(self._joint)
+        key, gid = self._where(task)
+        marketer = self.company.staff("Marketing")[1]
+        new_due = (task.due or date.today()) + timedelta(days=7)
+        self.narrator.say(f"   {marketer.name} moves \"{task.title}\" to {new_due} in Asana")
+        self.tools.asana.update_task(gid, due_on=new_due, actor=asana_email(marketer))
+        wait_for(lambda: self.tools.jira.issue(key)["fields"]["duedate"] == new_due.isoformat(),
+                 WITHIN, f"Jira {key} due {new_due}")
+        return (f"Jira {key} is now due {new_due}",
+                {"jira_key": key, "jira_duedate": new_due.isoformat()})
+
+    def conflict(self) -> tuple[str, dict[str, Any]]:
+        task = next(self._joint)
+        key, gid = self._where(task)
+        dev, marketer = task.assignee, self.company.staff("Marketing")[2]
+        jira_title, asana_title = f"{task.title}: v2 scope", f"{task.title} (campaign cut)"
+        self.narrator.say(f"   in the same moment, {_person(dev)} renames {key} to "
+                          f"\"{jira_title}\" in Jira and {marketer.name} renames it to "
+                          f"\"{asana_title}\" in Asana")
+        self.tools.jira.edit_issue(key, summary=jira_title, actor=dev)
+        self.tools.asana.update_task(gid, name=asana_title, actor=asana_email(marketer))
+        conflict = wait_for(lambda: self._open_conflict({jira_title, asana_title}), WITHIN,
+                            "an open conflict on the title")
+        sides = ", ".join(f"{c['source']}: \"{c['value']}\"" for c in conflict["candidates"])
+        self.narrator.say(f"   the hub opens conflict {conflict['id']} ({sides}); a manager "
+                          "resolves it through the API, keeping marketing's title")
+        answer = self.api.post(f"/api/v1/conflicts/{conflict['id']}/resolve",
+                               json={"side": "mkt-asana"})
+        if answer.status_code != 200:
+            raise StepFailed(f"resolving the conflict answered {answer.status_code}: "
+                             f"{answer.text}")
+        wait_for(lambda: self.tools.jira.issue(key)["fields"]["summary"] == asana_title
+                 and self.tools.asana.task(gid)["name"] == asana_title, WITHIN,
+                 f"both tools titled \"{asana_title}\"")
+        return (f"conflict resolved; Jira and Asana both read \"{asana_title}\"",
+                {"conflict": conflict["id"], "jira_summary": asana_title,
+                 "asana_name": asana_title})
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _joint_tasks(self) -> list[DemoTask]:
+        tasks = self.company.tasks["LAUNCH"][:self.company.joint]
+        return [t for t in tasks if t.status != "done" and t.assignee]
+
+    def _where(self, task: DemoTask) -> tuple[str, str]:
+        assert task.jira_key is not None
+        return task.jira_key, self.tools.campaign_gid(task.jira_key)
+
+    def _open_conflict(self, values: set[str]) -> dict[str, Any] | None:
+        page = self.api.get("/api/v1/conflicts", params={"state": "open", "entity": "task"})
+        page.raise_for_status()
+        for conflict in page.json()["items"]:
+            if conflict["field"] == "title" and \
+                    values <= {c["value"] for c in conflict["candidates"]}:
+                return dict(conflict)
+        return None
+
+
+def _person(email: str | None) -> str:
+    return (email or "someone").split("@")[0].replace(".", " ").title()

@@ -1,0 +1,121 @@
+"""The departments' tools for the demo: sandboxes of Jira and Asana (and, as they are added,
+BambooHR and a finance drop folder), seeded with the demo company, served over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.asana.sandbox import AsanaSandbox
+from connectors.jira.sandbox import JiraSandbox
+from hub.demo.cast import Company, DemoTask, Employee
+from hub.testing.server import serve
+
+JIRA_EMAIL = "integration-hub@aurora.example"
+JIRA_TOKEN = "demo-jira-api-token"  # noqa: S105 - a sandbox's credential
+JIRA_SECRET = "demo-jira-webhook-secret"  # noqa: S105
+ASANA_TOKEN = "demo-asana-pat"  # noqa: S105
+CAMPAIGN = "Aurora launch campaign"
+
+_JIRA_STATUS = {"todo": "To Do", "in_progress": "In Progress", "in_review": "In Review",
+                "done": "Done"}
+_ASANA_SECTION = {"todo": "To do", "in_progress": "Doing", "in_review": "Doing",
+                  "done": "Done"}
+
+
+@dataclass
+class Tools:
+    """The running sandboxes and where the demo's objects are in them."""
+
+    jira: JiraSandbox
+    asana: AsanaSandbox
+    jira_url: str
+    asana_url: str
+    asana_projects: dict[str, str] = field(default_factory=dict)  # name -> gid
+    #: (plan key, task index) -> Jira issue key / Asana task gid
+    jira_keys: dict[tuple[str, int], str] = field(default_factory=dict)
+    asana_gids: dict[tuple[str, int], str] = field(default_factory=dict)
+
+    def campaign_gid(self, jira_key: str) -> str:
+        """The Asana campaign task that is the same work as a Jira issue."""
+        for (plan, index), key in self.jira_keys.items():
+            if key == jira_key and (plan, index) in self.asana_gids:
+                return self.asana_gids[(plan, index)]
+        raise KeyError(jira_key)
+
+
+def asana_email(person: Employee) -> str:
+    """Asana keeps the address as the person typed it at sign-up: other casing, same person."""
+    local, _, domain = person.email.partition("@")
+    return f"{local.title()}@{domain.title()}"
+
+
+@contextmanager
+def running_tools(company: Company) -> Iterator[Tools]:
+    """Seed the sandboxes with `company` and serve them until the block ends."""
+    jira = JiraSandbox(email=JIRA_EMAIL, token=JIRA_TOKEN, seed=7)
+    asana = AsanaSandbox(token=ASANA_TOKEN, seed=7)
+    with ExitStack() as stack:
+        jira_server = stack.enter_context(serve(jira.app))
+        asana_server = stack.enter_context(serve(asana.app))
+        tools = Tools(jira, asana, jira_server.url, asana_server.url)
+        _seed_jira(tools, company)
+        _seed_asana(tools, company)
+        yield tools
+
+
+def _seed_jira(tools: Tools, company: Company) -> None:
+    for person in company.staff("R&D") + company.staff("Marketing"):
+        tools.jira.add_user(person.email, person.name)
+    for plan in company.plans:
+        if plan.tool != "jira":
+            continue
+        tools.jira.add_project(plan.key, plan.name)
+        for index, task in enumerate(company.tasks[plan.key]):
+            if plan.key == "LAUNCH" and index < company.joint and task.status == "in_review":
+                task.status = "in_progress"  # Asana has no review column for the joint ones
+            issue = tools.jira.create_issue(plan.key, task.title, actor=task.assignee,
+                                            **_jira_fields(task))
+            task.jira_key = str(issue["key"])
+            tools.jira_keys[(plan.key, index)] = task.jira_key
+
+
+def _jira_fields(task: DemoTask) -> dict[str, Any]:
+    fields: dict[str, Any] = {"assignee": task.assignee, "priority": "Medium"}
+    if task.due:
+        fields["duedate"] = task.due
+    if task.status != "todo":
+        fields["status"] = _JIRA_STATUS[task.status]
+    return fields
+
+
+def _seed_asana(tools: Tools, company: Company) -> None:
+    for person in company.staff("Marketing") + company.staff("R&D"):
+        tools.asana.add_user(asana_email(person), person.name)
+    projects = [(CAMPAIGN, "LAUNCH")] + [(p.name, p.key) for p in company.plans
+                                          if p.tool == "asana"]
+    for name, key in projects:
+        gid = str(tools.asana.add_project(name)["gid"])
+        tools.asana_projects[name] = gid
+        tasks = company.tasks[key][:company.joint] if key == "LAUNCH" else company.tasks[key]
+        for index, task in enumerate(tasks):
+            fields = _asana_fields(task, company)
+            created = tools.asana.create_task(gid, task.title, **fields)
+            tools.asana_gids[(key, index)] = str(created["gid"])
+
+
+def _asana_fields(task: DemoTask, company: Company) -> dict[str, Any]:
+    by_email = {p.email: p for p in company.people}
+    fields: dict[str, Any] = {"section": _ASANA_SECTION[task.status],
+                              "status": _ASANA_SECTION[task.status]}
+    if task.assignee:
+        fields["assignee"] = asana_email(by_email[task.assignee])
+    if task.due:
+        fields["due_on"] = task.due
+    if task.status == "done":
+        fields["completed"] = True
+    if task.jira_key:
+        fields["jira_key"] = task.jira_key
+    return fields

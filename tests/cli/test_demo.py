@@ -1,0 +1,80 @@
+"""`hub demo` end to end in a subprocess: sandboxes, the hub, the narrated day, a clean exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import httpx
+
+from hub.testing.server import free_port
+from tests.plugins import run_hub
+from tests.wait import until
+
+
+def test_the_scripted_day_reaches_every_tool_and_exits_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    result = run_hub("demo", "--directory", str(tmp_path), "--port", str(port), timeout=180)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    steps = {s["step"]: s for s in summary["steps"]}
+    assert summary["ok"] and all(s["ok"] for s in steps.values()), summary
+    done = steps["A developer moves a launch issue to Done in Jira"]["facts"]
+    assert done["asana_completed"] is True
+    due = steps["Marketing moves a due date in Asana"]["facts"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", due["jira_duedate"])
+    renamed = steps["Two people rename the same task at once"]["facts"]
+    assert renamed["jira_summary"] == renamed["asana_name"]
+    assert "every step reached every tool" in result.stdout
+    assert "stopped: the hub, its workers and the sandboxes are down" in result.stdout
+    assert _port_is_free(port)
+    assert "Traceback" not in result.stderr, result.stderr
+
+
+def test_no_script_keeps_running_until_ctrl_c(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "COLUMNS": "200"}
+    env.pop("HUB_CONFIG", None)
+    demo = subprocess.Popen([sys.executable, "-m", "hub", "demo", "--no-script", "--directory",
+                             str(tmp_path), "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(demo.stdout.readline, "")),
+                              daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    try:
+        until(lambda: any("initial sync" in line for line in lines) or demo.poll() is not None,
+              "the demo's initial sync", within=120)
+        assert demo.poll() is None, "".join(lines)
+        token = next(line.split()[-1] for line in lines if "admin token" in line)
+        answer = httpx.get(f"http://127.0.0.1:{port}/api/v1/tasks",
+                           params={"include": "total", "limit": 1},
+                           headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["total"] > 200  # R&D's and marketing's tasks, one list
+
+        demo.send_signal(signal.SIGINT)
+        demo.wait(timeout=30)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+    reader.join(timeout=5)
+    output = "".join(lines)
+    assert demo.returncode in (0, 130), output
+    assert "stopped: the hub, its workers and the sandboxes are down" in output
+    assert "Traceback" not in output, output
+    assert _port_is_free(port)
+
+
+def _port_is_free(port: int) -> bool:
+    """Nobody listens there any more (connections in TIME_WAIT don't count)."""
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
