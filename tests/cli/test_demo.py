@@ -26,7 +26,8 @@ def test_the_scripted_day_reaches_every_tool_and_exits_cleanly(tmp_path: Path) -
     assert result.returncode == 0, result.stdout + result.stderr
     summary = json.loads((tmp_path / "summary.json").read_text())
     steps = {s["step"]: s for s in summary["steps"]}
-    assert summary["ok"] and all(s["ok"] for s in steps.values()), summary
+    assert summary["ok"], summary
+    assert all(s["ok"] for s in steps.values()), summary
     done = steps["A developer moves a launch issue to Done in Jira"]["facts"]
     assert done["asana_completed"] is True
     due = steps["Marketing moves a due date in Asana"]["facts"]
