@@ -18,6 +18,7 @@ from hub.api.deps import PrincipalDep, forbid, utcnow
 from hub.api.metrics import Metrics
 from hub.api.middleware import RequestContext
 from hub.api.problems import problem
+from hub.auth.cache import TokenCache
 from hub.config.models import HubConfig
 from hub.sdk.registry import Registry
 from hub.store import migrate
@@ -55,6 +56,7 @@ def create_app(config: HubConfig, engine: Engine, registry: Registry | None = No
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
     app.state.clock = utcnow
+    app.state.token_cache = TokenCache()
     # One clock for the API and the engine it drives (tests replace app.state.clock).
     app.state.runtime = Runtime(config, registry, engine, clock=lambda: app.state.clock()) \
         if registry is not None else None

@@ -8,6 +8,7 @@ tasks, resolve conflicts), department (read and write its own department's recor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from hub.store.auth import Role
 
@@ -27,6 +28,7 @@ class Principal:
     department: str | None = None
     partner: str | None = None
     projects: tuple[str, ...] = ()
+    expires_at: datetime | None = None
 
     @property
     def source(self) -> str:

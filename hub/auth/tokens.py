@@ -92,7 +92,7 @@ def authenticate(session: Session, secret: str, now: datetime) -> Principal | st
         session.commit()
     return Principal(token_id=token.id, name=token.name, role=token.role,
                      department=token.department, partner=token.partner,
-                     projects=tuple(token.projects or ()))
+                     projects=tuple(token.projects or ()), expires_at=token.expires_at)
 
 
 def list_tokens(session: Session) -> list[ApiToken]:

@@ -6,12 +6,15 @@ page needs besides its rows (assignees, e-mails, sources) is one query each for 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import Enum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, inspect, or_, select
+from sqlalchemy import JSON, Boolean, ColumnElement, Integer, String, func, inspect, or_, select
+from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Session
 
 from hub.auth.principal import Principal
@@ -20,6 +23,7 @@ from hub.model.enums import Entity
 from hub.model.schemas import SCHEMAS
 from hub.query import params as p
 from hub.query.filters import conditions, sort_fields
+from hub.query.ids import among
 from hub.query.pagination import BadQuery, after_cursor, encode_cursor, order_by, parse_sort
 from hub.query.scope import visible
 from hub.store.canonical import Person, PersonEmail, Project, task_assignee, task_blocker
@@ -110,7 +114,7 @@ def list_records(session: Session, view: View, params: p.ListParams, today: date
     sort = parse_sort(params.sort, allowed)
     where = [visible(entity, view.principal), *conditions(entity, params, today)]
     keys = [allowed[k.name].expr.label(f"_k{i}") for i, k in enumerate(sort.keys)]
-    query = select(*_columns(entity), *keys).where(*where)
+    query = select(*_columns(entity, view), *keys).where(*where)
     if params.cursor:
         query = query.where(after_cursor(params.cursor, sort, allowed))
     rows = list(session.execute(query.order_by(*order_by(sort, allowed))
@@ -128,26 +132,52 @@ def list_records(session: Session, view: View, params: p.ListParams, today: date
 def get_record(session: Session, view: View, record_id: str,
                kinds: Mapping[str, str]) -> tuple[dict[str, Any], int]:
     """One record by id (projects also by key), if the caller may see it, and its version."""
-    row = find_row(session, view.entity, view.principal, record_id)
+    row = find_row(session, view.entity, view.principal, record_id, view)
     return render(session, view, [row], kinds)[0], int(row.version)
 
 
 def find_row(session: Session, entity: Entity, principal: Principal,
-             record_id: str) -> Any:
+             record_id: str, view: View | None = None) -> Any:
     """The row of a record the principal may see; NotFound otherwise."""
     table = RECORD_TABLES[entity]
     match: ColumnElement[bool] = table.id == record_id
     if entity is Entity.project:
         match = or_(match, Project.key == record_id)
-    row = session.execute(select(*_columns(entity)).where(
+    row = session.execute(select(*_columns(entity, view)).where(
         match, visible(entity, principal)).limit(1)).first()
     if row is None:
         raise NotFound(entity, record_id)
     return row
 
 
-def _columns(entity: Entity) -> list[Any]:
-    return list(inspect(RECORD_TABLES[entity]).columns)
+def _columns(entity: Entity, view: View | None) -> list[Any]:
+    """The columns a view shows (provenance, a large JSON, only when asked for)."""
+    columns = inspect(RECORD_TABLES[entity]).columns
+    if view is None:
+        return list(columns)
+    wanted = {"id", "version", "custom", *(view.fields or view.names)}
+    if view.provenance:
+        wanted.add("provenance")
+    return [c for c in columns if c.key in wanted]
+
+
+@cache
+def _renderers(entity: Entity) -> dict[str, Callable[[Any], Any] | None]:
+    """Column -> how its value becomes JSON (None: it already is), by the column's type."""
+    out: dict[str, Callable[[Any], Any] | None] = {}
+    for column in inspect(RECORD_TABLES[entity]).columns:
+        kind = column.type
+        if isinstance(kind, String | Integer | Boolean | JSON) and not isinstance(kind, SAEnum):
+            out[column.key] = None  # JSON columns hold JSON values already
+        elif isinstance(kind, SAEnum):
+            out[column.key] = _enum_value
+        else:
+            out[column.key] = to_json
+    return out
+
+
+def _enum_value(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
 
 
 def render(session: Session, view: View, rows: Sequence[Any],
@@ -159,10 +189,13 @@ def render(session: Session, view: View, rows: Sequence[Any],
     columns = [n for n in names if n not in _JOINED]
     joined = _joined(session, entity, ids, names)
     links = _sources(session, entity, ids, kinds) if view.sources and ids else {}
+    renderers = _renderers(entity)
+    convert = [(n, renderers.get(n, to_json)) for n in columns]
     out = []
     for row in rows:
         data = row._mapping
-        item = {n: to_json(data[n]) for n in columns}
+        item = {n: data[n] if fn is None or data[n] is None else fn(data[n])
+                for n, fn in convert}
         for name, values in joined.items():
             item[name] = values.get(row.id, [])
         if view.sources:
@@ -196,7 +229,7 @@ def _joined(session: Session, entity: Entity, ids: list[str],
         for task_id, person_id, display_name in session.execute(
                 select(task_assignee.c.task_id, Person.id, Person.display_name)
                 .join(Person, Person.id == task_assignee.c.person_id)
-                .where(task_assignee.c.task_id.in_(ids)).order_by(Person.display_name)):
+                .where(among(session, task_assignee.c.task_id, ids)).order_by(Person.display_name)):
             people.setdefault(task_id, []).append({"id": person_id,
                                                    "display_name": display_name})
         out["assignees"] = people
@@ -204,14 +237,15 @@ def _joined(session: Session, entity: Entity, ids: list[str],
         blockers: dict[str, list[Any]] = {}
         for task_id, blocker in session.execute(
                 select(task_blocker.c.task_id, task_blocker.c.blocked_by_id)
-                .where(task_blocker.c.task_id.in_(ids)).order_by(task_blocker.c.blocked_by_id)):
+                .where(among(session, task_blocker.c.task_id, ids))
+                .order_by(task_blocker.c.blocked_by_id)):
             blockers.setdefault(task_id, []).append(blocker)
         out["blocked_by"] = blockers
     if "emails" in names:
         emails: dict[str, list[Any]] = {}
         for person_id, email in session.execute(
                 select(PersonEmail.person_id, PersonEmail.email)
-                .where(PersonEmail.person_id.in_(ids)).order_by(PersonEmail.email)):
+                .where(among(session, PersonEmail.person_id, ids)).order_by(PersonEmail.email)):
             emails.setdefault(person_id, []).append(email)
         out["emails"] = emails
     return out
@@ -222,7 +256,7 @@ def _sources(session: Session, entity: Entity, ids: list[str],
     out: dict[str, list[dict[str, Any]]] = {}
     for link in session.execute(
             select(Link.record_id, Link.connector_id, Link.remote_type, Link.remote_id,
-                   Link.url).where(Link.entity == entity, Link.record_id.in_(ids),
+                   Link.url).where(Link.entity == entity, among(session, Link.record_id, ids),
                                    Link.deleted_at.is_(None))
             .order_by(Link.connector_id, Link.remote_id)):
         out.setdefault(link.record_id, []).append({

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from hub.auth.cache import TokenCache
 from hub.auth.tokens import create_token, digest, revoke_token
 from hub.store.auth import ApiToken, Role
 from tests.api.world import NOW, World
@@ -42,6 +43,24 @@ def test_a_revoked_or_expired_token_is_401(client: TestClient, world: World,
     assert expired.status_code == revoked.status_code == 401
     assert "expired" in expired.json()["detail"]
     assert "revoked" in revoked.json()["detail"]
+
+
+def test_a_token_revoked_while_in_use_stops_working_within_the_cache_window(
+        client: TestClient, world: World, engine: Engine) -> None:
+    ticks = [0.0]
+    client.app.state.token_cache = TokenCache(ttl=5.0, monotonic=lambda: ticks[0])  # type: ignore[attr-defined]
+    assert client.get("/api/v1/projects", headers=world.auth("admin")).status_code == 200
+    with Session(engine) as session:
+        token = session.scalars(select(ApiToken).where(ApiToken.name == "admin-token")).one()
+        revoke_token(session, token.id, NOW)
+        session.commit()
+
+    ticks[0] = 4.0  # checked 4 s ago: still trusted, without asking the database
+    assert client.get("/api/v1/projects", headers=world.auth("admin")).status_code == 200
+    ticks[0] = 5.0
+    refused = client.get("/api/v1/projects", headers=world.auth("admin"))
+    assert refused.status_code == 401
+    assert "revoked" in refused.json()["detail"]
 
 
 def test_operations_docs_and_webhooks_need_no_token(client: TestClient) -> None:
