@@ -16,7 +16,14 @@ from typing import Any, ClassVar
 
 from connectors.asana.client import AsanaClient, SyncTokenExpired
 from connectors.asana.config import AsanaConfig
-from connectors.asana.tasks import TASK_FIELDS, flatten, parse_time, snake, to_record
+from connectors.asana.tasks import (
+    TASK_FIELDS,
+    assignees,
+    flatten,
+    parse_time,
+    snake,
+    to_record,
+)
 from hub.errors import Permanent
 from hub.sdk.connector import (
     CheckResult,
@@ -41,7 +48,7 @@ class AsanaConnector(Connector[AsanaConfig]):
 
     kind: ClassVar[str] = "asana"
     config_model = AsanaConfig
-    remote_types: ClassVar[Mapping[str, str]] = {"task": "task"}
+    remote_types: ClassVar[Mapping[str, str]] = {"task": "task", "user": "person"}
 
     def __init__(self, connector_id: str, config: AsanaConfig) -> None:
         super().__init__(connector_id, config)
@@ -59,6 +66,12 @@ class AsanaConnector(Connector[AsanaConfig]):
 
     # -- reading ---------------------------------------------------------------------------
     async def poll(self, cursor: str | None) -> AsyncIterator[PollPage]:
+        seen: set[str] = set()  # assignees already read in this poll
+        async for page in self._poll_tasks(cursor):
+            yield PollPage(page.records + assignees(page.records, seen), page.cursor,
+                           page.stream)
+
+    async def _poll_tasks(self, cursor: str | None) -> AsyncIterator[PollPage]:
         state = json.loads(cursor) if cursor else {}
         tokens: dict[str, str] = state.setdefault("tokens", {})
         since: dict[str, str] = state.setdefault("since", {})  # per project: clocks differ

@@ -8,7 +8,7 @@ when completed, else the status custom field, else the section.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,3 +69,16 @@ def to_record(task: Mapping[str, Any], flat: dict[str, Any], deleted: bool = Fal
         remote_type="task", remote_id=str(task["gid"]), payload=flat,
         updated_at=parse_time(task.get("modified_at")), url=task.get("permalink_url"),
         hub_id=external.get("gid") if isinstance(external, dict) else None, deleted=deleted)
+
+
+def assignees(tasks: Iterable[RemoteRecord], seen: set[str]) -> list[RemoteRecord]:
+    """The assignees of these tasks as `user` records (people), each once per `seen`: a person
+    is one across tools through their link from every tool that knows them."""
+    out = []
+    for task in tasks:
+        user = task.payload.get("assignee")
+        if isinstance(user, dict) and user.get("gid") and str(user["gid"]) not in seen:
+            seen.add(str(user["gid"]))
+            out.append(RemoteRecord("user", str(user["gid"]), {
+                "gid": str(user["gid"]), "email": user.get("email"), "name": user.get("name")}))
+    return out

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.jira.client import API, JiraClient
 from connectors.jira.config import JiraConfig
-from connectors.jira.issues import FIELDS, jql_time, to_record
+from connectors.jira.issues import FIELDS, assignees, jql_time, to_record
 from connectors.jira.transitions import move_to_status
 from hub.errors import Permanent
 from hub.sdk.connector import (
@@ -38,7 +38,7 @@ class JiraConnector(Connector[JiraConfig]):
 
     kind: ClassVar[str] = "jira"
     config_model = JiraConfig
-    remote_types: ClassVar[Mapping[str, str]] = {"issue": "task"}
+    remote_types: ClassVar[Mapping[str, str]] = {"issue": "task", "user": "person"}
 
     def __init__(self, connector_id: str, config: JiraConfig) -> None:
         super().__init__(connector_id, config)
@@ -67,6 +67,7 @@ class JiraConnector(Connector[JiraConfig]):
             clauses.append('created >= "1970/01/01"')
         jql = " AND ".join(clauses) + " ORDER BY updated ASC"
         newest = since
+        seen: set[str] = set()  # assignees already read in this poll
         async for issues in self.client.search(
                 jql, fields=FIELDS, page_size=self.config.page_size,
                 expand="changelog" if self.config.changelog else None,
@@ -75,7 +76,8 @@ class JiraConnector(Connector[JiraConfig]):
             for record in records:
                 if record.updated_at and (newest is None or record.updated_at > newest):
                     newest = record.updated_at
-            yield PollPage(records, newest.isoformat() if newest else cursor)
+            yield PollPage(records + assignees(records, seen),
+                           newest.isoformat() if newest else cursor)
 
     async def fetch(self, remote_type: str, remote_ids: list[str]) -> list[RemoteRecord]:
         out: list[RemoteRecord] = []
@@ -101,6 +103,8 @@ class JiraConnector(Connector[JiraConfig]):
 
     async def list_ids(self, remote_type: str) -> set[str]:
         """Ids of every issue in scope now (for finding issues deleted in Jira)."""
+        if remote_type != "issue":
+            raise NotImplementedError("jira lists no users")  # people leave through HR
         # Jira refuses unbounded searches: with no scope, bound it by creation date.
         jql = f"({self.config.jql})" if self.config.jql else 'created >= "1970/01/01"'
         found: set[str] = set()
@@ -141,9 +145,11 @@ class JiraConnector(Connector[JiraConfig]):
             name = item.get("fieldId") or item.get("field")
             if name and when:
                 times[f"fields.{name}"] = when
-        return WebhookDelivery(delivery_id=delivery, records=[RemoteRecord(
-            record.remote_type, record.remote_id, record.payload, record.updated_at,
-            record.version, record.url, record.hub_id, record.deleted, times)])
+        issue_record = RemoteRecord(record.remote_type, record.remote_id, record.payload,
+                                    record.updated_at, record.version, record.url,
+                                    record.hub_id, record.deleted, times)
+        return WebhookDelivery(delivery_id=delivery,
+                               records=[issue_record, *assignees([record], set())])
 
     # -- writing ---------------------------------------------------------------------------
     async def push(self, link: LinkRef, patch: Mapping[str, Any]) -> RemoteRecord:

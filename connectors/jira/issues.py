@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -60,3 +60,16 @@ def to_record(issue: Mapping[str, Any], base_url: str, hub_property: str,
         version=None, url=f"{base_url.rstrip('/')}/browse/{issue.get('key')}",
         hub_id=hub.get("id") if isinstance(hub, dict) else None, deleted=deleted,
         field_times=field_times(issue))
+
+
+def assignees(issues: Iterable[RemoteRecord], seen: set[str]) -> list[RemoteRecord]:
+    """The assignees of these issues as `user` records (people), each once per `seen`: a
+    person is one across tools through their link from every tool that knows them."""
+    out = []
+    for issue in issues:
+        user = (issue.payload.get("fields") or {}).get("assignee")
+        if isinstance(user, dict) and user.get("accountId") and \
+                str(user["accountId"]) not in seen:
+            seen.add(str(user["accountId"]))
+            out.append(RemoteRecord("user", str(user["accountId"]), dict(user)))
+    return out

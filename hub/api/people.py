@@ -14,6 +14,8 @@ from hub.api.deps import ClockDep, PrincipalDep, SessionDep, forbid
 from hub.api.resources import READ_RESPONSES, listing, reading
 from hub.model.enums import Entity
 from hub.query.params import AbsenceParams, ItemParams, PersonParams
+from hub.query.people import unresolved_people
+from hub.store.auth import Role
 
 router = APIRouter()
 _NO_ABSENCES = "absences are HR data: a partner token can't read them"
@@ -25,6 +27,27 @@ def list_people(request: Request, params: Annotated[PersonParams, Query()],
                 principal: PrincipalDep, session: SessionDep, clock: ClockDep) -> JSONResponse:
     """People the token may see."""
     return listing(request, session, principal, Entity.person, params, clock)
+
+
+@router.get("/people/unresolved", tags=["people"], responses=READ_RESPONSES,
+            summary="People without an HR record")
+def list_unresolved(request: Request, principal: PrincipalDep,
+                    session: SessionDep) -> JSONResponse:
+    """People the hub met in the tools (assignees, users) under an e-mail or id that no HR
+    record has: listed to be resolved (fix the e-mail, or add an alias under `sync.aliases`),
+    never merged by display name. Admins and managers."""
+    forbid(principal.role in (Role.admin, Role.manager),
+           "the unresolved people list is for admins and managers")
+    hr = hr_connectors(request)
+    found = unresolved_people(session, hr)
+    return JSONResponse({"items": [u.as_json() for u in found], "hr_connectors": hr,
+                         "total": len(found)})
+
+
+def hr_connectors(request: Request) -> list[str]:
+    """Connectors whose kind is the authority on people (HR)."""
+    return sorted(cid for cid, c in request.app.state.config.connectors.items()
+                  if c.enabled and type(c).authority.get(Entity.person.value))
 
 
 @router.get("/people/{person_id}", response_model=schemas.view_model(Entity.person),

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hub.cli import config_cmd, db, mapping_cmd, sandbox_cmd, token_cmd
+from hub.cli import config_cmd, db, mapping_cmd, people_cmd, sandbox_cmd, token_cmd
 from hub.cli.check import render, run_checks
 from hub.cli.common import ConfigOption, load
 
@@ -21,6 +21,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(mapping_cmd.app, name="mapping")
+app.add_typer(people_cmd.app, name="people")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(token_cmd.app, name="token")
 

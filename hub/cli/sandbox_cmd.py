@@ -99,3 +99,39 @@ def asana(
                              f"projects: {projects_line} ({len(sandbox.state.tasks)} tasks)",
                              "knobs: /_sandbox/faults, /_sandbox/seed, /_sandbox/webhooks, "
                              "/_sandbox/events/expire"])
+
+
+@app.command()
+def bamboohr(
+    port: PortOption = 8083,
+    host: HostOption = "127.0.0.1",
+    seed_employees: Annotated[int, typer.Option(help="employees to seed (with managers)")] = 0,
+    departments: Annotated[int, typer.Option(help="departments the seeded people work in")] = 4,
+    seed_time_off: Annotated[int, typer.Option(help="time off requests to seed")] = 10,
+    seed: Annotated[int, typer.Option(help="random seed of the data and faults")] = 0,
+    api_key: Annotated[str, typer.Option(help="the API key (Basic-auth user name)")] = "bamboo-key",
+    webhook_url: Annotated[str | None, typer.Option(
+        help="register a webhook to this URL at start (e.g. http://127.0.0.1:8080/webhooks/hr)")
+    ] = None,
+    webhook_key: Annotated[str | None, typer.Option(
+        help="the webhook's private key (the hub's webhook.secret); default: a random one")
+    ] = None,
+    tls: TlsOption = False,
+    cert_dir: CertDirOption = Path(".sandbox"),
+) -> None:
+    """A BambooHR sandbox: employees, the change feed, time off, who's out, webhooks, knobs."""
+    from connectors.hr.sandbox import BambooHRSandbox
+
+    sandbox = BambooHRSandbox(api_key=api_key, seed=seed)
+    if seed_employees > 0:
+        sandbox.seed(employees=seed_employees, departments=departments, time_off=seed_time_off)
+    lines = [f"API key: {api_key} (Basic auth user name; any password)",
+             f"employees: {len(sandbox.state.live())}, time off requests: "
+             f"{len(sandbox.state.requests)}"]
+    if webhook_url:
+        hook_id, key = sandbox.register_webhook(webhook_url, private_key=webhook_key)
+        lines.append(f"webhook {hook_id} -> {webhook_url}, private key: {key}")
+    lines.append("knobs: /_sandbox/employees (PATCH .../{id or e-mail}, POST .../terminate), "
+                 "/_sandbox/time_off, /_sandbox/faults, /_sandbox/seed, /_sandbox/webhooks")
+    run_sandbox(sandbox.app, name="BambooHR", host=host, port=port, tls=tls, cert_dir=cert_dir,
+                credentials=lines)

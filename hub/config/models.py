@@ -10,7 +10,8 @@ from pydantic import AfterValidator, Field, SecretStr
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
-from hub.config.sync import SyncConfig
+from hub.config.sync import EntitySync, SyncConfig
+from hub.model.enums import Entity
 from hub.sdk.config import ConnectorConfig, StrictModel
 
 CONNECTOR_ID = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
@@ -72,6 +73,18 @@ class HubConfig(StrictModel):
     sync: SyncConfig = Field(default_factory=SyncConfig)
     #: The directory of the config file: relative paths in it are taken from there.
     base_dir: Path = Field(default=Path("."), exclude=True)
+
+    def rules(self, entity: Entity) -> EntitySync:
+        """The sync rules of `entity`: the `sync:` section's, where a field it leaves unsaid
+        is owned by the one enabled connector whose kind is its authority (HR for a person's
+        name, department, manager and employment status). Two such connectors: no default."""
+        claims: dict[str, list[str]] = {}
+        for connector_id, settings in self.connectors.items():
+            if settings.enabled:
+                for name in type(settings).authority.get(entity.value, ()):
+                    claims.setdefault(name, []).append(connector_id)
+        owners = {name: ids[0] for name, ids in claims.items() if len(ids) == 1}
+        return self.sync.for_entity(entity, owners)
 
     def secrets(self) -> list[str]:
         """Every secret value in this config, for the log and output redactor."""

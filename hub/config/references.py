@@ -33,6 +33,17 @@ def sync_reference_problems(config: HubConfig, connector_ids: Collection[str],
                      for loc, name in connectors if name not in connector_ids]
         problems += [located.problem(loc, _unknown_field(entity, name))
                      for loc, name in fields if _is_unknown_field(entity, name)]
+    for i, alias in enumerate(config.sync.aliases):
+        if "@" not in alias.email:
+            problems.append(located.problem(("sync", "aliases", i, "email"),
+                                            f'"{alias.email}" is not an e-mail'))
+        for j, other in enumerate(alias.also):
+            prefix, colon, rest = other.partition(":")
+            if "@" not in other and not (colon and prefix in connector_ids and rest):
+                problems.append(located.problem(
+                    ("sync", "aliases", i, "also", j),
+                    f'"{other}" is neither an e-mail nor <connector>:<remote id> of a '
+                    f"configured connector ({', '.join(sorted(connector_ids)) or 'none'})"))
     return sorted(problems, key=lambda p: p.line or 0)
 
 

@@ -3,9 +3,10 @@ are matched across tools, and where the hub may create remote objects (mirror ru
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, field_validator
 
 from hub.model.enums import Entity
 from hub.sdk.config import StrictModel
@@ -60,16 +61,45 @@ class EntitySync(StrictModel):
         return self.fields.get(field, self.default_policy)
 
 
+class PersonAlias(StrictModel):
+    """Other names one person goes by in the tools: e-mails, and remote ids of tools that
+    hold people (`<connector>:<id>`, e.g. a Jira account whose e-mail is hidden)."""
+
+    email: str = Field(description="the person's main e-mail, as HR has it")
+    also: list[str] = Field(description="other e-mails of the person, and remote ids as "
+                                        "<connector>:<id>, e.g. rd-jira:5b10ac8d82e05b22cc7d4ef5")
+
+
 class SyncConfig(StrictModel):
-    """The `sync:` section: per entity rules."""
+    """The `sync:` section: per entity rules, and aliases of people."""
 
     entities: dict[Entity, EntitySync] = Field(default_factory=dict)
+    aliases: list[PersonAlias] = Field(
+        default_factory=list, description="people known by more than one e-mail or id: each "
+                                          "resolves to the person with the main e-mail")
 
-    def for_entity(self, entity: Entity) -> EntitySync:
-        """The rules of `entity` (defaults when not configured: people match by e-mail)."""
-        if entity in self.entities:
-            return self.entities[entity]
-        return _PEOPLE_BY_EMAIL if entity is Entity.person else _DEFAULT
+    @field_validator("entities")
+    @classmethod
+    def _never_by_name(cls, value: dict[Entity, EntitySync]) -> dict[Entity, EntitySync]:
+        person = value.get(Entity.person)
+        if person is not None and "display_name" in person.match:
+            # Two people may share a name; merging them would mix their work and their HR data.
+            raise ValueError("people are never matched by display_name (two people may share "
+                             "a name): match them by email, and list other addresses or ids "
+                             "under sync.aliases")
+        return value
+
+    def for_entity(self, entity: Entity,
+                   default_owners: Mapping[str, str] | None = None) -> EntitySync:
+        """The rules of `entity` (defaults when not configured: people match by e-mail);
+        `default_owners` (field -> connector) own the fields the rules leave unsaid."""
+        rules = self.entities.get(entity) or (
+            _PEOPLE_BY_EMAIL if entity is Entity.person else _DEFAULT)
+        unsaid = {name: OwnerPolicy(owner=owner)
+                  for name, owner in (default_owners or {}).items() if name not in rules.fields}
+        if unsaid:
+            rules = rules.model_copy(update={"fields": {**unsaid, **rules.fields}})
+        return rules
 
 
 _DEFAULT = EntitySync()

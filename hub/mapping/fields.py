@@ -33,8 +33,14 @@ _REFS = {"owner_id": ("owner", FieldType("person")),
 _TEXT = {"description"}
 CUSTOM_PREFIX = "custom."
 _CUSTOM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-#: substrings of custom person fields the hub refuses to hold (HR privacy)
-PRIVATE_WORDS = ("salary", "compensation", "pay_rate", "bonus", "ssn", "national_id", "bank")
+#: what names of pay and identity data contain (compared without case, `_`, `-` or spaces):
+#: the hub refuses to hold them for people (HR privacy)
+PRIVATE_WORDS = ("salary", "compensation", "payrate", "paygrade", "payband", "paytype",
+                 "payper", "basepay", "bonus", "commission", "equity", "stockoption", "ssn",
+                 "socialsecurity", "nationalid", "nationalinsurance", "taxid", "taxnumber",
+                 "passport", "bank", "iban")
+#: entities whose fields come from HR, where private data is refused
+PRIVATE_ENTITIES = (Entity.person, Entity.absence)
 
 
 @cache
@@ -80,7 +86,13 @@ def custom_name_problem(entity: Entity, name: str) -> str | None:
     custom = name[len(CUSTOM_PREFIX):]
     if not _CUSTOM_NAME.fullmatch(custom):
         return "is not a valid custom field name (letters, digits and _ after custom.)"
-    lowered = custom.lower()
-    if entity is Entity.person and any(word in lowered for word in PRIVATE_WORDS):
+    if entity in PRIVATE_ENTITIES and is_private(custom):
         return "is compensation/identity data; the hub does not store it"
     return None
+
+
+def is_private(name: str) -> bool:
+    """Whether a field or column name names pay or identity data (payRate, Annual_Base_Pay,
+    ssn, national_id, ...)."""
+    folded = re.sub(r"[\s_\-.]", "", name).casefold()
+    return any(word in folded for word in PRIVATE_WORDS)

@@ -21,6 +21,7 @@ from hub.config.problems import validation_problems
 from hub.config.source import Loc, Located, format_loc, read_yaml
 from hub.errors import ConfigError, ConfigProblem
 from hub.mapping.engine import FieldRule, Mapping, TypeMapping
+from hub.mapping.fields import PRIVATE_ENTITIES, is_private
 from hub.mapping.spec import (
     FieldSpec,
     MappingFileSpec,
@@ -157,12 +158,23 @@ def _type(kind: str, remote_type: str, raw: Any, at: Loc,
             problems.add(field_at, "must be a remote path or a mapping with from:")
             continue
         field_spec = _validate(FieldSpec, raw_field, field_at, problems)
+        if field_spec is not None and entity in PRIVATE_ENTITIES and \
+                _private_source(field_spec.source):
+            problems.add((*field_at, "from"), f'"{field_spec.source}" is compensation/identity '
+                                              "data; the hub does not read or store it for "
+                                              f"{entity.value}s (HR privacy)")
+            continue
         if field_spec is not None:
             rule = compile_field(entity, str(name), field_spec, field_at, problems)
             if rule is not None:
                 rules.append(rule)
     _check_raw_targets(rules, entity, at, problems)
     return TypeMapping(kind, remote_type, entity, rules)
+
+
+def _private_source(path: str) -> bool:
+    """Whether a remote path names pay or identity data in any of its parts."""
+    return any(is_private(part) for part in re.split(r"[.\[\]=*]", path) if part)
 
 
 def _check_raw_targets(rules: list[FieldRule], entity: Entity, at: Loc,

@@ -199,6 +199,9 @@ def _tasks(params: Any, today: date) -> list[ColumnElement[bool]]:
         # JSON lists differ per database; a LIKE on the JSON text finds the quoted label.
         out.append(cast(Task.labels, String).contains(
             '"' + params.label.replace('"', "") + '"', autoescape=True))
+    if params.risk:
+        out.append(cast(Task.risks, String).contains(
+            '"' + params.risk.replace('"', "") + '"', autoescape=True))
     return out
 
 
@@ -224,6 +227,9 @@ def _absences(params: Any, today: date) -> list[ColumnElement[bool]]:
             _text(Person.display_name, params.q))))
     if params.person:
         out.append(Absence.person_id.in_(person_ids(params.person)))
+    if params.task:
+        out.append(Absence.person_id.in_(select(task_assignee.c.person_id).where(
+            task_assignee.c.task_id == params.task)))
     if departments := _csv(params.department):
         out.append(Absence.person_id.in_(
             select(Person.id).where(Person.department.in_(departments))))

@@ -60,6 +60,8 @@ class TaskParams(DueParams):
     assignee: str | None = Field(None, max_length=320,
                                  description="assignee's e-mail or person id")
     label: str | None = Field(None, max_length=200, description="has this label")
+    risk: str | None = Field(None, max_length=200,
+                             description="has this risk, e.g. assignee_inactive")
 
 
 class PersonParams(ListParams):
@@ -74,6 +76,8 @@ class AbsenceParams(ListParams):
                                    description=f"the person's department, {_CSV}")
     kind: str | None = Field(None, max_length=200, description=_CSV)
     status: str | None = Field(None, max_length=200, description=_CSV)
+    task: str | None = Field(None, max_length=64, description=(
+        "of the people assigned to this task (with to_date: who is away before its due date)"))
     from_date: date | None = Field(None, description="overlapping days from this one")
     to_date: date | None = Field(None, description="overlapping days up to this one")
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -38,7 +39,14 @@ class WebhookConfig(StrictModel):
 
 
 class ConnectorConfig(StrictModel):
-    """Settings every connector has. A kind subclasses this with `kind: Literal["<kind>"]`."""
+    """Settings every connector has. A kind subclasses this with `kind: Literal["<kind>"]`.
+
+    `authority` names, per canonical entity, the fields a kind is the authority on unless the
+    `sync:` rules say otherwise (HR kinds: a person's name, department, manager and employment
+    status): such a connector is their default `owner`.
+    """
+
+    authority: ClassVar[Mapping[str, tuple[str, ...]]] = {}
 
     kind: str = Field(description="connector kind, as registered under hub.connectors")
     enabled: bool = Field(default=True, description="false: configured but not run")

@@ -6,10 +6,13 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from hub.errors import HubError
 from hub.sdk.config import ConnectorConfig
+
+if TYPE_CHECKING:
+    from hub.mapping import Mapping as FieldMapping
 
 ConfigT = TypeVar("ConfigT", bound=ConnectorConfig, covariant=True)
 
@@ -118,6 +121,10 @@ class Connector(ABC, Generic[ConfigT]):
         self.config = config
         #: secrets agreed in webhook handshakes (kept by the hub, handed back on start)
         self.webhook_secrets: set[str] = set()
+
+    def use_mapping(self, mapping: FieldMapping) -> None:
+        """Told the mapping this connector's records go through, once, before any poll: a tool
+        that reads only the fields asked for (HR) reads what the mapping maps. Optional."""
 
     @abstractmethod
     async def check(self) -> CheckResult:

@@ -3,17 +3,19 @@ an existing link, the hub id stored in the remote, a YAML match rule, else a new
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.config.sync import PersonAlias
 from hub.model.enums import Entity
 from hub.sdk.connector import RemoteRecord
 from hub.store.canonical import PersonEmail
 from hub.store.sync import Link, MatchKey
 from hub.store.tables import RECORD_TABLES
+from hub.sync.records import REFERENCES
 
 
 def load_links(session: Session, connector_id: str,
@@ -76,3 +78,42 @@ def remember_match_keys(session: Session, entity: Entity, record_id: str,
         written.add((field, value))
         if session.get(MatchKey, (entity, field, value)) is None:
             session.add(MatchKey(entity=entity, field=field, value=value, record_id=record_id))
+
+
+class Aliases:
+    """People known by more than one e-mail or remote id (`sync.aliases`): each alias is
+    rewritten to the person's main e-mail as records arrive, so references by any of them, and
+    a tool's own record of the person, resolve to the one person. Names never do."""
+
+    def __init__(self, entries: Sequence[PersonAlias], connector_ids: Collection[str]) -> None:
+        self.emails: dict[str, str] = {}
+        self.remote_ids: dict[tuple[str, str], str] = {}
+        for entry in entries:
+            main = entry.email.strip().casefold()
+            for other in entry.also:
+                prefix, colon, rest = other.strip().partition(":")
+                if colon and prefix in connector_ids:
+                    self.remote_ids[(prefix, rest)] = main
+                else:
+                    self.emails[other.strip().casefold()] = main
+
+    def __bool__(self) -> bool:
+        return bool(self.emails or self.remote_ids)
+
+    def email(self, value: Any) -> Any:
+        """The main e-mail for an alias; anything else as it is."""
+        return self.emails.get(value, value) if isinstance(value, str) else value
+
+    def apply(self, connector_id: str, entity: Entity, remote_id: str,
+              values: dict[str, Any]) -> None:
+        """Rewrite aliases among a normalised record's `values`, in place."""
+        if entity is Entity.person:
+            main = self.remote_ids.get((connector_id, remote_id))
+            values["email"] = main or self.email(values.get("email"))
+            if values["email"] is None:
+                del values["email"]
+        for name, kind in REFERENCES[entity].items():
+            if kind == "person" and name in values:
+                values[name] = self.email(values[name])
+        if entity is Entity.task and values.get("assignees"):
+            values["assignees"] = sorted({self.email(e) for e in values["assignees"]})

@@ -78,6 +78,9 @@ class Ingest:
                     normalised = mapping.inbound(record.payload)
                     item.values = {k: to_json(v) for k, v in normalised.values.items()}
                     item.sources = normalised.sources
+                    if self.rt.aliases:
+                        self.rt.aliases.apply(self.connector_id, item.entity, record.remote_id,
+                                              item.values)
             except MappingError as exc:
                 self._quarantine(record, str(exc))
                 continue
@@ -151,6 +154,10 @@ class Ingest:
             self.session.add(link)
             links[key] = link
         self._reconcile(item, link, canonical, rules, created)
+        if entity is Entity.person and (canonical.custom or {}).get("unverified") and \
+                self.rt.authority(self.connector_id, entity):
+            # HR knows them: no longer a person met only as someone's assignee.
+            canonical.custom = {k: v for k, v in canonical.custom.items() if k != "unverified"}
 
     def _find(self, item: BatchItem, rules: EntitySync,
               loaded: dict[Entity, dict[str, RecordMixin]]) -> RecordMixin | None:
@@ -159,6 +166,12 @@ class Ingest:
         known = loaded.setdefault(entity, {})
         if item.record.hub_id and item.record.hub_id in known:
             return known[item.record.hub_id]
+        if entity is Entity.person and "email" in rules.match and values.get("email"):
+            # Met earlier in this batch (as someone's assignee): not in the index yet.
+            met = self.store.met(str(values["email"]))
+            if met is not None:
+                known[met.id] = met
+                return met
         index = self._match_index.setdefault(entity, {})
         for rule_field in rules.match:
             value = identity.match_value(values.get(rule_field))

@@ -37,8 +37,10 @@ def decide(policy: FieldPolicy, *, source: str, new: Any, current: Any, base: An
     if isinstance(policy, OwnerPolicy):
         if source == policy.owner:
             return Decision(True, concurrent, settled, f"{source} owns the field")
-        if current is None and current_source != policy.owner:
-            # Nothing from the owner yet: hold the value until the owner speaks.
+        if current_source is None or (current is None and current_source != policy.owner):
+            # Nothing from the owner yet (the value is empty, or a placeholder no source
+            # set, such as a person's name made from their e-mail): hold the tool's value
+            # until the owner speaks.
             return Decision(True, concurrent, settled, f"provisional until {policy.owner} sets it")
         return Decision(False, concurrent, settled, f"owned by {policy.owner}: reverted")
     if not concurrent:

@@ -222,6 +222,11 @@ class RecordStore:
             self._people[email] = person
         return person
 
+    def met(self, email: str) -> Person | None:
+        """The person with this e-mail if this transaction has loaded or made them already
+        (a placeholder for an assignee earlier in the batch), without a query."""
+        return self._people.get(email)
+
     def project(self, key: str | None) -> Project | None:
         """The project with this key; a new one named after the key when unseen."""
         if not key:

@@ -23,6 +23,7 @@ from hub.sdk.config import ConnectorConfig
 from hub.sdk.connector import Connector
 from hub.sdk.registry import Registry
 from hub.store.db import make_sessionmaker
+from hub.sync.identity import Aliases
 
 
 @lru_cache(maxsize=64)
@@ -47,6 +48,7 @@ class Runtime:
     mappings: dict[str, Mapping] = field(default_factory=dict)
     #: connectors whose handshake secrets were read from the database
     secrets_loaded: set[str] = field(default_factory=set)
+    _rules: dict[Entity, EntitySync] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for connector_id, settings in self.config.connectors.items():
@@ -57,6 +59,7 @@ class Runtime:
             self.mappings[connector_id] = _load_mapping(
                 self._mapping_path(settings), json.dumps(settings.mapping_overrides,
                                                          sort_keys=True, default=str))
+            self.connectors[connector_id].use_mapping(self.mappings[connector_id])
 
     def _mapping_path(self, settings: ConnectorConfig) -> Path:
         if settings.mapping is None:
@@ -65,13 +68,25 @@ class Runtime:
         return path if path.is_absolute() else self.config.base_dir / path
 
     @cached_property
+    def aliases(self) -> Aliases:
+        """The people's aliases of the `sync:` section."""
+        return Aliases(self.config.sync.aliases, list(self.config.connectors))
+
+    def authority(self, connector_id: str, entity: Entity) -> tuple[str, ...]:
+        """The fields of `entity` the connector's kind is the authority on (HR: people's)."""
+        settings = self.config.connectors.get(connector_id)
+        return tuple(type(settings).authority.get(entity.value, ())) if settings else ()
+
+    @cached_property
     def sessions(self) -> sessionmaker[Session]:
         """Session factory on the hub's database."""
         return make_sessionmaker(self.engine)
 
     def rules(self, entity: Entity) -> EntitySync:
-        """The sync rules of one entity."""
-        return self.config.sync.for_entity(entity)
+        """The sync rules of one entity, with the default owners the connectors' kinds claim."""
+        if entity not in self._rules:
+            self._rules[entity] = self.config.rules(entity)
+        return self._rules[entity]
 
     def type_mapping(self, connector_id: str, remote_type: str) -> TypeMapping:
         """The mapping of one remote type of one connector."""

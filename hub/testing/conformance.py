@@ -28,6 +28,8 @@ class SandboxDriver(Protocol):
 
     #: a remote type the connector can create, or None if it never creates
     creatable_type: str | None
+    #: True for tools the hub only reads (HR): every push is refused as `Permanent`
+    read_only: bool
 
     def connector(self) -> Connector[ConnectorConfig]:
         """A connector with valid credentials."""
@@ -140,6 +142,8 @@ class ConnectorConformance:
 
     async def test_push_writes_the_patch(
             self, driver: SandboxDriver, connector: Connector[ConnectorConfig]) -> None:
+        if getattr(driver, "read_only", False):
+            pytest.skip("the hub never writes to this tool")
         remote_id = driver.user_create()
         records, _ = await poll_all(connector, None)
         record = next(r for r in records if r.remote_id == remote_id)
@@ -154,6 +158,16 @@ class ConnectorConformance:
         with pytest.raises(Permanent):
             await connector.push(LinkRef(remote_type, "does-not-exist-404", {}),
                                  driver.push_patch())
+
+    async def test_a_read_only_tool_refuses_every_push(
+            self, driver: SandboxDriver, connector: Connector[ConnectorConfig]) -> None:
+        if not getattr(driver, "read_only", False):
+            pytest.skip("the hub writes to this tool")
+        remote_id = driver.user_create()
+        records, _ = await poll_all(connector, None)
+        record = next(r for r in records if r.remote_id == remote_id)
+        with pytest.raises(Permanent):
+            await connector.push(LinkRef(record.remote_type, remote_id, {}), driver.push_patch())
 
     async def test_create_is_findable_by_hub_id(
             self, driver: SandboxDriver, connector: Connector[ConnectorConfig]) -> None:

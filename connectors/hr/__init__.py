@@ -1,0 +1,1 @@
+"""HR systems: BambooHR (API and webhooks), Workday custom reports, and CSV/XLSX exports."""
