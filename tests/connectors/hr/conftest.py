@@ -90,7 +90,7 @@ class Company:
             sync=SyncConfig.model_validate(sync or {}))
         registry = Registry()
         for cls in (JiraConnector, AsanaConnector, BambooHRConnector):
-            registry.add(cls)  # type: ignore[arg-type]
+            registry.add(cls)
         return Runtime(config, registry, self.engine)
 
     async def sync(self, *connector_ids: str) -> None:
