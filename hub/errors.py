@@ -26,6 +26,11 @@ class Retriable(HubError):
         self.retry_after = retry_after
 
 
+class NotYet(Retriable):
+    """Nothing failed: the tool's data isn't ready to read (a file still being copied). The job
+    is tried again later and the wait is noted, not logged as a failure."""
+
+
 class Permanent(HubError):
     """A refusal that retrying will not change: invalid transition, missing permission.
 

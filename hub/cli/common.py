@@ -21,6 +21,7 @@ from hub.redact import REDACTOR
 from hub.sdk.registry import Registry, discover
 from hub.store import migrate
 from hub.store.db import is_sqlite, make_engine
+from hub.sync.runtime import mapping_problems
 
 DEFAULT_CONFIG = "config.yaml"
 log = logging.getLogger("hub")
@@ -73,6 +74,8 @@ def load(option: Path | None, *, required: bool = True) -> Loaded:
         return Loaded(HubConfig(), registry, None)
     try:
         config = load_config(path, registry.config_models())
+        if problems := mapping_problems(config, str(path)):
+            raise ConfigError(problems)
     except ConfigError as exc:
         for problem in exc.problems:
             err.print(str(problem), markup=False)

@@ -24,10 +24,10 @@ from hub.demo.cast import Company, company
 from hub.demo.script import DayInTheLife
 from hub.demo.setup import demo_config
 from hub.demo.steps import Narrator, StepFailed, wait_for
-from hub.demo.tools import JIRA_SECRET, Tools, running_tools
+from hub.demo.tools import BAMBOO_SECRET, JIRA_SECRET, Tools, running_tools
 from hub.store.auth import Role
-from hub.store.canonical import Task
-from hub.store.sync import IntentState, PushIntent
+from hub.store.canonical import BudgetLine, Person, Task
+from hub.store.sync import InboxItem, InboxState, IntentState, PushIntent
 from hub.testing.server import free_port, serve
 
 
@@ -39,7 +39,7 @@ def run_demo(directory: Path, port: int, script: bool) -> int:
         old.unlink()  # the sandboxes start afresh each time: so does the hub's data
     started = time.monotonic()
     people = company()
-    with _stop_on_sigterm(), running_tools(people) as tools:
+    with _stop_on_sigterm(), running_tools(people, directory) as tools:
         port = port if _is_free(port) else free_port()
         config_file = directory / "config.yaml"
         config_file.write_text(demo_config(tools, directory, port))
@@ -58,6 +58,7 @@ def _with_hub(loaded: Loaded, engine: Engine, tools: Tools, people: Company, por
     hub_url = f"http://127.0.0.1:{port}"
     # What a Jira admin does once (System > WebHooks); Asana's the hub registers by itself.
     tools.jira.register_webhook(f"{hub_url}/webhooks/rd-jira", JIRA_SECRET, name="hub")
+    tools.hr.register_webhook(f"{hub_url}/webhooks/hr", private_key=BAMBOO_SECRET)
     with serve(app, port=port):
         with Session(engine) as session:
             token = create_token(session, Role.admin, datetime.now(UTC), name="demo-admin")
@@ -65,13 +66,17 @@ def _with_hub(loaded: Loaded, engine: Engine, tools: Tools, people: Company, por
         expected = len(tools.jira_keys) + len(tools.asana_gids) - people.joint
         _banner(tools, hub_url, token.secret, directory)
         try:
-            seconds = _initial_sync(engine, expected)
+            seconds = _initial_sync(engine, tools, expected, len(people.people),
+                                    len(people.plans))
         except StepFailed as exc:
             out.print(f"[red]✗ initial sync: {exc}[/red]")
             return 1
         out.print(f"\n[green]✓[/green] initial sync: {expected} tasks from Jira and Asana "
-                  f"({people.joint} of them in both, linked by the Jira key) in "
-                  f"{seconds:.2f} s, {time.monotonic() - started:.1f} s after start")
+                  f"({people.joint} of them in both, linked by the Jira key) and "
+                  f"{len(people.people)} people (each one person across BambooHR, Jira and "
+                  f"Asana, by e-mail), {len(people.plans)} budgets from finance, pushed where "
+                  f"they show, in {seconds:.2f} s, "
+                  f"{time.monotonic() - started:.1f} s after start")
         if not script:
             out.print("\nEverything keeps running: try the API, edit in the sandboxes. "
                       "Ctrl-C stops it all.")
@@ -104,20 +109,32 @@ def _banner(tools: Tools, hub_url: str, token: str, directory: Path) -> None:
     out.print(f"  Jira (R&D)          {tools.jira_url}   projects LAUNCH, CORE, MOB")
     out.print(f"  Asana (marketing)   {tools.asana_url}   "
               f"{', '.join(tools.asana_projects)}")
+    out.print(f"  BambooHR (HR)       {tools.hr_url}   "
+              f"{len(tools.hr.state.employees)} employees")
+    out.print(f"  finance drop        {tools.finance_drop}   SAP exports in, portfolio.xlsx "
+              "out")
 
 
-def _initial_sync(engine: Engine, expected: int) -> float:
+def _initial_sync(engine: Engine, tools: Tools, tasks: int, people: int, budgets: int) -> float:
+    """Wait until every tool was read, what the hub decided was pushed to every tool, and the
+    webhooks those writes caused came back and were seen to be their echo."""
     started = time.monotonic()
 
     def settled() -> bool:
+        # The tools' outboxes first: a delivery they sent meanwhile is in the inbox by then.
+        quiet = all(tool.webhooks.idle() for tool in (tools.jira, tools.asana, tools.hr))
         with Session(engine) as session:
-            tasks = session.scalar(select(func.count()).select_from(Task)
-                                   .where(Task.deleted_at.is_(None)))
+            found = [session.scalar(select(func.count()).select_from(table)
+                                    .where(table.deleted_at.is_(None)))
+                     for table in (Task, Person, BudgetLine)]
             pending = session.scalar(select(func.count()).select_from(PushIntent)
                                      .where(PushIntent.state == IntentState.pending))
-        return tasks == expected and pending == 0
+            inbox = session.scalar(select(func.count()).select_from(InboxItem)
+                                   .where(InboxItem.state == InboxState.pending))
+        return found == [tasks, people, budgets] and pending == inbox == 0 and quiet
 
-    wait_for(settled, 60.0, f"{expected} tasks in the hub")
+    wait_for(settled, 90.0, f"{tasks} tasks, {people} people and {budgets} budget lines in "
+                            "the hub, and nothing left to push")
     return time.monotonic() - started
 
 

@@ -13,6 +13,7 @@ from hub.errors import HubError
 from hub.sdk.connector import PollPage
 from hub.sync.batch import Tally
 from hub.sync.jobs import PushOutcome, poll_connector, push_due
+from hub.sync.reports import publish_reports
 from hub.sync.runtime import Runtime
 
 
@@ -58,6 +59,10 @@ async def _sync(rt: Runtime, connector_id: str, full: bool, dry_run: bool,
             if push and not dry_run:
                 progress.update(task, description="pushing to the tools")
                 pushes = await push_due(rt)
+                for other, connector in rt.connectors.items():
+                    if connector.reports():  # reports built from what changed (portfolio)
+                        progress.update(task, description=f"reports of {other}")
+                        await publish_reports(rt, other)
         return tally, pushes
     finally:
         await rt.aclose()

@@ -46,7 +46,7 @@ def load_config(path: Path | str, kinds: Mapping[str, type[ConnectorConfig]],
         raw_connectors = {}
     for connector_id, raw in raw_connectors.items():
         loc: Loc = ("connectors", connector_id)
-        validated = _connector(connector_id, raw, loc, located, kinds, problems)
+        validated = _connector(connector_id, raw, loc, located, kinds, problems, path.parent)
         if validated is not None:
             connectors[connector_id] = validated
     if config is not None:
@@ -58,7 +58,7 @@ def load_config(path: Path | str, kinds: Mapping[str, type[ConnectorConfig]],
 
 def _connector(connector_id: Any, raw: Any, loc: Loc, located: Located,
                kinds: Mapping[str, type[ConnectorConfig]],
-               problems: list[ConfigProblem]) -> ConnectorConfig | None:
+               problems: list[ConfigProblem], base_dir: Path) -> ConnectorConfig | None:
     if not isinstance(connector_id, str) or not CONNECTOR_ID.match(connector_id):
         problems.append(located.problem(loc, "is not a valid connector id (lower-case letters, "
                                               "digits, - and _, starting with a letter)"))
@@ -79,7 +79,8 @@ def _connector(connector_id: Any, raw: Any, loc: Loc, located: Located,
                             f"({guess}installed: {_names(kinds)})"))
         return None
     try:
-        return model.model_validate(raw)
+        # Connector settings that name files resolve them from the config file's directory.
+        return model.model_validate(raw, context={"base_dir": base_dir})
     except ValidationError as exc:
         problems += validation_problems(exc, located, loc, model)
         return None

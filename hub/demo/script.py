@@ -6,16 +6,20 @@ people look (their tools, or the hub's API) and reports how long it took to get 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
-from hub.demo.cast import Company, DemoTask
+from hub.demo.cast import Company, DemoTask, Employee
+from hub.demo.finance import budgets, write_export
 from hub.demo.steps import Narrator, StepFailed, wait_for
 from hub.demo.tools import Tools, asana_email
 
 WITHIN = 30.0  # seconds a step may take before the demo calls it failed
+_OPEN = "todo,in_progress,in_review,blocked"
 
 
 class DayInTheLife:
@@ -30,6 +34,8 @@ class DayInTheLife:
         steps = [
             ("A developer moves a launch issue to Done in Jira", self.jira_done),
             ("Marketing moves a due date in Asana", self.asana_due_date),
+            ("Finance drops an export that rejects a budget", self.budget_rejected),
+            ("HR marks an engineer as leaving", self.leaver),
             ("Two people rename the same task at once", self.conflict),
         ]
         for title, step in steps:
@@ -59,6 +65,39 @@ class DayInTheLife:
                  WITHIN, f"Jira {key} due {new_due}")
         return (f"Jira {key} is now due {new_due}",
                 {"jira_key": key, "jira_duedate": new_due.isoformat()})
+
+    def budget_rejected(self) -> tuple[str, dict[str, Any]]:
+        rows = [replace(r, approved=Decimal(0), status="Abgelehnt") if r.project == "LAUNCH"
+                else r for r in budgets(self.company)]
+        export = write_export(self.tools.finance_drop, "budget_2026-11.txt", rows)
+        self.narrator.say(f"   finance's SAP job drops {export.name}: the LAUNCH budget is "
+                          "\"Abgelehnt\" (rejected)")
+        wait_for(lambda: self._project("LAUNCH")["budget_status"] == "rejected", WITHIN,
+                 "project LAUNCH budget rejected in the hub")
+        issues = [k for (plan, _), k in self.tools.jira_keys.items() if plan == "LAUNCH"]
+        tasks = [g for (plan, _), g in self.tools.asana_gids.items() if plan == "LAUNCH"]
+        wait_for(lambda: all(self._jira_budget(k) == "rejected" for k in issues)
+                 and all(self._asana_budget(g) == "rejected" for g in tasks), WITHIN,
+                 "every LAUNCH issue and campaign task showing the rejected budget")
+        return (f"project LAUNCH is budget \"rejected\"; all {len(issues)} LAUNCH issues in "
+                f"Jira and {len(tasks)} campaign tasks in Asana show it",
+                {"project_budget_status": "rejected", "jira_issues": len(issues),
+                 "asana_tasks": len(tasks)})
+
+    def leaver(self) -> tuple[str, dict[str, Any]]:
+        engineer = self._busiest_engineer()
+        open_tasks = self._total({"assignee": engineer.email, "status": _OPEN})
+        self.narrator.say(f"   HR records that {engineer.name} leaves the company "
+                          f"({open_tasks} open tasks in Jira)")
+        self.tools.hr.terminate(engineer.email)
+        wait_for(lambda: self._total({"assignee": engineer.email, "status": _OPEN,
+                                      "risk": "assignee_inactive"}) == open_tasks, WITHIN,
+                 f"{open_tasks} tasks of {engineer.name} at risk")
+        still = self._total({"assignee": engineer.email, "status": _OPEN})
+        return (f"all {open_tasks} open tasks of {engineer.name} carry the "
+                f"assignee_inactive risk, still assigned to {engineer.first} for a manager to "
+                "hand over", {"person": engineer.email, "open_tasks": open_tasks,
+                              "at_risk": open_tasks, "still_assigned": still})
 
     def conflict(self) -> tuple[str, dict[str, Any]]:
         task = next(self._joint)
@@ -91,6 +130,32 @@ class DayInTheLife:
     def _joint_tasks(self) -> list[DemoTask]:
         tasks = self.company.tasks["LAUNCH"][:self.company.joint]
         return [t for t in tasks if t.status != "done" and t.assignee]
+
+    def _busiest_engineer(self) -> Employee:
+        engineers = self.company.staff("R&D")[1:]
+        return max(engineers, key=lambda e: sum(
+            t.assignee == e.email and t.status != "done"
+            for p in ("CORE", "MOB") for t in self.company.tasks[p]))
+
+    def _project(self, key: str) -> dict[str, Any]:
+        answer = self.api.get(f"/api/v1/projects/{key}")
+        return dict(answer.json()) if answer.status_code == 200 else {"budget_status": None}
+
+    def _jira_budget(self, key: str) -> str | None:
+        field = self.tools.jira.issue(key)["fields"].get("customfield_10050")
+        return field.get("value") if isinstance(field, dict) else None
+
+    def _asana_budget(self, gid: str) -> str | None:
+        for field in self.tools.asana.task(gid)["custom_fields"]:
+            if field["name"] == "Budget status" and field.get("enum_value"):
+                return str(field["enum_value"]["name"])
+        return None
+
+    def _total(self, params: dict[str, str]) -> int:
+        answer = self.api.get("/api/v1/tasks", params={**params, "include": "total",
+                                                         "limit": "1"})
+        answer.raise_for_status()
+        return int(answer.json()["total"])
 
     def _where(self, task: DemoTask) -> tuple[str, str]:
         assert task.jira_key is not None

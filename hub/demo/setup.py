@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hub.demo.tools import ASANA_TOKEN, JIRA_EMAIL, JIRA_SECRET, JIRA_TOKEN, Tools
+from hub.demo.tools import (
+    ASANA_TOKEN,
+    BAMBOO_KEY,
+    BAMBOO_SECRET,
+    JIRA_EMAIL,
+    JIRA_SECRET,
+    JIRA_TOKEN,
+    Tools,
+)
 
 
 def demo_config(tools: Tools, directory: Path, port: int) -> str:
@@ -38,6 +46,9 @@ connectors:
     create_project: LAUNCH
     poll: {{every: 15s, overlap: 1m, delete_scan: 10m}}
     webhook: {{secret: {JIRA_SECRET}}}
+    mapping_overrides:     # show finance's verdict on each issue ("Hub budget status")
+      types: {{issue: {{fields: {{custom.budget_status:
+        {{from: fields.customfield_10050.value, dir: out}}}}}}}}
   mkt-asana:               # marketing plans in Asana
     kind: asana
     base_url: {tools.asana_url}
@@ -45,6 +56,25 @@ connectors:
     projects:
 {projects}
     poll: {{every: 15s}}
+    mapping_overrides:     # ...and in Asana's "Budget status" field
+      types: {{task: {{fields: {{custom.budget_status:
+        {{from: custom.budget_status, dir: out, map: {{approved: approved, pending: pending,
+          rejected: rejected, over budget: over_budget, unknown: unknown}}}}}}}}}}
+  finance:                 # finance drops SAP exports in a folder; the newest one counts
+    kind: excel
+    preset: sap_budget
+    sources:
+      sap: {{path: "{tools.finance_drop}/budget_*.txt"}}
+    reports:               # the portfolio workbook the hub keeps current for finance
+      - {{path: "{tools.finance_drop}/portfolio.xlsx"}}
+    poll: {{every: 2s}}
+    settle: 1s             # a file must rest this long: a copy in progress is not read
+  hr:                      # HR keeps people in BambooHR: it owns name, department, manager
+    kind: bamboohr         # and employment status; the hub never writes there
+    base_url: {tools.hr_url}
+    api_key: {BAMBOO_KEY}
+    poll: {{every: 15s}}
+    webhook: {{secret: {BAMBOO_SECRET}}}
 
 sync:
   entities:
@@ -53,6 +83,8 @@ sync:
       default_policy: latest     # the newer change wins...
       fields:
         title: manual            # ...but two people renaming a task at once is for a person
+    budget_line:
+      fields: {{approval_status: {{owner: finance}}}}
     person:
       match: [email]             # case-folded: Mei.Chen@Aurora.Example is mei.chen@aurora.example
 """

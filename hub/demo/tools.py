@@ -1,22 +1,27 @@
-"""The departments' tools for the demo: sandboxes of Jira and Asana (and, as they are added,
-BambooHR and a finance drop folder), seeded with the demo company, served over real HTTP."""
+"""The departments' tools for the demo: sandboxes of Jira, Asana and BambooHR and a finance
+drop folder, seeded with the demo company; the sandboxes are served over real HTTP."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from connectors.asana.sandbox import AsanaSandbox
+from connectors.hr.sandbox import BambooHRSandbox
 from connectors.jira.sandbox import JiraSandbox
 from hub.demo.cast import Company, DemoTask, Employee
+from hub.demo.finance import budgets, write_export
 from hub.testing.server import serve
 
 JIRA_EMAIL = "integration-hub@aurora.example"
 JIRA_TOKEN = "demo-jira-api-token"  # noqa: S105 - a sandbox's credential
 JIRA_SECRET = "demo-jira-webhook-secret"  # noqa: S105
 ASANA_TOKEN = "demo-asana-pat"  # noqa: S105
+BAMBOO_KEY = "demo-bamboohr-api-key"
+BAMBOO_SECRET = "demo-bamboohr-webhook-key"  # noqa: S105
 CAMPAIGN = "Aurora launch campaign"
 
 _JIRA_STATUS = {"todo": "To Do", "in_progress": "In Progress", "in_review": "In Review",
@@ -31,8 +36,11 @@ class Tools:
 
     jira: JiraSandbox
     asana: AsanaSandbox
+    hr: BambooHRSandbox
     jira_url: str
     asana_url: str
+    hr_url: str
+    finance_drop: Path
     asana_projects: dict[str, str] = field(default_factory=dict)  # name -> gid
     #: (plan key, task index) -> Jira issue key / Asana task gid
     jira_keys: dict[tuple[str, int], str] = field(default_factory=dict)
@@ -53,17 +61,30 @@ def asana_email(person: Employee) -> str:
 
 
 @contextmanager
-def running_tools(company: Company) -> Iterator[Tools]:
-    """Seed the sandboxes with `company` and serve them until the block ends."""
+def running_tools(company: Company, directory: Path) -> Iterator[Tools]:
+    """Seed the sandboxes with `company` and serve them until the block ends; finance's drop
+    folder is `directory`/finance-drop, with the year's first SAP export in it."""
     jira = JiraSandbox(email=JIRA_EMAIL, token=JIRA_TOKEN, seed=7)
     asana = AsanaSandbox(token=ASANA_TOKEN, seed=7)
+    hr = BambooHRSandbox(api_key=BAMBOO_KEY, company_domain="aurora", seed=7)
     with ExitStack() as stack:
         jira_server = stack.enter_context(serve(jira.app))
         asana_server = stack.enter_context(serve(asana.app))
-        tools = Tools(jira, asana, jira_server.url, asana_server.url)
+        hr_server = stack.enter_context(serve(hr.app))
+        tools = Tools(jira, asana, hr, jira_server.url, asana_server.url, hr_server.url,
+                      directory / "finance-drop")
+        write_export(tools.finance_drop, "budget_2026-10.txt", budgets(company), age=3600)
+        _seed_hr(tools, company)
         _seed_jira(tools, company)
         _seed_asana(tools, company)
         yield tools
+
+
+def _seed_hr(tools: Tools, company: Company) -> None:
+    for person in company.people:  # managers first: the cast lists each head first
+        tools.hr.add_employee(person.first, person.last, person.email,
+                              department=person.department, manager=person.manager,
+                              title=person.title)
 
 
 def _seed_jira(tools: Tools, company: Company) -> None:

@@ -14,7 +14,10 @@ from hub.sdk.connector import (
     Handshake,
     LinkRef,
     PollPage,
+    Rejected,
     RemoteRecord,
+    Report,
+    ReportColumn,
     WebhookDelivery,
     WebhookRejected,
 )
@@ -22,6 +25,7 @@ from hub.sdk.connector import (
 __all__ = [
     "AuthenticationFailed", "CheckResult", "ConfigError", "Connector", "ConnectorConfig",
     "Handshake",
-    "LinkRef", "Permanent", "PollConfig", "PollPage", "RemoteRecord", "Retriable",
+    "LinkRef", "Permanent", "PollConfig", "PollPage", "Rejected", "RemoteRecord", "Report",
+    "ReportColumn", "Retriable",
     "WebhookConfig", "WebhookDelivery", "WebhookRejected",
 ]

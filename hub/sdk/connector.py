@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 from hub.errors import HubError
 from hub.sdk.config import ConnectorConfig
@@ -52,12 +52,47 @@ class RemoteRecord:
 
 
 @dataclass(frozen=True)
+class Rejected:
+    """Something the connector read but could not make a record of (a spreadsheet row with a
+    cell that doesn't parse). The engine quarantines it, with its location and reason, in the
+    transaction of its page; the page's other records still import."""
+
+    remote_type: str
+    remote_id: str | None
+    reason: str
+    location: str | None = None
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class PollPage:
     """A batch of records and the cursor to store once the batch is committed."""
 
     records: list[RemoteRecord]
     cursor: str | None
     stream: str = "default"
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReportColumn:
+    """A column of a report: its key in the rows, its heading, and how to show its values."""
+
+    key: str
+    title: str
+    kind: Literal["text", "int", "number", "money", "date", "datetime", "list"] = "text"
+
+
+@dataclass(frozen=True)
+class Report:
+    """A table the hub builds from its reconciled data for a connector to publish in its tool
+    (a portfolio workbook): the hub gathers the rows, the connector only lays them out."""
+
+    name: str
+    title: str
+    columns: tuple[ReportColumn, ...]
+    rows: list[dict[str, Any]]
+    generated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -172,6 +207,16 @@ class Connector(ABC, Generic[ConfigT]):
     async def find_by_hub_id(self, remote_type: str, hub_id: str) -> RemoteRecord | None:
         """The remote object that carries `hub_id`, if one was created already."""
         return None
+
+    def reports(self) -> list[str]:
+        """Names of the hub reports (`hub.sync.reports`) this connector publishes in its tool;
+        the hub rebuilds each after changes and hands it to `publish`. Default: none."""
+        return []
+
+    async def publish(self, report: Report) -> None:
+        """Write `report` into the tool (replacing the last one). Raise `Retriable` to be
+        asked again later. Optional: connectors without reports can't."""
+        raise NotImplementedError(f"{self.kind} publishes no reports")
 
     async def aclose(self) -> None:
         """Release connections. Called once when the hub stops."""

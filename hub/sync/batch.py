@@ -37,6 +37,7 @@ class Tally:
     quarantined: int = 0
     conflicts: int = 0
     pushes_queued: int = 0
+    derived: int = 0  # records whose derived fields (hub.sync.derive) changed
 
     def add(self, other: Tally) -> None:
         """Add another tally's counts to this one."""

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from hub.errors import HubError
 from hub.store.sync import AuditEntry, Conflict, ConflictState
+from hub.sync import derive
 from hub.sync.intents import IntentWriter
 from hub.sync.records import RecordStore
 from hub.sync.runtime import Runtime
@@ -56,4 +57,8 @@ def resolve_conflict(rt: Runtime, session: Session, conflict_id: str, *, by: str
     session.flush()
     IntentWriter(rt, session, now).queue(conflict.entity,
                                          {record.id: store.values(conflict.entity, record)})
+    if old != value:
+        changes = derive.ChangeSet()
+        changes.changed(conflict.entity, record.id, [conflict.field], {conflict.field: old})
+        derive.run(rt, session, changes, now)
     return conflict

@@ -23,6 +23,7 @@ from hub.model.enums import Entity
 from hub.store.canonical import Person, PersonEmail, Project, RecordMixin
 from hub.store.sync import AuditEntry, Conflict, ConflictState
 from hub.store.tables import RECORD_TABLES
+from hub.sync import derive
 from hub.sync.intents import IntentWriter, same
 from hub.sync.records import RecordStore
 from hub.sync.runtime import Runtime
@@ -194,4 +195,7 @@ def apply_edit(session: Session, rt: Runtime | None, entity: Entity, record_id: 
     session.flush()
     if rt is not None:
         IntentWriter(rt, session, now).queue(entity, {record_id: store.values(entity, record)})
+    edited = derive.ChangeSet()
+    edited.changed(entity, record_id, applied, {k: current.get(k) for k in applied})
+    derive.run(rt, session, edited, now)
     return record

@@ -17,10 +17,10 @@ from hub.ids import new_id
 from hub.mapping import MappingError
 from hub.mapping.values import to_json
 from hub.model.enums import Entity
-from hub.sdk.connector import RemoteRecord
+from hub.sdk.connector import Rejected, RemoteRecord
 from hub.store.canonical import RecordMixin
 from hub.store.sync import AuditEntry, Conflict, Link, QuarantineItem
-from hub.sync import identity
+from hub.sync import derive, identity
 from hub.sync.batch import BatchItem, NewRecords, Tally
 from hub.sync.intents import IntentWriter, same
 from hub.sync.reconcile import decide
@@ -45,6 +45,8 @@ class Ingest:
         self._match_index: dict[Entity, dict[tuple[str, str], str]] = {}
         self._written_keys: dict[Entity, set[tuple[str, str]]] = {}
         self.new = NewRecords(session, self.store, connector_id, delivery, self.now)
+        #: what this batch changed, for the derivation rules (hub.sync.derive)
+        self.changes = derive.ChangeSet()
 
     def run(self, records: Sequence[RemoteRecord]) -> Tally:
         """Process the batch; returns its tally. The caller commits."""
@@ -63,6 +65,11 @@ class Ingest:
             values.update(created)
             self.tally.pushes_queued += self.intents.queue(
                 entity, values, new=dict.fromkeys(created, self.connector_id))
+        for entity, created in self.new.created.items():
+            for record_id in created:
+                self.changes.created(entity, record_id)
+        # Fields derived from what changed (a project's budget gate), in this transaction.
+        self.tally.derived += derive.run(self.rt, self.session, self.changes, self.now)
         return self.tally
 
     # -- stages ----------------------------------------------------------------------------
@@ -307,6 +314,11 @@ class Ingest:
                         {k: {"old": current.get(k), "new": v} for k, v in applied.items()})
             identity.remember_match_keys(self.session, entity, canonical.id, applied,
                                          rules.match, self._written_keys.setdefault(entity, set()))
+            if created:
+                self.changes.created(entity, canonical.id)
+            else:
+                self.changes.changed(entity, canonical.id, applied,
+                                     {k: current.get(k) for k in applied})
         elif provenance != (canonical.provenance or {}):
             canonical.provenance = provenance  # a value reaffirmed later (see _reaffirm)
         if reverted:
@@ -338,6 +350,7 @@ class Ingest:
             canonical.deleted_at = self.now
             canonical.version += 1
             self._audit(link.entity, canonical.id, "delete", link, {})
+            self.changes.deleted(link.entity, canonical.id)
 
     # -- rows ------------------------------------------------------------------------------
     def _conflict(self, entity: Entity, record_id: str, name: str, base: Any, new: Any,
@@ -367,9 +380,19 @@ class Ingest:
     def _quarantine(self, record: RemoteRecord, reason: str) -> None:
         self.session.add(QuarantineItem(
             connector_id=self.connector_id, remote_type=record.remote_type,
-            remote_id=record.remote_id, reason=reason, payload=to_json(dict(record.payload)),
-            created_at=self.now))
+            remote_id=record.remote_id, location=record.url, reason=reason,
+            payload=to_json(dict(record.payload)), created_at=self.now))
         self.tally.quarantined += 1
+
+    def reject(self, rejected: Sequence[Rejected]) -> None:
+        """Quarantine what the connector read but could not make records of (with where it
+        was: file, sheet, row, column), in this batch's transaction."""
+        for item in rejected:
+            self.session.add(QuarantineItem(
+                connector_id=self.connector_id, remote_type=item.remote_type,
+                remote_id=item.remote_id, location=(item.location or "")[:1000] or None,
+                reason=item.reason, payload=to_json(dict(item.payload)), created_at=self.now))
+        self.tally.quarantined += len(rejected)
 
 
 def _after(a: RemoteRecord, b: RemoteRecord) -> bool:

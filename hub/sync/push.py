@@ -192,6 +192,19 @@ def _record_success(rt: Runtime, session: Session, intent_id: str, plan: _Plan,
         link.shadow = {**(link.shadow or {}), **plan.sent}
         link.field_times = {**(link.field_times or {}), **_written_times(plan, remote)}
     Ingest(rt, session, plan.connector_id, delivery="push").run([remote])
+    if _still_behind(rt, session, intent, link):
+        # A change arrived while this push was under way (a resolved conflict, an API edit):
+        # the intent stays open for it, rather than closing with the tool a change behind.
+        intent.state, intent.next_attempt_at = IntentState.pending, rt.clock()
+
+
+def _still_behind(rt: Runtime, session: Session, intent: PushIntent, link: Link) -> bool:
+    store = RecordStore(session)
+    record = store.load(intent.entity, [intent.record_id]).get(intent.record_id)
+    if record is None or record.deleted_at is not None:
+        return False
+    held = held_fields(session, intent.entity, [intent.record_id]).get(intent.record_id, set())
+    return bool(pending_patch(rt, link, store.values(intent.entity, record), held))
 
 
 def _written_times(plan: _Plan, remote: RemoteRecord) -> dict[str, str]:

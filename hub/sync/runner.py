@@ -16,7 +16,9 @@ from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from hub.errors import NotYet
 from hub.sync import jobs
+from hub.sync.reports import publish_reports
 from hub.sync.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -26,7 +28,7 @@ log = logging.getLogger(__name__)
 class Job:
     """A unit of work: which function, on what, and what it must not run beside."""
 
-    name: str  # poll, inbox, push, delete_scan, register
+    name: str  # poll, inbox, push, delete_scan, register, report
     arg: str
     key: str
 
@@ -42,6 +44,11 @@ class Job:
     @classmethod
     def delete_scan(cls, connector_id: str) -> Job:
         return cls("delete_scan", connector_id, f"connector:{connector_id}")
+
+    @classmethod
+    def report(cls, connector_id: str) -> Job:
+        # Beside the connector's polls and pushes: a report is written into the same tool.
+        return cls("report", connector_id, f"connector:{connector_id}")
 
     @classmethod
     def inbox(cls, connector_id: str, item_id: str) -> Job:
@@ -134,6 +141,10 @@ class EmbeddedRunner:
             await self.enqueue(Job.inbox(connector_id, item_id))
         for connector_id, intent_id in await asyncio.to_thread(jobs.due_pushes, self.rt):
             await self.enqueue(Job.push(intent_id, connector_id))
+        # Reports are rebuilt only when the hub's data changed since the last one (cheap).
+        for connector_id, connector in self.rt.connectors.items():
+            if connector.reports():
+                await self.enqueue(Job.report(connector_id))
 
     async def wait_idle(self, within: float) -> None:
         """Wait until no job is queued or running (tests, `hub demo`); TimeoutError after
@@ -178,6 +189,8 @@ class EmbeddedRunner:
             await self._run(job)
         except asyncio.CancelledError:
             raise
+        except NotYet as exc:  # waiting for the tool is no failure: tried again later
+            log.info("%s job for %s waits: %s", job.name, job.arg, exc)
         except Exception as exc:  # a failed job is logged; its durable state lets it retry
             self.errors.append(f"{job.name} {job.arg}: {exc}")
             log.warning("%s job for %s failed: %s", job.name, job.arg, exc)
@@ -193,6 +206,9 @@ class EmbeddedRunner:
             await jobs.scan_deletes(self.rt, job.arg)
         elif job.name == "register":
             await jobs.register_webhooks(self.rt, job.arg)
+            return
+        elif job.name == "report":
+            await publish_reports(self.rt, job.arg)
             return
         # New changes may need pushes (a push's answer, too, may change the record for other
         # tools): queue the due ones now rather than at the next sweep. An intent that is due

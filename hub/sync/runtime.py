@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.config.models import HubConfig
 from hub.config.sync import EntitySync
+from hub.errors import ConfigError, ConfigProblem
 from hub.mapping import Mapping, TypeMapping, default_mapping_path, load_mapping
 from hub.model.enums import Entity
 from hub.sdk.config import ConnectorConfig
@@ -27,9 +28,35 @@ from hub.sync.identity import Aliases
 
 
 @lru_cache(maxsize=64)
-def _load_mapping(path: Path, overrides: str) -> Mapping:
+def _load_mapping(path: Path, overrides: str, origin: str) -> Mapping:
     # Mappings are immutable once loaded: runtimes built from the same files share them.
-    return load_mapping(path, json.loads(overrides))
+    return load_mapping(path, json.loads(overrides), overrides_from=origin)
+
+
+def mapping_problems(config: HubConfig, config_file: str = "") -> list[ConfigProblem]:
+    """What is wrong with the enabled connectors' mappings (files and `mapping_overrides`),
+    so that a command can say so before it starts anything."""
+    problems: list[ConfigProblem] = []
+    for connector_id, settings in config.connectors.items():
+        if not settings.enabled:
+            continue
+        try:
+            _connector_mapping(config, connector_id, settings, config_file)
+        except ConfigError as exc:
+            problems += exc.problems
+    return problems
+
+
+def _connector_mapping(config: HubConfig, connector_id: str, settings: ConnectorConfig,
+                       config_file: str = "") -> Mapping:
+    if settings.mapping is None:
+        path = default_mapping_path(settings.kind)
+    else:
+        path = settings.mapping if settings.mapping.is_absolute() \
+            else config.base_dir / settings.mapping
+    return _load_mapping(path, json.dumps(settings.mapping_overrides, sort_keys=True,
+                                          default=str),
+                         f"{config_file} connectors.{connector_id}.mapping_overrides".lstrip())
 
 
 def _utcnow() -> datetime:
@@ -56,16 +83,9 @@ class Runtime:
                 continue
             cls = self.registry.kinds[settings.kind]
             self.connectors[connector_id] = cls(connector_id, settings)
-            self.mappings[connector_id] = _load_mapping(
-                self._mapping_path(settings), json.dumps(settings.mapping_overrides,
-                                                         sort_keys=True, default=str))
+            self.mappings[connector_id] = _connector_mapping(self.config, connector_id,
+                                                             settings)
             self.connectors[connector_id].use_mapping(self.mappings[connector_id])
-
-    def _mapping_path(self, settings: ConnectorConfig) -> Path:
-        if settings.mapping is None:
-            return default_mapping_path(settings.kind)
-        path = settings.mapping
-        return path if path.is_absolute() else self.config.base_dir / path
 
     @cached_property
     def aliases(self) -> Aliases:

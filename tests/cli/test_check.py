@@ -92,3 +92,18 @@ def test_no_secret_appears_in_any_output(tmp_path: Path, site: Path) -> None:
         output = result.stdout + result.stderr
         assert SECRET not in output
         assert DB_PASSWORD not in output
+
+
+def test_a_bad_mapping_override_stops_every_command_with_its_place(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text(
+        f"database:\n  url: sqlite:///{tmp_path}/hub.db\n"
+        "connectors:\n  mkt-asana:\n    kind: asana\n    token: pat\n    projects: ['1']\n"
+        "    mapping_overrides:\n      types: {task: {fields: {due_date: {from: due_on, "
+        "dir: sideways}}}}\n")
+
+    for command in (["check"], ["serve"], ["sync", "mkt-asana"]):
+        result = run_hub(*command, "--config", "config.yaml", cwd=tmp_path, timeout=60)
+        assert result.returncode == 2, (command, result.stdout, result.stderr)
+        assert "config.yaml connectors.mkt-asana.mapping_overrides types.task.fields" \
+               ".due_date.dir" in result.stderr
+        assert "Traceback" not in result.stderr

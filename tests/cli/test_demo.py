@@ -32,6 +32,9 @@ def test_the_scripted_day_reaches_every_tool_and_exits_cleanly(tmp_path: Path) -
     assert done["asana_completed"] is True
     due = steps["Marketing moves a due date in Asana"]["facts"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", due["jira_duedate"])
+    leaver = steps["HR marks an engineer as leaving"]["facts"]
+    assert leaver["open_tasks"] > 0
+    assert leaver["at_risk"] == leaver["still_assigned"] == leaver["open_tasks"]
     renamed = steps["Two people rename the same task at once"]["facts"]
     assert renamed["jira_summary"] == renamed["asana_name"]
     assert "every step reached every tool" in result.stdout
@@ -48,8 +51,10 @@ def test_no_script_keeps_running_until_ctrl_c(tmp_path: Path) -> None:
                              str(tmp_path), "--port", str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(iter(demo.stdout.readline, "")),
-                              daemon=True)  # type: ignore[union-attr]
+    assert demo.stdout is not None
+    stdout = demo.stdout
+    reader = threading.Thread(target=lambda: lines.extend(iter(stdout.readline, "")),
+                              daemon=True)
     reader.start()
     try:
         until(lambda: any("initial sync" in line for line in lines) or demo.poll() is not None,

@@ -11,8 +11,10 @@ ROOT = Path(__file__).parents[2]
 
 
 def test_config_example_is_valid() -> None:
-    env = {"HUB_DB_PASSWORD": "x" * 8, "JIRA_API_TOKEN": "t" * 8, "JIRA_WEBHOOK_SECRET": "s" * 8}
+    env = {name: "x" * 8 for name in ("HUB_DB_PASSWORD", "JIRA_API_TOKEN", "JIRA_WEBHOOK_SECRET",
+                                      "ASANA_TOKEN", "BAMBOOHR_API_KEY",
+                                      "BAMBOOHR_WEBHOOK_KEY")}
     config = load_config(ROOT / "config.example.yaml", discover().config_models(), env=env)
     assert config.database.display_url == "postgresql://hub:***@db.internal:5432/hub"
     assert config.logging.format == "json"
-    assert config.connectors["rd-jira"].kind == "jira"
+    assert {c.kind for c in config.connectors.values()} == {"jira", "asana", "excel", "bamboohr"}

@@ -119,3 +119,31 @@ async def test_create_after_a_crash_before_our_commit_does_not_duplicate(
     assert len(hub.tools["b"].objects) == 1
     record_id = hub.record_id("a", obj.remote_id)
     assert hub.remote_id("b", record_id) == next(iter(hub.tools["b"].objects))
+
+
+async def test_a_change_made_while_a_push_is_under_way_is_pushed_after_it(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    hub = Hub(engine, ["a", "b"], MIRROR)
+    _, a_id, b_id = await _linked(hub)
+    connector = hub.rt.connectors["b"]
+    real_push = type(connector).push
+    edited: list[str] = []
+
+    async def push_while_a_person_edits(self, link, patch):  # type: ignore[no-untyped-def]
+        answer = await real_push(self, link, patch)
+        if not edited:  # the tool has answered; a newer change lands before the hub records it
+            edited.append("Done")
+            hub.tools["a"].user_edit(a_id, status="Done")
+            await hub.deliver_all("a")
+        return answer
+
+    monkeypatch.setattr(type(connector), "push", push_while_a_person_edits)
+    hub.tools["a"].user_edit(a_id, status="Doing")
+    await hub.deliver_all("a")
+    await hub.push_once()
+
+    assert edited
+    assert hub.tools["b"].objects[b_id].fields["status"] == "Doing"
+    assert len(hub.intents(IntentState.pending)) == 1  # not closed with b a change behind
+    await hub.settle()
+    assert hub.tools["b"].objects[b_id].fields["status"] == "Done"
