@@ -38,8 +38,9 @@ def mapping_problems(config: HubConfig, config_file: str = "") -> list[ConfigPro
     so that a command can say so before it starts anything."""
     problems: list[ConfigProblem] = []
     for connector_id, settings in config.connectors.items():
-        if not settings.enabled:
-            continue
+        if not settings.enabled or (settings.mapping is None and
+                                    not default_mapping_path(settings.kind).exists()):
+            continue  # a plugin kind with no shipped mapping: checked when it names one
         try:
             _connector_mapping(config, connector_id, settings, config_file)
         except ConfigError as exc:
