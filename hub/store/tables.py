@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hub.store.search  # noqa: F401 - trigram indexes are created with the tables
 from hub.model.enums import Entity
 from hub.store.auth import ApiToken
 from hub.store.base import Base
