@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from connectors.asana.sandbox_errors import bad_request
+from hub.testing.outbox_routes import outbox_routes
 
 if TYPE_CHECKING:
     from connectors.asana.sandbox import AsanaSandbox
@@ -28,6 +29,7 @@ def admin_routes(sandbox: AsanaSandbox) -> APIRouter:
     """The `/_sandbox` knobs."""
     router = APIRouter(prefix="/_sandbox")
     state = sandbox.state
+    router.include_router(outbox_routes(state.webhooks, sandbox.calls))
 
     @router.post("/seed")
     async def seed(request: Request) -> Response:
@@ -43,32 +45,6 @@ def admin_routes(sandbox: AsanaSandbox) -> APIRouter:
     @router.post("/events/expire")
     async def expire() -> Response:
         sandbox.expire_sync_tokens()
-        return Response(status_code=204)
-
-    @router.get("/webhooks")
-    async def webhooks() -> Response:
-        hub = state.webhooks
-        return JSONResponse({"paused": hub.paused,
-                             "queue": [d.describe() for d in hub.pending()],
-                             "sent": len(hub.sent), "failed": [d.describe() for d in hub.failed]})
-
-    @router.post("/webhooks/pause")
-    async def pause() -> Response:
-        state.webhooks.pause()
-        return JSONResponse({"paused": True})
-
-    @router.post("/webhooks/resume")
-    async def resume() -> Response:
-        state.webhooks.resume()
-        return JSONResponse({"paused": False})
-
-    @router.get("/calls")
-    async def calls() -> Response:
-        return JSONResponse(dict(sandbox.calls))
-
-    @router.delete("/calls")
-    async def reset_calls() -> Response:
-        sandbox.calls.clear()
         return Response(status_code=204)
 
     return router

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from connectors.hr.sandbox_http import json_body
+from hub.testing.outbox_routes import outbox_routes
 
 if TYPE_CHECKING:
     from connectors.hr.sandbox import BambooHRSandbox
@@ -25,6 +26,8 @@ def admin_routes(sandbox: BambooHRSandbox) -> APIRouter:
     """The `/_sandbox` knobs. Employees are named by id or work e-mail."""
     router = APIRouter(prefix="/_sandbox")
     state = sandbox.state
+    router.include_router(outbox_routes(state.webhooks, sandbox.calls, hooks=lambda: [
+        h.full() for h in state.webhooks.hooks()]))
 
     def acting(action: Any) -> Response:
         try:
@@ -107,13 +110,6 @@ def admin_routes(sandbox: BambooHRSandbox) -> APIRouter:
         return acting(lambda: {"id": request_id, "status": sandbox.set_time_off_status(
             request_id, str(body.get("status"))).status})
 
-    @router.get("/webhooks")
-    async def webhooks() -> Response:
-        hub = state.webhooks
-        return JSONResponse({"paused": hub.paused,
-                             "hooks": [h.full() for h in hub.hooks()],
-                             "queue": [d.describe() for d in hub.pending()],
-                             "sent": len(hub.sent), "failed": [d.describe() for d in hub.failed]})
 
     @router.post("/webhooks")
     async def register(request: Request) -> Response:
@@ -125,25 +121,6 @@ def admin_routes(sandbox: BambooHRSandbox) -> APIRouter:
                                                 monitor_fields=body.get("monitor_fields"),
                                                 private_key=body.get("private_key"))
         return JSONResponse({"id": hook_id, "privateKey": key}, 201)
-
-    @router.post("/webhooks/pause")
-    async def pause() -> Response:
-        state.webhooks.pause()
-        return JSONResponse({"paused": True})
-
-    @router.post("/webhooks/resume")
-    async def resume() -> Response:
-        state.webhooks.resume()
-        return JSONResponse({"paused": False})
-
-    @router.get("/calls")
-    async def calls() -> Response:
-        return JSONResponse(dict(sandbox.calls))
-
-    @router.delete("/calls")
-    async def reset_calls() -> Response:
-        sandbox.calls.clear()
-        return Response(status_code=204)
 
     return router
 

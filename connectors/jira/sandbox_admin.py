@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from connectors.jira.sandbox_errors import JiraApiError
 from connectors.jira.sandbox_http import json_body
 from connectors.jira.sandbox_workflow import Workflow
+from hub.testing.outbox_routes import outbox_routes
 
 if TYPE_CHECKING:
     from connectors.jira.sandbox import JiraSandbox
@@ -20,6 +21,7 @@ def admin_routes(sandbox: JiraSandbox) -> APIRouter:
     """The `/_sandbox` knobs."""
     router = APIRouter(prefix="/_sandbox")
     state = sandbox.state
+    router.include_router(outbox_routes(state.webhooks, sandbox.calls))
 
     @router.post("/seed")
     async def seed(request: Request) -> Response:
@@ -50,22 +52,8 @@ def admin_routes(sandbox: JiraSandbox) -> APIRouter:
             raise JiraApiError(400, [f"bad workflow: {exc}"]) from None
         return JSONResponse(workflow.to_dict())
 
-    @router.get("/webhooks")
-    async def webhooks() -> Response:
-        hub = state.webhooks
-        return JSONResponse({"paused": hub.paused,
-                             "queue": [d.describe() for d in hub.pending()],
-                             "sent": len(hub.sent), "failed": [d.describe() for d in hub.failed]})
 
-    @router.post("/webhooks/pause")
-    async def pause() -> Response:
-        state.webhooks.pause()
-        return JSONResponse({"paused": True})
 
-    @router.post("/webhooks/resume")
-    async def resume() -> Response:
-        state.webhooks.resume()
-        return JSONResponse({"paused": False})
 
     @router.post("/issues", status_code=201)
     async def person_creates(request: Request) -> Response:
@@ -102,15 +90,6 @@ def admin_routes(sandbox: JiraSandbox) -> APIRouter:
         return JSONResponse(sandbox.add_user(body["email"], body.get("display_name")
                                              or body["email"], bool(body.get("active", True))),
                             201)
-
-    @router.get("/calls")
-    async def calls() -> Response:
-        return JSONResponse(dict(sandbox.calls))
-
-    @router.delete("/calls")
-    async def reset_calls() -> Response:
-        sandbox.calls.clear()
-        return Response(status_code=204)
 
     return router
 
