@@ -36,6 +36,7 @@ from connectors.asana.sandbox_state import AsanaState
 from connectors.asana.sandbox_webhooks import WebhookDispatcher
 from connectors.asana.sandbox_write_routes import write_routes
 from hub.testing.faults import fault_routes
+from hub.testing.server import ignore_disconnects
 
 __all__ = ["AsanaSandbox", "Faults", "create_app"]
 
@@ -208,4 +209,5 @@ def create_app(sandbox: AsanaSandbox) -> FastAPI:
     app.include_router(write_routes(sandbox))
     app.include_router(admin_routes(sandbox))
     app.include_router(fault_routes(sandbox.faults))
+    ignore_disconnects(app)
     return app

@@ -39,6 +39,7 @@ from connectors.hr.sandbox_seed import seed as seed_company
 from connectors.hr.sandbox_state import BambooState
 from connectors.hr.sandbox_webhooks import WebhookDispatcher
 from hub.testing.faults import Faults, fault_routes
+from hub.testing.server import ignore_disconnects
 
 __all__ = ["BambooHRSandbox", "Faults", "create_app"]
 
@@ -192,4 +193,5 @@ def create_app(sandbox: BambooHRSandbox) -> FastAPI:
     app.include_router(webhook_routes(sandbox))
     app.include_router(admin_routes(sandbox))
     app.include_router(fault_routes(sandbox.faults))
+    ignore_disconnects(app)
     return app

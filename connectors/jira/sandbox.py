@@ -37,6 +37,7 @@ from connectors.jira.sandbox_webhooks import WebhookDispatcher
 from connectors.jira.sandbox_workflow import Status, Transition, Workflow, default_workflow
 from hub.mapping.adf import text_to_adf
 from hub.testing.faults import fault_routes
+from hub.testing.server import ignore_disconnects
 
 __all__ = ["Faults", "JiraSandbox", "Status", "Transition", "Workflow", "create_app",
            "default_workflow"]
@@ -225,4 +226,5 @@ def create_app(sandbox: JiraSandbox) -> FastAPI:
     app.include_router(webhook_routes(sandbox))
     app.include_router(admin_routes(sandbox))
     app.include_router(fault_routes(sandbox.faults))
+    ignore_disconnects(app)
     return app

@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
@@ -90,6 +91,13 @@ def install(app: FastAPI) -> None:
                        "; ".join(f"{e['location']}: {e['message']}" for e in errors),
                        errors=errors)
 
+    async def on_disconnect(request: Request, exc: Exception) -> JSONResponse:
+        # The caller hung up before its request was read (a tool's webhook sender stopping):
+        # nothing was stored, nobody waits for the answer, and a tool sends again.
+        log.info("%s %s: the client disconnected mid-request", request.method,
+                 request.url.path)
+        return problem(400, "Client disconnected", "the request ended before its body")
+
     async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, "Internal Server Error", "the hub failed to answer this request; "
@@ -98,6 +106,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(HTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(ClientDisconnect, on_disconnect)
     app.add_exception_handler(Exception, on_unhandled)
 
 

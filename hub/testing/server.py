@@ -94,3 +94,15 @@ def self_signed_certificate(directory: Path, host: str = "127.0.0.1") -> tuple[P
 def client_context(certfile: Path) -> ssl.SSLContext:
     """An SSL context that trusts `certfile` (for httpx clients of a TLS sandbox)."""
     return ssl.create_default_context(cafile=str(certfile))
+
+
+def ignore_disconnects(app: Any) -> None:
+    """A client that hangs up mid-request (the hub stopping while a poll was in flight) is no
+    error of a sandbox's: answer nobody, log nothing."""
+    from starlette.requests import ClientDisconnect, Request
+    from starlette.responses import Response
+
+    async def gone(request: Request, exc: Exception) -> Response:
+        return Response(status_code=400)
+
+    app.add_exception_handler(ClientDisconnect, gone)

@@ -3,6 +3,7 @@ forged, unknown and oversized ones are refused with a problem answer and leave n
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
@@ -15,6 +16,7 @@ from hub.api import webhooks
 from hub.api.app import create_app
 from hub.store.sync import InboxItem, InboxState
 from hub.testing.fake import SIGNATURE_HEADER, FakeTool
+from hub.testing.server import serve
 from tests.sync.harness import fake_config, fake_registry, fake_tools
 from tests.wait import until
 
@@ -146,3 +148,17 @@ def test_with_background_workers_a_delivery_reaches_the_other_tool(
         until(lambda: [i.state for i in _stored(engine)] == [InboxState.processed],
               "the delivery is marked processed")
         assert list(app.state.runner.errors) == []
+
+
+def test_a_tool_hanging_up_mid_delivery_stores_nothing_and_logs_no_error(
+        engine: Engine, tools: dict[str, FakeTool], caplog: pytest.LogCaptureFixture) -> None:
+    app = create_app(fake_config(tools, MIRROR), engine, fake_registry(), background=False)
+    with serve(app) as server, caplog.at_level("INFO"):
+        with socket.create_connection(("127.0.0.1", server.port)) as sock:
+            sock.sendall(b"POST /webhooks/a HTTP/1.1\r\nHost: hub\r\nContent-Type: "
+                         b"application/json\r\nContent-Length: 1000\r\n\r\n{\"half\": ")
+        until(lambda: "disconnected mid-request" in caplog.text, "the hang-up was noticed")
+
+    assert _count(engine) == 0
+    assert "Traceback" not in caplog.text
+    assert "unhandled error" not in caplog.text
