@@ -15,11 +15,9 @@ Knobs are also served under `/_sandbox` (see `sandbox_admin`).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -35,8 +33,7 @@ from connectors.asana.sandbox_seed import seed as seed_workspace
 from connectors.asana.sandbox_state import AsanaState
 from connectors.asana.sandbox_webhooks import WebhookDispatcher
 from connectors.asana.sandbox_write_routes import write_routes
-from hub.testing.faults import fault_routes
-from hub.testing.server import ignore_disconnects
+from hub.testing.sandbox_app import sandbox_app
 
 __all__ = ["AsanaSandbox", "Faults", "create_app"]
 
@@ -189,25 +186,11 @@ class AsanaSandbox:
 
 def create_app(sandbox: AsanaSandbox) -> FastAPI:
     """The FastAPI app serving `sandbox`; its lifespan runs the webhook sender."""
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        sender = asyncio.create_task(sandbox.state.webhooks.run())
-        try:
-            yield
-        finally:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
-
-    app = FastAPI(title="Asana sandbox", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url=None)
+    app = sandbox_app("Asana sandbox", sandbox.state.webhooks, sandbox.faults)
     app.state.sandbox = sandbox
     install_error_handlers(app)
     app.add_middleware(SlowAnswers, sandbox=sandbox)
     app.include_router(read_routes(sandbox))
     app.include_router(write_routes(sandbox))
     app.include_router(admin_routes(sandbox))
-    app.include_router(fault_routes(sandbox.faults))
-    ignore_disconnects(app)
     return app

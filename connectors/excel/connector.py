@@ -24,6 +24,7 @@ from typing import Any
 
 from connectors.excel.config import ColumnConfig, ExcelConfig, SourceConfig
 from connectors.excel.presets import PRESETS, Preset
+from connectors.excel.readers import open_table
 from connectors.excel.snapshot import (
     Differ,
     Snapshot,
@@ -40,9 +41,8 @@ from connectors.excel.tables import (
     Row,
     TableFile,
     TableSpec,
-    _plain,
     is_totals_row,
-    open_table,
+    plain_value,
 )
 from connectors.excel.writeback import update_in_place, write_report
 from hub.errors import NotYet, Permanent
@@ -272,7 +272,7 @@ class ExcelConnector(Connector[ExcelConfig]):
             f", column {first.header} ({first.letter})" if first else "")
         return Rejected(self.remote_type, remote_id, reason, location=location, payload={
             "file": str(table.path), "sheet": table.sheet, "row": row.number,
-            "problems": [{"column": p.header, "letter": p.letter, "value": _plain(p.value),
+            "problems": [{"column": p.header, "letter": p.letter, "value": plain_value(p.value),
                           "reason": p.reason} for p in row.problems],
             "cells": row.cells})
 

@@ -32,8 +32,8 @@ from connectors.excel.tables import (
     ReadOptions,
     SheetMissing,
     TableSpec,
-    _find_header,
-    _header_error,
+    find_header,
+    header_error,
     header_key,
 )
 from hub.errors import Permanent, Retriable
@@ -148,7 +148,7 @@ def _locate(path: Path, workbook: Any, spec: TableSpec,
         head = [tuple(row) for row in sheet.iter_rows(
             max_row=max(options.header_scan, options.header_row or 0), values_only=True)]
         first_head = first_head or head
-        at = _find_header(path, spec, options, head, "")
+        at = find_header(path, spec, options, head, "")
         if at is None:
             continue
         positions: dict[str, int] = {}
@@ -157,7 +157,7 @@ def _locate(path: Path, workbook: Any, spec: TableSpec,
             if key is not None and key not in positions:
                 positions[key] = position
         return sheet, at, positions
-    raise _header_error(path, spec, options, first_head, "")
+    raise header_error(path, spec, options, first_head, "")
 
 
 def _row_key(cells: Sequence[Any], positions: Mapping[str, int], key_columns: Sequence[str],

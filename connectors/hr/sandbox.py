@@ -15,11 +15,9 @@ Python methods act as HR would; the same knobs are served under `/_sandbox` (see
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -38,8 +36,8 @@ from connectors.hr.sandbox_routes import api_routes, webhook_routes
 from connectors.hr.sandbox_seed import seed as seed_company
 from connectors.hr.sandbox_state import BambooState
 from connectors.hr.sandbox_webhooks import WebhookDispatcher
-from hub.testing.faults import Faults, fault_routes
-from hub.testing.server import ignore_disconnects
+from hub.testing.faults import Faults
+from hub.testing.sandbox_app import sandbox_app
 
 __all__ = ["BambooHRSandbox", "Faults", "create_app"]
 
@@ -174,24 +172,10 @@ class BambooHRSandbox:
 
 def create_app(sandbox: BambooHRSandbox) -> FastAPI:
     """The FastAPI app serving `sandbox`; its lifespan runs the webhook sender."""
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        sender = asyncio.create_task(sandbox.state.webhooks.run())
-        try:
-            yield
-        finally:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
-
-    app = FastAPI(title="BambooHR sandbox", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url=None)
+    app = sandbox_app("BambooHR sandbox", sandbox.state.webhooks, sandbox.faults)
     app.state.sandbox = sandbox
     install_error_handlers(app)
     app.include_router(api_routes(sandbox))
     app.include_router(webhook_routes(sandbox))
     app.include_router(admin_routes(sandbox))
-    app.include_router(fault_routes(sandbox.faults))
-    ignore_disconnects(app)
     return app

@@ -14,11 +14,9 @@ Python methods act as a person in Jira would; the hub's writes over the API beha
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -36,8 +34,7 @@ from connectors.jira.sandbox_state import JiraState
 from connectors.jira.sandbox_webhooks import WebhookDispatcher
 from connectors.jira.sandbox_workflow import Status, Transition, Workflow, default_workflow
 from hub.mapping.adf import text_to_adf
-from hub.testing.faults import fault_routes
-from hub.testing.server import ignore_disconnects
+from hub.testing.sandbox_app import sandbox_app
 
 __all__ = ["Faults", "JiraSandbox", "Status", "Transition", "Workflow", "create_app",
            "default_workflow"]
@@ -204,19 +201,7 @@ class JiraSandbox:
 
 def create_app(sandbox: JiraSandbox) -> FastAPI:
     """The FastAPI app serving `sandbox`; its lifespan runs the webhook sender."""
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        sender = asyncio.create_task(sandbox.state.webhooks.run())
-        try:
-            yield
-        finally:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
-
-    app = FastAPI(title="Jira Cloud sandbox", lifespan=lifespan, docs_url=None,
-                  redoc_url=None, openapi_url=None)
+    app = sandbox_app("Jira Cloud sandbox", sandbox.state.webhooks, sandbox.faults)
     app.state.sandbox = sandbox
     install_error_handlers(app)
     app.add_middleware(SlowAnswers, sandbox=sandbox)
@@ -225,6 +210,4 @@ def create_app(sandbox: JiraSandbox) -> FastAPI:
         app.include_router(site_routes(sandbox, version))
     app.include_router(webhook_routes(sandbox))
     app.include_router(admin_routes(sandbox))
-    app.include_router(fault_routes(sandbox.faults))
-    ignore_disconnects(app)
     return app

@@ -196,13 +196,16 @@ def _tasks(params: Any, today: date) -> list[ColumnElement[bool]]:
         out.append(Task.id.in_(select(task_assignee.c.task_id).where(
             task_assignee.c.person_id.in_(person_ids(params.assignee)))))
     if params.label:
-        # JSON lists differ per database; a LIKE on the JSON text finds the quoted label.
-        out.append(cast(Task.labels, String).contains(
-            '"' + params.label.replace('"', "") + '"', autoescape=True))
+        out.append(_listed(Task.labels, params.label))
     if params.risk:
-        out.append(cast(Task.risks, String).contains(
-            '"' + params.risk.replace('"', "") + '"', autoescape=True))
+        out.append(_listed(Task.risks, params.risk))
     return out
+
+
+def _listed(column: Any, value: str) -> ColumnElement[bool]:
+    """The JSON list in `column` holds the string `value`. JSON lists differ per database; a
+    LIKE on the JSON text finds the quoted string."""
+    return cast(column, String).contains('"' + value.replace('"', "") + '"', autoescape=True)
 
 
 def _people(params: Any, today: date) -> list[ColumnElement[bool]]:

@@ -22,6 +22,7 @@ from hub.store.canonical import RecordMixin
 from hub.store.sync import AuditEntry, Conflict, Link, QuarantineItem
 from hub.sync import derive, identity
 from hub.sync.batch import BatchItem, NewRecords, Tally
+from hub.sync.freshness import is_stale, newer
 from hub.sync.intents import IntentWriter, same
 from hub.sync.reconcile import decide
 from hub.sync.records import REFERENCES, RecordStore, field_provenance
@@ -96,7 +97,7 @@ class Ingest:
                 continue
             key = (record.remote_type, record.remote_id)
             # The same object twice in one batch (poll overlap): keep the newest state.
-            if key not in newest or _after(record, newest[key].record):
+            if key not in newest or newer(record, newest[key].record):
                 newest[key] = item
             else:
                 self.tally.stale += 1
@@ -133,7 +134,7 @@ class Ingest:
              loaded: dict[Entity, dict[str, RecordMixin]]) -> None:
         record, entity = item.record, item.entity
         link = links.get(key)
-        if link is not None and _is_stale(link, record):
+        if link is not None and is_stale(link, record):
             self.tally.stale += 1
             return
         if record.deleted:
@@ -378,11 +379,8 @@ class Ingest:
                                     delivery=self.delivery, at=self.now))
 
     def _quarantine(self, record: RemoteRecord, reason: str) -> None:
-        self.session.add(QuarantineItem(
-            connector_id=self.connector_id, remote_type=record.remote_type,
-            remote_id=record.remote_id, location=record.url, reason=reason,
-            payload=to_json(dict(record.payload)), created_at=self.now))
-        self.tally.quarantined += 1
+        self.reject([Rejected(record.remote_type, record.remote_id, reason,
+                              location=record.url, payload=record.payload)])
 
     def reject(self, rejected: Sequence[Rejected]) -> None:
         """Quarantine what the connector read but could not make records of (with where it
@@ -393,28 +391,6 @@ class Ingest:
                 remote_id=item.remote_id, location=(item.location or "")[:1000] or None,
                 reason=item.reason, payload=to_json(dict(item.payload)), created_at=self.now))
         self.tally.quarantined += len(rejected)
-
-
-def _after(a: RemoteRecord, b: RemoteRecord) -> bool:
-    if a.updated_at and b.updated_at and a.updated_at != b.updated_at:
-        return a.updated_at > b.updated_at
-    return _version_newer(a.version, b.version) or a.version == b.version
-
-
-def _is_stale(link: Link, record: RemoteRecord) -> bool:
-    """A delivery older than what the link has seen (or the same one again)."""
-    if link.remote_updated_at is None or record.updated_at is None:
-        return False
-    if record.updated_at != link.remote_updated_at:
-        return record.updated_at < link.remote_updated_at
-    return not _version_newer(record.version, link.remote_version)
-
-
-def _version_newer(a: str | None, b: str | None) -> bool:
-    try:
-        return a is not None and b is not None and int(a) > int(b)
-    except ValueError:
-        return False
 
 
 def _parse_time(value: str | None) -> datetime | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,19 +13,14 @@ import httpx
 
 from hub.store import migrate
 from hub.store.db import make_engine
+from hub.testing.server import free_port
 from tests.plugins import run_hub
 
 HEAD = migrate.head_revision(make_engine("sqlite://"))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_serve_creates_the_database_and_becomes_ready(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     (tmp_path / "config.yaml").write_text(
         f"database:\n  url: sqlite:///{tmp_path}/data/hub.db\nserver:\n  port: {port}\n")
     env = {**os.environ, "HUB_CONFIG": str(tmp_path / "config.yaml")}

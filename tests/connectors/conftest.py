@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 import pytest
 from fastapi import FastAPI, Request, Response
 
-from hub.testing.server import serve
+from hub.testing.server import RunningServer, serve
+from tests.connectors.plug import Plug
 
 
 class FakeClock:
@@ -79,3 +80,11 @@ def receiver() -> Iterator[Callable[..., Receiver]]:
             return made
 
         yield start
+
+
+@pytest.fixture(scope="module")
+def plugged() -> Iterator[tuple[Plug, RunningServer]]:
+    """The module's sandbox server; tests plug their sandbox in with `plug_in`."""
+    plug = Plug()
+    with serve(plug) as running:
+        yield plug, running

@@ -27,7 +27,7 @@ from hub.sync.reports import publish_reports
 from hub.sync.runtime import Runtime
 from hub.testing.server import RunningServer
 from tests.connectors.excel.conftest import drop, settle
-from tests.connectors.jira.conftest import plugged, sandbox, sandbox_server  # noqa: F401
+from tests.connectors.jira.conftest import sandbox, sandbox_server  # noqa: F401
 from tests.connectors.jira.drivers import jira_config
 
 pytestmark = pytest.mark.anyio

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from connectors.excel.presets import EXCEL_PLAN, SAP_BUDGET
+from connectors.excel.readers import open_table
 from connectors.excel.tables import (
     CorruptFile,
     HeaderNotFound,
@@ -18,7 +19,6 @@ from connectors.excel.tables import (
     SheetMissing,
     UnsupportedFormat,
     is_totals_row,
-    open_table,
 )
 from tests.connectors.excel.conftest import SAMPLES
 

@@ -3,7 +3,6 @@ real HTTP (one server per module, the sandbox plugged in per test)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,8 +24,8 @@ from hub.sync.runtime import Runtime
 from hub.testing.server import RunningServer, serve
 from tests.connectors.asana.drivers import asana_config
 from tests.connectors.conftest import FakeClock
-from tests.connectors.jira.conftest import Plug
 from tests.connectors.jira.drivers import jira_config
+from tests.connectors.plug import Plug, plug_in
 
 API_KEY = "bamboo-key"
 
@@ -44,26 +43,12 @@ def bamboo(clock: FakeClock) -> BambooHRSandbox:
     return sandbox
 
 
-@pytest.fixture(scope="module")
-def plugged() -> Iterator[tuple[Plug, RunningServer]]:
-    plug = Plug()
-    with serve(plug) as running:
-        yield plug, running
-
-
 @pytest.fixture
 def bamboo_server(bamboo: BambooHRSandbox,
                   plugged: tuple[Plug, RunningServer]) -> Iterator[RunningServer]:
     """The sandbox over real HTTP, its webhook sender running in the server's loop."""
-    plug, running = plugged
-    assert plug.loop is not None
-    plug.target = bamboo.app
-    sender = asyncio.run_coroutine_threadsafe(bamboo.webhooks.run(), plug.loop)
-    try:
+    with plug_in(plugged, bamboo.app, bamboo.webhooks) as running:
         yield running
-    finally:
-        plug.target = None
-        sender.cancel()
 
 
 @dataclass
