@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from connectors.asana.config import AsanaConfig
-from hub.sdk.http import ToolClient
+from hub.sdk.http import ToolClient, json_of
 
 API = "/api/1.0"
 
@@ -35,7 +35,7 @@ class AsanaClient(ToolClient):
 
     def describe(self, response: httpx.Response) -> str:
         try:
-            body = response.json()
+            body = json_of(response)
         except ValueError:
             return response.text[:300] or response.reason_phrase
         errors = body.get("errors") if isinstance(body, dict) else None
@@ -55,7 +55,7 @@ class AsanaClient(ToolClient):
         """Pages of a list endpoint, following `next_page.offset`."""
         query = {**params, "limit": limit}
         while True:
-            answer = (await self.request("GET", f"{API}{path}", params=query)).json()
+            answer = json_of(await self.request("GET", f"{API}{path}", params=query))
             yield list(answer.get("data") or [])
             following = answer.get("next_page")
             if not following or not following.get("offset"):
@@ -75,5 +75,5 @@ class AsanaClient(ToolClient):
             raise SyncTokenExpired(str(response.json().get("sync", "")))
         if response.status_code >= 400:  # the shared retry path decides what this means
             response = await self.request("GET", f"{API}/events", params=params)
-        body = response.json()
+        body = json_of(response)
         return list(body.get("data") or []), str(body.get("sync", "")), bool(body.get("has_more"))

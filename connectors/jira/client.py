@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from connectors.jira.config import JiraConfig
-from hub.sdk.http import ToolClient
+from hub.sdk.http import ToolClient, json_of
 
 API = "/rest/api/3"
 
@@ -49,7 +49,7 @@ class JiraClient(ToolClient):
                 body["properties"] = list(properties)
             if token:
                 body["nextPageToken"] = token
-            page = (await self.request("POST", f"{API}/search/jql", json=body)).json()
+            page = json_of(await self.request("POST", f"{API}/search/jql", json=body))
             yield list(page.get("issues") or [])
             token = page.get("nextPageToken")
             if page.get("isLast", True) or not token:

@@ -18,10 +18,7 @@ def parse_time(value: str | None) -> datetime | None:
     """Jira's `2026-11-21T10:00:00.000+0000` (or ISO 8601) as an aware datetime."""
     if not value:
         return None
-    text = value.replace("Z", "+00:00")
-    if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
-        text = f"{text[:-2]}:{text[-2:]}"  # +0000 -> +00:00
-    parsed = datetime.fromisoformat(text)
+    parsed = datetime.fromisoformat(value)  # Python 3.11 reads `Z` and `+0000` too
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

@@ -91,6 +91,9 @@ class TypeMapping:
         self.inbound_fields = frozenset(
             [r.name for r in self.rules if r.reads] + [r.raw for r in self.rules if r.raw])
         self.outbound_fields = frozenset(r.name for r in self.rules if r.writes)
+        #: a tool's raw value field (its own status name) -> the main field it goes with
+        self.raw_of = {r.raw: r.name for r in self.rules if r.raw}
+        self._reading = tuple(r for r in self.rules if r.reads)
 
     def __repr__(self) -> str:
         return f"TypeMapping({self.kind}:{self.remote_type} -> {self.entity})"
@@ -113,9 +116,7 @@ class TypeMapping:
         values: dict[str, Any] = {}
         sources: dict[str, str] = {}
         errors: list[MappingError] = []
-        for rule in self.rules:
-            if not rule.reads:
-                continue
+        for rule in self._reading:
             try:
                 self._read(rule, payload, values, sources)
             except MappingError as exc:
@@ -126,7 +127,7 @@ class TypeMapping:
 
     def _read(self, rule: FieldRule, payload: abc.Mapping[str, Any], values: dict[str, Any],
               sources: dict[str, str]) -> None:
-        path = str(rule.path)
+        path = rule.path.text
         found = rule.path.read(payload)
         if found is ABSENT:
             if rule.default is not ABSENT:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 
@@ -65,6 +65,11 @@ class RemotePath:
 
     text: str
     steps: tuple[Step, ...]
+    _keys: tuple[str, ...] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        keys = [s.name for s in self.steps if isinstance(s, Key)]
+        object.__setattr__(self, "_keys", tuple(keys) if len(keys) == len(self.steps) else None)
 
     def __str__(self) -> str:
         return self.text
@@ -84,7 +89,19 @@ class RemotePath:
     def read(self, payload: Any) -> Any:
         """The value at this path in `payload`, or `ABSENT`. `[*]` yields a list (flattened
         when the rest of the path has another `[*]`); elements lacking the rest are skipped."""
-        return _walk(payload, self.steps)
+        if self._keys is None:
+            return _walk(payload, self.steps)
+        value = payload  # keys only (most paths): no step dispatch
+        for key in self._keys:
+            if type(value) is dict:
+                value = value.get(key, ABSENT)
+                if value is ABSENT:
+                    return ABSENT
+            elif isinstance(value, Mapping) and key in value:
+                value = value[key]
+            else:
+                return ABSENT
+        return value
 
     def write(self, value: Any) -> tuple[str, Any]:
         """The (remote path, value) an outbound patch carries for `value`.
@@ -155,7 +172,8 @@ def _bracket(inner: str, before: str) -> Step:
 def _walk(value: Any, steps: tuple[Step, ...]) -> Any:
     for i, step in enumerate(steps):
         if isinstance(step, Key):
-            if not isinstance(value, Mapping) or step.name not in value:
+            if (type(value) is not dict and not isinstance(value, Mapping)) \
+                    or step.name not in value:
                 return ABSENT
             value = value[step.name]
         elif not isinstance(value, list):

@@ -39,6 +39,8 @@ class RemoteRecord:
 
     def exact_time(self, path: str | None) -> datetime | None:
         """When the field at remote `path` (or a parent of it) last changed, if the tool says."""
+        if not self.field_times:
+            return None
         while path:
             if path in self.field_times:
                 return self.field_times[path]

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from hub import codec
 from hub.errors import AuthenticationFailed, Permanent, Retriable
 
 log = logging.getLogger(__name__)
@@ -112,11 +113,16 @@ class ToolClient:
 
     async def get_json(self, path: str, params: Any = None) -> Any:
         """GET and decode JSON."""
-        return (await self.request("GET", path, params=params)).json()
+        return json_of(await self.request("GET", path, params=params))
 
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self.http.aclose()
+
+
+def json_of(response: httpx.Response) -> Any:
+    """The JSON body of a tool's answer (ValueError when it is none)."""
+    return codec.loads(response.content)
 
 
 def retry_after(response: httpx.Response) -> float | None:

@@ -10,6 +10,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from hub import codec
+
 
 def normalise_url(url: str) -> URL:
     """Parse a database URL; plain `postgresql://` means psycopg 3, the driver the hub ships."""
@@ -31,6 +33,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     the API, the scheduler and the workers share one file in one process.
     """
     parsed = normalise_url(url)
+    kwargs.setdefault("json_serializer", codec.dumps)  # JSON columns: shadows, provenance, audit
+    kwargs.setdefault("json_deserializer", codec.loads)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)

@@ -79,9 +79,7 @@ class Ingest:
         for record in records:
             try:
                 mapping = self.rt.type_mapping(self.connector_id, record.remote_type)
-                item = BatchItem(record, mapping.entity,
-                             raw_of={r.raw: r.name for r in mapping.rules if r.raw},
-                             mapping=mapping)
+                item = BatchItem(record, mapping.entity, raw_of=mapping.raw_of, mapping=mapping)
                 if not record.deleted:
                     normalised = mapping.inbound(record.payload)
                     item.values = {k: to_json(v) for k, v in normalised.values.items()}
@@ -123,11 +121,14 @@ class Ingest:
                 index.update({(rule_field, v): rid for v, rid in found.items()})
                 ids[entity].update(found.values())
         emails: set[str] = set()
-        for item in items:  # people named anywhere in the batch, fetched in one query
+        keys: set[str] = set()
+        for item in items:  # people and projects named in the batch, fetched in one query each
             emails.update(item.values.get("assignees") or [])
-            emails.update(str(item.values[name]) for name, kind in REFERENCES[item.entity].items()
-                          if kind == "person" and item.values.get(name))
+            for name, kind in REFERENCES[item.entity].items():
+                if item.values.get(name):
+                    (emails if kind == "person" else keys).add(str(item.values[name]))
         self.store.preload_people(emails)
+        self.store.preload_projects(keys)
         return {entity: self.store.load(entity, wanted) for entity, wanted in ids.items()}
 
     def _one(self, item: BatchItem, links: dict[tuple[str, str], Link], key: tuple[str, str],

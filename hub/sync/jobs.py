@@ -39,16 +39,16 @@ __all__ = [
 async def poll_connector(rt: Runtime, connector_id: str, *, full: bool = False,
                          dry_run: bool = False,
                          on_page: Callable[[PollPage, Tally], None] | None = None) -> Tally:
-    """Read what changed since the stored cursor (everything with `full`) and ingest it page
-    by page; each page and its cursor commit together, so a crash re-reads at most one page.
-    With `dry_run` every page is rolled back: the tally says what would change."""
+    """Read what changed since the stored cursor (everything with `full`) and ingest it batch
+    by batch; each batch of pages and its cursor commit together, so a crash re-reads at most
+    one batch. With `dry_run` every batch is rolled back: the tally says what would change."""
     connector = rt.connectors[connector_id]
     with rt.sessions() as session:
         row = session.get(SyncCursor, (connector_id, "default"))
         cursor = None if full or row is None else row.value
     total = Tally()
     try:
-        async for page in _prefetched(connector.poll(cursor)):
+        async for page in _batches(connector.poll(cursor)):
             # The database work runs in a thread, so the next page downloads meanwhile.
             tally = await asyncio.to_thread(
                 retry_races, partial(_ingest_page, rt, connector_id, page, dry_run),
@@ -84,8 +84,11 @@ def _ingest_page(rt: Runtime, connector_id: str, page: PollPage, dry_run: bool) 
     return tally
 
 
-async def _prefetched(pages: AsyncIterator[PollPage], ahead: int = 2) -> AsyncIterator[PollPage]:
-    """The same pages, read up to `ahead` pages in advance by a task of their own."""
+async def _batches(pages: AsyncIterator[PollPage], ahead: int = 10,
+                   most: int = 1000) -> AsyncIterator[PollPage]:
+    """The same pages, read up to `ahead` pages in advance by a task of their own, and handed
+    on in batches: the pages that piled up while the database was busy are ingested together
+    (one transaction, one round of look-ups; a group commit), up to `most` records."""
     queue: asyncio.Queue[PollPage | BaseException | None] = asyncio.Queue(maxsize=ahead)
 
     async def read() -> None:
@@ -97,15 +100,37 @@ async def _prefetched(pages: AsyncIterator[PollPage], ahead: int = 2) -> AsyncIt
             await queue.put(exc)
 
     reader = asyncio.create_task(read())
+    held: list[PollPage | BaseException | None] = []  # taken, but for the next batch
     try:
-        while (item := await queue.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
+        while True:
+            first = held.pop() if held else await queue.get()
+            if first is None:
+                return
+            if isinstance(first, BaseException):
+                raise first
+            batch, size = [first], len(first.records)
+            while size < most and not queue.empty():
+                item = queue.get_nowait()
+                if not isinstance(item, PollPage) or item.stream != first.stream or \
+                        size + len(item.records) > most:
+                    held.append(item)  # the end, a failure, or another stream: after this batch
+                    break
+                batch.append(item)
+                size += len(item.records)
+            yield _merged(batch)
     finally:
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reader
+
+
+def _merged(pages: list[PollPage]) -> PollPage:
+    """Consecutive pages of one stream as one: their records in order, the last cursor."""
+    if len(pages) == 1:
+        return pages[0]
+    cursors = [p.cursor for p in pages if p.cursor is not None]
+    return PollPage([r for p in pages for r in p.records], cursors[-1] if cursors else None,
+                    pages[0].stream, [r for p in pages for r in p.rejected])
 
 
 def _cursor_row(session: Session, connector_id: str, stream: str) -> SyncCursor:

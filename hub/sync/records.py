@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Date, Numeric, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from hub.ids import new_id
 from hub.mapping.values import to_json
@@ -102,9 +102,12 @@ class RecordStore:
         """Cache the people with these e-mails (one query) before resolving many references."""
         wanted = [e for e in set(emails) if e and e not in self._people and e not in self._absent]
         if wanted:
+            # References need the person, not their e-mails or manager chain: those load
+            # only if something reads them.
             for email, person in self.session.execute(
                     select(PersonEmail.email, Person).join(Person)
-                    .where(PersonEmail.email.in_(wanted))):
+                    .where(PersonEmail.email.in_(wanted))
+                    .options(lazyload(Person.emails), lazyload(Person.manager))):
                 self._people[email] = person
             self._absent.update(e for e in wanted if e not in self._people)
 
@@ -112,7 +115,9 @@ class RecordStore:
         """Cache the projects with these keys (one query)."""
         wanted = [k for k in set(keys) if k and k not in self._projects and k not in self._absent]
         if wanted:
-            for project in self.session.scalars(select(Project).where(Project.key.in_(wanted))):
+            for project in self.session.scalars(
+                    select(Project).where(Project.key.in_(wanted))
+                    .options(lazyload(Project.owner))):
                 self._projects[str(project.key)] = project
             self._absent.update(k for k in wanted if k not in self._projects)
 

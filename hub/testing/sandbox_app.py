@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 
 from hub.testing.faults import Faults, fault_routes
 from hub.testing.server import ignore_disconnects
@@ -32,5 +33,6 @@ def sandbox_app(title: str, webhooks: WebhookSender[Any, Any, Any], faults: Faul
     app = FastAPI(title=title, lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.include_router(fault_routes(faults))
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     ignore_disconnects(app)
     return app

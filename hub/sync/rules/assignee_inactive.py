@@ -27,9 +27,14 @@ def _derive(ctx: DeriveContext) -> dict[str, dict[str, Any]]:
             select(task_assignee.c.task_id).join(Person, Person.id == task_assignee.c.person_id)
             .where(task_assignee.c.task_id.in_(batch),
                    Person.employment_status == EmploymentStatus.terminated)))
+        # A task created in this change has no risks yet: only one with a leaver is read.
+        to_read = [t for t in batch
+                   if t in inactive or not ctx.changes.was_created(Entity.task, t)]
+        if not to_read:
+            continue
         for task_id, status, risks in ctx.session.execute(
                 select(Task.id, Task.status, Task.risks)
-                .where(Task.id.in_(batch), Task.deleted_at.is_(None))):
+                .where(Task.id.in_(to_read), Task.deleted_at.is_(None))):
             now = set(risks or [])
             wanted = (now | {RISK}) if task_id in inactive and str(status) not in _CLOSED \
                 else (now - {RISK})

@@ -23,6 +23,8 @@ def _derive(ctx: DeriveContext) -> dict[str, dict[str, Any]]:
                 query.where(Task.project_id.in_(batch), Task.deleted_at.is_(None))):
             out[task_id] = {FIELD: _value(status)}
     moved = ctx.changes.ids(Entity.task, {"project"}) - set(out)
+    if moved and not _any_gate(ctx):  # a backfill before finance: new tasks carry nothing
+        moved = {t for t in moved if not ctx.changes.was_created(Entity.task, t)}
     for batch in chunks(moved):
         rows = ctx.session.execute(query.where(Task.id.in_(batch)))
         found = {task_id: status for task_id, status in rows}
@@ -32,6 +34,13 @@ def _derive(ctx: DeriveContext) -> dict[str, dict[str, Any]]:
             if value is not None or not ctx.changes.was_created(Entity.task, task_id):
                 out[task_id] = {FIELD: value}
     return out
+
+
+def _any_gate(ctx: DeriveContext) -> bool:
+    """Whether any project has a budget gate (a status other than unknown)."""
+    return ctx.session.scalar(select(Project.id).where(
+        Project.budget_status.is_not(None),
+        Project.budget_status != BudgetStatus.unknown).limit(1)) is not None
 
 
 def _value(status: Any) -> str | None:

@@ -1,0 +1,29 @@
+"""JSON in and out of the hot paths (tool answers, JSON columns), with orjson: backfills decode
+hundreds of megabytes of tool answers and encode every shadow, provenance and audit entry.
+
+The standard library takes what orjson refuses (integers beyond 64 bits, `NaN` in a tool's
+answer), so nothing that decoded or encoded before fails now.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+
+
+def dumps(value: Any) -> str:
+    """`value` as compact JSON text; non-ASCII stays as it is (a LIKE finds it as typed)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def loads(text: str | bytes) -> Any:
+    """The value of JSON text; raises ValueError (json.JSONDecodeError) when it is none."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)  # what orjson refuses but JSON readers accept: NaN, Infinity
