@@ -150,6 +150,13 @@ def run_tap(workdir: Path, tap: Path, config: Path, catalog: Path,
     return result
 
 
+def import_floor(python: str, modules: str) -> float:
+    """Peak RSS (MB) of a process that only imports `modules`: the code loaded, nothing read."""
+    proc = subprocess.Popen([python, "-c", f"import {modules}"])
+    _, _, usage = os.wait4(proc.pid, 0)
+    return usage.ru_maxrss / 1024
+
+
 # -- the table ------------------------------------------------------------------------------
 def summary(runs: list[dict[str, float]]) -> dict[str, float]:
     """Median rate over the runs; the largest peak RSS."""
@@ -211,6 +218,11 @@ def main() -> None:
           f"{hub['peak_mb'] / tap_s['peak_mb']:.2f}x peak RSS "
           f"(changelog off: {plain['rate'] / tap_s['rate']:.2f}x, "
           f"{plain['peak_mb'] / tap_s['peak_mb']:.2f}x)")
+    hub_floor = import_floor(sys.executable, "hub.cli.main, hub.cli.sync_cmd, "
+                                             "connectors.jira.connector")
+    tap_floor = import_floor(str(TAP_VENV / "bin" / "python"), "tap_jira")
+    print(f"import floor (code loaded, nothing read): hub {hub_floor:.0f}MB, "
+          f"tap-jira {tap_floor:.0f}MB")
     print("target: records/s ratio >= 2.00x with a lower peak RSS (RSS ratio < 1.00x)")
 
 

@@ -22,8 +22,10 @@ def _derive(ctx: DeriveContext) -> dict[str, dict[str, Any]]:
         tasks.update(ctx.session.scalars(select(task_assignee.c.task_id).where(
             task_assignee.c.person_id.in_(batch))))
     out: dict[str, dict[str, Any]] = {}
+    anyone_left = ctx.session.scalar(select(Person.id).where(
+        Person.employment_status == EmploymentStatus.terminated).limit(1)) is not None
     for batch in chunks(sorted(tasks)):
-        inactive = set(ctx.session.scalars(
+        inactive = set() if not anyone_left else set(ctx.session.scalars(
             select(task_assignee.c.task_id).join(Person, Person.id == task_assignee.c.person_id)
             .where(task_assignee.c.task_id.in_(batch),
                    Person.employment_status == EmploymentStatus.terminated)))
