@@ -7,7 +7,9 @@ ratio. Run:
 
     .venv/bin/python bench/api_query.py [--tasks 1000000] [--repeat 200]
 
-Target: API p95 <= 2x raw SQL p95 and <= 50 ms.
+Target: API p95 <= 2x raw SQL p95 and <= 50 ms. "raw" is the page's task rows only, as the
+issue asked; "same" is the raw SQL of the API's whole answer (the rows plus each task's
+assignees, blockers and sources), with "ratio" the API's p95 against it.
 """
 
 from __future__ import annotations
@@ -97,42 +99,63 @@ def load(engine: Engine, tasks: int) -> dict[str, Any]:
         raw.close()
     print(f"loaded {tasks:,} tasks, {projects:,} projects, {people:,} people in "
           f"{time.perf_counter() - started:.1f}s")
-    return {"project": "P00042", "department": "Dept 3", "email": "person77@example.com",
+    # Task i is in project i % projects with status i % 6: P00043's tasks have odd i, so
+    # some are in progress (an even-numbered project would have none).
+    return {"project": "P00043", "department": "Dept 3", "email": "person77@example.com",
             "since": (NOW - timedelta(seconds=2000)).isoformat(),
             "after": task_ids[tasks // 2]}
 
 
-def queries(v: dict[str, Any]) -> list[tuple[str, dict[str, str], str, dict[str, Any]]]:
-    """(name, API params, raw SQL, its parameters): what managers ask most."""
-    page = "ORDER BY t.id LIMIT 51"
-    cols = "t.*"
+def queries(v: dict[str, Any]) -> list[tuple[str, dict[str, str], str, str, dict[str, Any]]]:
+    """(name, API params, raw SQL WHERE, its ORDER BY, parameters): what managers ask most."""
+    by_id = "t.id"
     return [
         ("project tasks in progress", {"project": v["project"], "status": "in_progress"},
-         f"SELECT {cols} FROM task t WHERE t.deleted_at IS NULL AND t.project_id IN "
-         "(SELECT id FROM project WHERE key = :p OR id = :p) AND t.status = 'in_progress' "
-         f"{page}", {"p": v["project"]}),
+         "t.deleted_at IS NULL AND t.project_id IN "
+         "(SELECT id FROM project WHERE key = :p OR id = :p) AND t.status = 'in_progress'",
+         by_id, {"p": v["project"]}),
         ("overdue in a department", {"department": v["department"], "overdue": "true"},
-         f"SELECT {cols} FROM task t WHERE t.deleted_at IS NULL AND t.project_id IN "
+         "t.deleted_at IS NULL AND t.project_id IN "
          "(SELECT id FROM project WHERE department = :d) AND t.due_date < :today AND "
-         f"t.status NOT IN ('done', 'cancelled') {page}",
+         "t.status NOT IN ('done', 'cancelled')", by_id,
          {"d": v["department"], "today": TODAY}),
         ("tasks of an assignee", {"assignee": v["email"]},
-         f"SELECT {cols} FROM task t WHERE t.deleted_at IS NULL AND t.id IN (SELECT task_id "
+         "t.deleted_at IS NULL AND t.id IN (SELECT task_id "
          "FROM task_assignee WHERE person_id IN (SELECT person_id FROM person_email "
-         f"WHERE email = :e)) {page}", {"e": v["email"]}),
+         "WHERE email = :e))", by_id, {"e": v["email"]}),
         ("changed since, newest first", {"updated_since": v["since"], "sort": "-updated_at"},
-         f"SELECT {cols} FROM task t WHERE t.deleted_at IS NULL AND t.updated_at >= :s "
-         "ORDER BY t.updated_at DESC, t.id LIMIT 51", {"s": v["since"]}),
+         "t.deleted_at IS NULL AND t.updated_at >= :s", "t.updated_at DESC, t.id",
+         {"s": v["since"]}),
         ("by due date", {"sort": "due_date"},
-         f"SELECT {cols} FROM task t WHERE t.deleted_at IS NULL "
-         "ORDER BY t.due_date NULLS LAST, t.id LIMIT 51", {}),
+         "t.deleted_at IS NULL", "t.due_date NULLS LAST, t.id", {}),
         ("title search", {"q": "gearbox task 99"},
-         f"SELECT {cols} FROM task t WHERE t.deleted_at IS NULL AND "
-         f"lower(t.title) LIKE '%gearbox task 99%' {page}", {}),
+         "t.deleted_at IS NULL AND lower(t.title) LIKE '%gearbox task 99%'", by_id, {}),
         ("a page deep in the list", {"cursor": "{after}"},
-         f"SELECT {cols} FROM task t WHERE t.deleted_at IS NULL AND t.id > :a {page}",
-         {"a": v["after"]}),
+         "t.deleted_at IS NULL AND t.id > :a", by_id, {"a": v["after"]}),
     ]
+
+
+def rows_sql(where: str, order: str) -> str:
+    """The page's task rows: what the issue compares the API with."""
+    return f"SELECT t.* FROM task t WHERE {where} ORDER BY {order} LIMIT 51"
+
+
+#: what the API shows of each task besides its row, as a DBA would add it
+_LISTS = (
+    "(SELECT json_agg(json_build_object('id', p.id, 'display_name', p.display_name) "
+    "ORDER BY p.display_name, p.id) FROM task_assignee a JOIN person p ON p.id = a.person_id "
+    "WHERE a.task_id = t.id) AS assignees, "
+    "(SELECT json_agg(b.blocked_by_id ORDER BY b.blocked_by_id) FROM task_blocker b "
+    "WHERE b.task_id = t.id) AS blocked_by, "
+    "(SELECT json_agg(json_build_array(l.connector_id, l.remote_type, l.remote_id, l.url) "
+    "ORDER BY l.connector_id, l.remote_id) FROM link l WHERE l.record_id = t.id "
+    "AND l.entity = 'task' AND l.deleted_at IS NULL) AS sources")
+
+
+def same_answer_sql(where: str, order: str) -> str:
+    """The page with everything the API returns for it (assignees, blockers, sources), in one
+    query: the lists are computed for the page's rows only."""
+    return f"SELECT t.*, {_LISTS} FROM ({rows_sql(where, order)}) t ORDER BY {order}"
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -172,26 +195,39 @@ def main() -> None:
         with serve(app) as server, httpx.Client(
                 base_url=server.url, headers={"Authorization": f"Bearer {secret}"}) as http:
             print(f"{'query':32} {'raw p50':>8} {'raw p95':>8} {'api p50':>8} {'api p95':>8} "
-                  f"{'p95 ratio':>9}")
-            for name, params, sql, bind in queries(values):
+                  f"{'p95 ratio':>9} {'same p95':>8} {'ratio':>6}")
+            for name, params, where, order, bind in queries(values):
                 if params.get("cursor") == "{after}":
                     params = {"cursor": _cursor_after(values["after"])}
                 answer = http.get("/api/v1/tasks", params=params)
                 answer.raise_for_status()
                 with engine.connect() as conn:
-                    raw = timed(lambda sql=sql, bind=bind: conn.execute(text(sql), bind).all(),
-                                args.repeat)
+                    _same_page(name, answer.json()["items"],
+                               conn.execute(text(same_answer_sql(where, order)), bind).all())
+                    raw = timed(lambda sql=rows_sql(where, order), bind=bind:
+                                conn.execute(text(sql), bind).all(), args.repeat)
+                    same = timed(lambda sql=same_answer_sql(where, order), bind=bind:
+                                 conn.execute(text(sql), bind).all(), args.repeat)
                 api = timed(lambda params=params: http.get("/api/v1/tasks",
                                                            params=params).raise_for_status(),
                             args.repeat)
                 (r50, r95), (a50, a95) = percentiles(raw), percentiles(api)
+                s95 = percentiles(same)[1]
                 print(f"{name:32} {r50:8.2f} {r95:8.2f} {a50:8.2f} {a95:8.2f} "
-                      f"{a95 / r95:9.2f}")
+                      f"{a95 / r95:9.2f} {s95:8.2f} {a95 / s95:6.2f}")
     finally:
         engine.dispose()
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def _same_page(name: str, items: list[dict[str, Any]], rows: list[Any]) -> None:
+    """Both sides must answer the same question: the same tasks and assignees, in order."""
+    api = [(i["id"], [a["id"] for a in i["assignees"]]) for i in items]
+    raw = [(r.id, [a["id"] for a in r.assignees or []]) for r in rows[:len(items)]]
+    if api != raw or not 0 <= len(rows) - len(items) <= 1:
+        raise SystemExit(f"{name}: the API and the raw SQL answer differently")
 
 
 def _cursor_after(task_id: str) -> str:

@@ -14,12 +14,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import hub
 from hub.api import problems, v1, webhooks
-from hub.api.deps import PrincipalDep, forbid, utcnow
+from hub.api.deps import PrincipalDep, forbid, read_sessionmaker, utcnow
 from hub.api.metrics import Metrics
 from hub.api.middleware import RequestContext
 from hub.api.problems import problem
 from hub.auth.cache import TokenCache
 from hub.config.models import HubConfig
+from hub.query.plans import plan_with_values
 from hub.sdk.registry import Registry
 from hub.store import migrate
 from hub.store.db import make_sessionmaker, ping
@@ -54,7 +55,9 @@ def create_app(config: HubConfig, engine: Engine, registry: Registry | None = No
                   description=DESCRIPTION, lifespan=lifespan)
     app.state.config = config
     app.state.engine = engine
+    plan_with_values(engine)  # list statements skip psycopg's prepare: see hub.query.plans
     app.state.sessions = make_sessionmaker(engine)
+    app.state.read_sessions = read_sessionmaker(engine)
     app.state.clock = utcnow
     app.state.token_cache = TokenCache()
     # One clock for the API and the engine it drives (tests replace app.state.clock).

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from hub.api import schemas
-from hub.api.deps import ClockDep, PrincipalDep, SessionDep, forbid
+from hub.api.deps import ClockDep, PrincipalDep, ReadSessionDep, forbid
 from hub.api.resources import READ_RESPONSES, listing, reading
 from hub.model.enums import Entity
 from hub.query.params import BudgetLineParams, ItemParams
@@ -20,7 +20,7 @@ _NO_BUDGETS = "budgets are internal: a partner token can't read them"
 @router.get("/budget-lines", response_model=schemas.page_model(Entity.budget_line),
             responses=READ_RESPONSES, summary="List budget lines")
 def list_budget_lines(request: Request, params: Annotated[BudgetLineParams, Query()],
-                      principal: PrincipalDep, session: SessionDep,
+                      principal: PrincipalDep, session: ReadSessionDep,
                       clock: ClockDep) -> JSONResponse:
     """Budget lines of the projects the token may see."""
     forbid(principal.may_read_hr, _NO_BUDGETS)
@@ -30,7 +30,7 @@ def list_budget_lines(request: Request, params: Annotated[BudgetLineParams, Quer
 @router.get("/budget-lines/{line_id}", response_model=schemas.view_model(Entity.budget_line),
             responses=READ_RESPONSES, summary="Get a budget line")
 def get_budget_line(request: Request, line_id: str, params: Annotated[ItemParams, Query()],
-                    principal: PrincipalDep, session: SessionDep) -> JSONResponse:
+                    principal: PrincipalDep, session: ReadSessionDep) -> JSONResponse:
     """One budget line."""
     forbid(principal.may_read_hr, _NO_BUDGETS)
     return reading(request, session, principal, Entity.budget_line, line_id, params)

@@ -4,12 +4,14 @@ caller (from the bearer token), the clock, and the strict check of query paramet
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -17,6 +19,7 @@ from hub.api.problems import ProblemError
 from hub.auth import tokens
 from hub.auth.cache import TokenCache
 from hub.auth.principal import Principal
+from hub.store.db import make_sessionmaker
 from hub.sync.runtime import Runtime
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="hub"'}
@@ -24,16 +27,51 @@ CHALLENGE = {"WWW-Authenticate": 'Bearer realm="hub"'}
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """A session for this request, closed after the answer. Opening one does no I/O, so it
-    costs no thread hop; closing it (returning its connection) runs in the thread pool."""
-    sessions: sessionmaker[Session] = request.app.state.sessions
-    session = sessions()
+    costs no thread hop; closing it (returning its connection) runs in the thread pool, unless
+    the route already gave the connection back (see `release`)."""
+    async with _closing(request.app.state.sessions()) as session:
+        yield session
+
+
+async def get_read_session(request: Request) -> AsyncIterator[Session]:
+    """A session for a request that only reads (see `read_sessionmaker`)."""
+    async with _closing(request.app.state.read_sessions()) as session:
+        yield session
+
+
+@asynccontextmanager
+async def _closing(session: Session) -> AsyncIterator[Session]:
+    # A context manager, not a nested generator: an error thrown in at `yield` closes the
+    # session right away, not whenever the abandoned generator is collected.
     try:
         yield session
     finally:
-        await run_in_threadpool(session.close)
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()  # holds no connection: no I/O, so no thread hop
+
+
+def release(session: Session) -> None:
+    """Give the session's connection back to the pool now, from the route's worker thread:
+    closing it after the answer would cost the request one more hop into the thread pool."""
+    session.close()
+
+
+def read_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for answers that only read. On PostgreSQL each statement commits on its own
+    (autocommit): no BEGIN and ROLLBACK round trips around a list or get, which is one
+    statement and so sees one snapshot anyway. Not on SQLite: its reads cost no round trip,
+    and switching the mode of a shared in-memory connection would commit another thread's
+    open transaction. Never write through these sessions."""
+    if engine.dialect.name != "postgresql":
+        return make_sessionmaker(engine)
+    return make_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+#: for routes that only read (lists and gets of records)
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 
 
 async def get_clock(request: Request) -> Callable[[], datetime]:

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from hub.api import schemas
-from hub.api.deps import ClockDep, PrincipalDep, SessionDep
+from hub.api.deps import ClockDep, PrincipalDep, ReadSessionDep, SessionDep
 from hub.api.editing import patch_record
 from hub.api.resources import READ_RESPONSES, as_problems, listing, reading
 from hub.api.writes import PATCH_BODY, WRITE_RESPONSES, after_write
@@ -23,7 +23,7 @@ router = APIRouter(tags=["projects"])
 @router.get("/projects", response_model=schemas.page_model(Entity.project),
             responses=READ_RESPONSES, summary="List projects")
 def list_projects(request: Request, params: Annotated[ProjectParams, Query()],
-                  principal: PrincipalDep, session: SessionDep,
+                  principal: PrincipalDep, session: ReadSessionDep,
                   clock: ClockDep) -> JSONResponse:
     """Projects the token may see, filtered, sorted and paged (keyset: pass `next_cursor`)."""
     return listing(request, session, principal, Entity.project, params, clock)
@@ -32,7 +32,7 @@ def list_projects(request: Request, params: Annotated[ProjectParams, Query()],
 @router.get("/projects/{project_id}", response_model=schemas.view_model(Entity.project),
             responses=READ_RESPONSES, summary="Get a project by id or key")
 def get_project(request: Request, project_id: str, params: Annotated[ItemParams, Query()],
-                principal: PrincipalDep, session: SessionDep) -> JSONResponse:
+                principal: PrincipalDep, session: ReadSessionDep) -> JSONResponse:
     """One project; the ETag is its version, for If-Match on PATCH."""
     return reading(request, session, principal, Entity.project, project_id, params)
 

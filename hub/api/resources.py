@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from hub.api.deps import release
 from hub.api.problems import PROBLEM_RESPONSES, ProblemError
 from hub.auth.principal import Principal
 from hub.model.enums import Entity
@@ -53,6 +54,7 @@ def listing(request: Request, session: Session, principal: Principal, entity: En
     with as_problems():
         view = make_view(entity, principal, params, listing=True)
         page = list_records(session, view, params, clock().date(), kinds(request))
+    release(session)
     return JSONResponse(page.as_json())
 
 
@@ -62,4 +64,5 @@ def reading(request: Request, session: Session, principal: Principal, entity: En
     with as_problems():
         view = make_view(entity, principal, params)
         record, version = get_record(session, view, record_id, kinds(request))
+    release(session)
     return JSONResponse(record, headers={"ETag": etag(version)})

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from hub.api import schemas
-from hub.api.deps import ClockDep, PrincipalDep, SessionDep
+from hub.api.deps import ClockDep, PrincipalDep, ReadSessionDep, SessionDep
 from hub.api.editing import patch_record
 from hub.api.resources import READ_RESPONSES, listing, reading
 from hub.api.writes import PATCH_BODY, WRITE_RESPONSES, after_write
@@ -22,7 +22,7 @@ router = APIRouter(tags=["tasks"])
 @router.get("/tasks", response_model=schemas.page_model(Entity.task),
             responses=READ_RESPONSES, summary="List tasks")
 def list_tasks(request: Request, params: Annotated[TaskParams, Query()],
-               principal: PrincipalDep, session: SessionDep, clock: ClockDep) -> JSONResponse:
+               principal: PrincipalDep, session: ReadSessionDep, clock: ClockDep) -> JSONResponse:
     """Tasks the token may see, filtered, sorted and paged (keyset: pass `next_cursor`)."""
     return listing(request, session, principal, Entity.task, params, clock)
 
@@ -30,7 +30,7 @@ def list_tasks(request: Request, params: Annotated[TaskParams, Query()],
 @router.get("/tasks/{task_id}", response_model=schemas.view_model(Entity.task),
             responses=READ_RESPONSES, summary="Get a task")
 def get_task(request: Request, task_id: str, params: Annotated[ItemParams, Query()],
-             principal: PrincipalDep, session: SessionDep) -> JSONResponse:
+             principal: PrincipalDep, session: ReadSessionDep) -> JSONResponse:
     """One task; the ETag is its version, for If-Match on PATCH."""
     return reading(request, session, principal, Entity.task, task_id, params)
 

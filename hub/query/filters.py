@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -66,8 +67,9 @@ _SORTS: dict[Entity, tuple[str, ...]] = {
 _PRIORITY_RANK = {"low": 1, "medium": 2, "high": 3, "urgent": 4}
 
 
-def sort_fields(entity: Entity) -> dict[str, SortField]:
-    """The whitelisted sort keys of `entity`."""
+@cache
+def sort_fields(entity: Entity) -> Mapping[str, SortField]:
+    """The whitelisted sort keys of `entity` (built once: SQL expressions are immutable)."""
     table = RECORD_TABLES[entity]
     columns = inspect(table).columns
     out = {"id": SortField(columns["id"])}

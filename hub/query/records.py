@@ -1,7 +1,8 @@
 """Lists and single reads of canonical records, as JSON-ready dicts.
 
 Rows are read with Core selects (no ORM identity map, no relationship loading per row); what a
-page needs besides its rows (assignees, e-mails, sources) is one query each for the whole page.
+record shows besides its columns (assignees, e-mails, sources) comes in the same query, as
+JSON lists (see `hub.query.related`): a page is one round trip.
 """
 
 from __future__ import annotations
@@ -23,16 +24,14 @@ from hub.model.enums import Entity
 from hub.model.schemas import SCHEMAS
 from hub.query import params as p
 from hub.query.filters import conditions, sort_fields
-from hub.query.ids import among
 from hub.query.pagination import BadQuery, after_cursor, encode_cursor, order_by, parse_sort
+from hub.query.plans import PLAN_WITH_VALUES
+from hub.query.related import JOINED, SOURCES, related_columns, source_refs
 from hub.query.scope import visible
-from hub.store.canonical import Person, PersonEmail, Project, task_assignee, task_blocker
-from hub.store.sync import Link
+from hub.store.canonical import Project
 from hub.store.tables import RECORD_TABLES
 from hub.sync.records import engine_fields, field_provenance
 
-#: fields computed from other tables, not columns
-_JOINED = {"assignees", "blocked_by", "emails"}
 #: what a partner sees of a person
 PARTNER_PERSON = ("id", "display_name")
 INCLUDES = ("provenance", "sources", "total")
@@ -113,27 +112,34 @@ def list_records(session: Session, view: View, params: p.ListParams, today: date
     allowed = sort_fields(entity)
     sort = parse_sort(params.sort, allowed)
     where = [visible(entity, view.principal), *conditions(entity, params, today)]
-    keys = [allowed[k.name].expr.label(f"_k{i}") for i, k in enumerate(sort.keys)]
-    query = select(*_columns(entity, view), *keys).where(*where)
+    ordering = order_by(sort, allowed)
+    page = select(table.id).where(*where)
     if params.cursor:
-        query = query.where(after_cursor(params.cursor, sort, allowed))
-    rows = list(session.execute(query.order_by(*order_by(sort, allowed))
-                                .limit(params.limit + 1)))
+        page = page.where(after_cursor(params.cursor, sort, allowed))
+    # The page's ids first, then their rows and lists (one statement): the lists' subqueries
+    # run for the rows shown, never for the rows a sort passes over.
+    ids = page.order_by(*ordering).limit(params.limit + 1).subquery("page")
+    keys = [allowed[k.name].expr.label(f"_k{i}") for i, k in enumerate(sort.keys)]
+    query = select(*_columns(session, entity, view), *keys) \
+        .join_from(table, ids, table.id == ids.c.id).order_by(*ordering)
+    # Core rows through the session's connection: no ORM result machinery per row
+    rows = session.connection().execute(query.execution_options(**PLAN_WITH_VALUES)).all()
     more = len(rows) > params.limit
     rows = rows[:params.limit]
     cursor = encode_cursor(sort, [to_json(rows[-1]._mapping[f"_k{i}"])
                                   for i in range(len(keys))]) if more else None
     total = None
     if view.total:
-        total = int(session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
-    return Page(render(session, view, rows, kinds), cursor, total)
+        total = int(session.scalar(select(func.count()).select_from(table).where(*where)
+                                   .execution_options(**PLAN_WITH_VALUES)) or 0)
+    return Page(render(view, rows, kinds), cursor, total)
 
 
 def get_record(session: Session, view: View, record_id: str,
                kinds: Mapping[str, str]) -> tuple[dict[str, Any], int]:
     """One record by id (projects also by key), if the caller may see it, and its version."""
     row = find_row(session, view.entity, view.principal, record_id, view)
-    return render(session, view, [row], kinds)[0], int(row.version)
+    return render(view, [row], kinds)[0], int(row.version)
 
 
 def find_row(session: Session, entity: Entity, principal: Principal,
@@ -143,22 +149,30 @@ def find_row(session: Session, entity: Entity, principal: Principal,
     match: ColumnElement[bool] = table.id == record_id
     if entity is Entity.project:
         match = or_(match, Project.key == record_id)
-    row = session.execute(select(*_columns(entity, view)).where(
+    row = session.execute(select(*_columns(session, entity, view)).where(
         match, visible(entity, principal)).limit(1)).first()
     if row is None:
         raise NotFound(entity, record_id)
     return row
 
 
-def _columns(entity: Entity, view: View | None) -> list[Any]:
-    """The columns a view shows (provenance, a large JSON, only when asked for)."""
+def _columns(session: Session, entity: Entity, view: View | None) -> list[Any]:
+    """The columns a view shows (provenance, a large JSON, only when asked for), and its
+    lists from other tables; every column without a view."""
     columns = inspect(RECORD_TABLES[entity]).columns
     if view is None:
         return list(columns)
     wanted = {"id", "version", "custom", *(view.fields or view.names)}
     if view.provenance:
         wanted.add("provenance")
-    return [c for c in columns if c.key in wanted]
+    return [*(c for c in columns if c.key in wanted),
+            *related_columns(session.get_bind().dialect.name, entity, tuple(_shown(view)),
+                             view.sources)]
+
+
+def _shown(view: View) -> list[str]:
+    """The fields of a view, in schema order."""
+    return [n for n in view.names if view.fields is None or n in view.fields]
 
 
 @cache
@@ -180,26 +194,22 @@ def _enum_value(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-def render(session: Session, view: View, rows: Sequence[Any],
-           kinds: Mapping[str, str]) -> list[dict[str, Any]]:
-    """Rows as the API shows them to this caller."""
+def render(view: View, rows: Sequence[Any], kinds: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Rows (read with this view's columns) as the API shows them to this caller."""
     entity = view.entity
-    ids = [row.id for row in rows]
-    names = [n for n in view.names if view.fields is None or n in view.fields]
-    columns = [n for n in names if n not in _JOINED]
-    joined = _joined(session, entity, ids, names)
-    links = _sources(session, entity, ids, kinds) if view.sources and ids else {}
     renderers = _renderers(entity)
-    convert = [(n, renderers.get(n, to_json)) for n in columns]
+    names = _shown(view)
+    convert = [(n, renderers.get(n, to_json)) for n in names if n not in JOINED]
+    joined = [n for n in JOINED if n in names]  # after the columns, as the API always had them
     out = []
     for row in rows:
         data = row._mapping
         item = {n: data[n] if fn is None or data[n] is None else fn(data[n])
                 for n, fn in convert}
-        for name, values in joined.items():
-            item[name] = values.get(row.id, [])
+        for name in joined:
+            item[name] = data[name] or []  # JSON already; NULL: the record has none
         if view.sources:
-            item["sources"] = links.get(row.id, [])
+            item["sources"] = source_refs(data[SOURCES], kinds)
         if view.provenance:
             item["provenance"] = provenance(entity, data["provenance"] or {},
                                             data["custom"] or {})
@@ -216,50 +226,4 @@ def provenance(entity: Entity, stored: dict[str, Any],
         if entry:
             out[name] = {"source": entry.get("source"), "at": entry.get("at"),
                          "version": entry.get("v")}
-    return out
-
-
-def _joined(session: Session, entity: Entity, ids: list[str],
-            names: list[str]) -> dict[str, dict[str, list[Any]]]:
-    out: dict[str, dict[str, list[Any]]] = {}
-    if not ids:
-        return out
-    if "assignees" in names:
-        people: dict[str, list[Any]] = {}
-        for task_id, person_id, display_name in session.execute(
-                select(task_assignee.c.task_id, Person.id, Person.display_name)
-                .join(Person, Person.id == task_assignee.c.person_id)
-                .where(among(session, task_assignee.c.task_id, ids)).order_by(Person.display_name)):
-            people.setdefault(task_id, []).append({"id": person_id,
-                                                   "display_name": display_name})
-        out["assignees"] = people
-    if "blocked_by" in names:
-        blockers: dict[str, list[Any]] = {}
-        for task_id, blocker in session.execute(
-                select(task_blocker.c.task_id, task_blocker.c.blocked_by_id)
-                .where(among(session, task_blocker.c.task_id, ids))
-                .order_by(task_blocker.c.blocked_by_id)):
-            blockers.setdefault(task_id, []).append(blocker)
-        out["blocked_by"] = blockers
-    if "emails" in names:
-        emails: dict[str, list[Any]] = {}
-        for person_id, email in session.execute(
-                select(PersonEmail.person_id, PersonEmail.email)
-                .where(among(session, PersonEmail.person_id, ids)).order_by(PersonEmail.email)):
-            emails.setdefault(person_id, []).append(email)
-        out["emails"] = emails
-    return out
-
-
-def _sources(session: Session, entity: Entity, ids: list[str],
-             kinds: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {}
-    for link in session.execute(
-            select(Link.record_id, Link.connector_id, Link.remote_type, Link.remote_id,
-                   Link.url).where(Link.entity == entity, among(session, Link.record_id, ids),
-                                   Link.deleted_at.is_(None))
-            .order_by(Link.connector_id, Link.remote_id)):
-        out.setdefault(link.record_id, []).append({
-            "connector": link.connector_id, "kind": kinds.get(link.connector_id),
-            "remote_type": link.remote_type, "remote_id": link.remote_id, "url": link.url})
     return out
