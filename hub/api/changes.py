@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub.api.answer import JSONAnswer
 from hub.api.deps import PrincipalDep, SessionDep
 from hub.api.resources import READ_RESPONSES, as_problems
 from hub.api.schemas import ChangePage
@@ -34,4 +35,4 @@ def changes(params: Annotated[ChangeParams, Query()], principal: PrincipalDep,
     oldest first. Keep `next_cursor` and pass it as `since` to read on."""
     with as_problems():
         page = list_changes(session, principal, params.since, params.limit, params.entity)
-    return JSONResponse(page.as_json())
+    return JSONAnswer(page.as_json())

@@ -10,6 +10,7 @@ from fastapi.requests import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub.api.answer import JSONAnswer
 from hub.api.deps import PrincipalDep, RuntimeDep, SessionDep, forbid
 from hub.api.editing import resolve
 from hub.api.resources import READ_RESPONSES, as_problems
@@ -82,7 +83,7 @@ def conflicts(params: Annotated[ConflictParams, Query()], principal: PrincipalDe
         page = list_conflicts(session, principal, state=params.state, entity=params.entity,
                               record=params.record, limit=params.limit, cursor=params.cursor,
                               sort=params.sort)
-    return JSONResponse(page.as_json())
+    return JSONAnswer(page.as_json())
 
 
 @router.get("/conflicts/{conflict_id}", response_model=ConflictOut, responses=READ_RESPONSES,
@@ -91,7 +92,7 @@ def conflict(conflict_id: str, principal: PrincipalDep, session: SessionDep) -> 
     """Both values, which source set each, and when."""
     forbid(principal.may_read_hr, _NO_CONFLICTS)
     with as_problems():
-        return JSONResponse(render(find_conflict(session, principal, conflict_id)))
+        return JSONAnswer(render(find_conflict(session, principal, conflict_id)))
 
 
 @router.post("/conflicts/{conflict_id}/resolve", response_model=ConflictOut,
@@ -105,4 +106,4 @@ async def resolve_route(request: Request, conflict_id: str, body: Resolution,
     answer = await run_in_threadpool(resolve, session, rt, principal, conflict_id, body.value,
                                      body.side, "value" in body.model_fields_set)
     await after_write(request)
-    return JSONResponse(answer)
+    return JSONAnswer(answer)

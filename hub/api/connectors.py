@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub.api.answer import JSONAnswer
 from hub.api.deps import ClockDep, PrincipalDep, SessionDep, forbid
 from hub.api.problems import ProblemError
 from hub.api.resources import READ_RESPONSES, as_problems
@@ -111,7 +112,7 @@ def connectors(request: Request, principal: PrincipalDep, session: SessionDep,
     """State, last successful poll, cursor, lag, errors in the last 24 h, quarantined records
     and failed pushes, per connector."""
     _readable(request, principal, None)
-    return JSONResponse(health.connector_health(session, request.app.state.config, clock()))
+    return JSONAnswer(health.connector_health(session, request.app.state.config, clock()))
 
 
 @router.get("/connectors/{connector_id}/quarantine", response_model=QuarantinePage,
@@ -124,7 +125,7 @@ def quarantine(request: Request, connector_id: str,
     with as_problems():
         page = health.quarantine(session, connector_id, params.limit, params.cursor,
                                  params.include_resolved)
-    return JSONResponse(page.as_json())
+    return JSONAnswer(page.as_json())
 
 
 @router.get("/connectors/{connector_id}/failed-pushes", response_model=FailedPushPage,
@@ -135,7 +136,7 @@ def failed(request: Request, connector_id: str, params: Annotated[PageParams, Qu
     _readable(request, principal, connector_id)
     with as_problems():
         page = health.failed_pushes(session, connector_id, params.limit, params.cursor)
-    return JSONResponse(page.as_json())
+    return JSONAnswer(page.as_json())
 
 
 @router.post("/connectors/{connector_id}/sync", status_code=202, response_model=Accepted,
@@ -151,7 +152,7 @@ async def sync(request: Request, connector_id: str, principal: PrincipalDep) -> 
         raise ProblemError(409, f"connector {connector_id!r} is disabled (enabled: false)",
                            title="Connector disabled")
     await runner.enqueue(Job.poll(connector_id))
-    return JSONResponse({"status": "queued", "detail": f"a poll of {connector_id} is queued"},
+    return JSONAnswer({"status": "queued", "detail": f"a poll of {connector_id} is queued"},
                         status_code=202)
 
 
@@ -169,7 +170,7 @@ async def retry_failed(request: Request, connector_id: str, principal: Principal
 
     count = await run_in_threadpool(requeue)
     await after_write(request)
-    return JSONResponse({"requeued": count})
+    return JSONAnswer({"requeued": count})
 
 
 def _operable(request: Request, principal: Principal, connector_id: str) -> None:

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.api.answer import JSONAnswer
 from hub.api.deps import forbid
 from hub.api.problems import ProblemError
 from hub.api.resources import as_problems, etag, kinds
@@ -103,7 +104,7 @@ def patch_record(request: Request, session: Session, rt: Runtime | None, princip
     with as_problems():
         record, current = get_record(session, make_view(entity, principal, ItemParams()),
                                      row.id, kinds(request))
-    return JSONResponse(record, headers={"ETag": etag(current)})
+    return JSONAnswer(record, headers={"ETag": etag(current)})
 
 
 def resolve(session: Session, rt: Runtime, principal: Principal, conflict_id: str,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from hub.api import schemas
+from hub.api.answer import JSONAnswer
 from hub.api.deps import ClockDep, PrincipalDep, ReadSessionDep, SessionDep, forbid
 from hub.api.resources import READ_RESPONSES, listing, reading
 from hub.model.enums import Entity
@@ -40,7 +41,7 @@ def list_unresolved(request: Request, principal: PrincipalDep,
            "the unresolved people list is for admins and managers")
     hr = hr_connectors(request)
     found = unresolved_people(session, hr)
-    return JSONResponse({"items": [u.as_json() for u in found], "hr_connectors": hr,
+    return JSONAnswer({"items": [u.as_json() for u in found], "hr_connectors": hr,
                          "total": len(found)})
 
 

@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from hub.api import schemas
+from hub.api.answer import JSONAnswer
 from hub.api.deps import ClockDep, PrincipalDep, ReadSessionDep, SessionDep
 from hub.api.editing import patch_record
 from hub.api.resources import READ_RESPONSES, as_problems, listing, reading
@@ -44,7 +45,7 @@ def overview(project_id: str, principal: PrincipalDep, session: SessionDep,
     """Tasks by status, overdue count, progress against plan, budget approved vs actual, open
     conflicts and the latest changes."""
     with as_problems():
-        return JSONResponse(project_overview(session, principal, project_id, clock().date()))
+        return JSONAnswer(project_overview(session, principal, project_id, clock().date()))
 
 
 @router.patch("/projects/{project_id}", response_model=schemas.view_model(Entity.project),

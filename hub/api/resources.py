@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from hub.api.answer import JSONAnswer
 from hub.api.deps import release
 from hub.api.problems import PROBLEM_RESPONSES, ProblemError
 from hub.auth.principal import Principal
@@ -55,7 +56,7 @@ def listing(request: Request, session: Session, principal: Principal, entity: En
         view = make_view(entity, principal, params, listing=True)
         page = list_records(session, view, params, clock().date(), kinds(request))
     release(session)
-    return JSONResponse(page.as_json())
+    return JSONAnswer(page.as_json())
 
 
 def reading(request: Request, session: Session, principal: Principal, entity: Entity,
@@ -65,4 +66,4 @@ def reading(request: Request, session: Session, principal: Principal, entity: En
         view = make_view(entity, principal, params)
         record, version = get_record(session, view, record_id, kinds(request))
     release(session)
-    return JSONResponse(record, headers={"ETag": etag(version)})
+    return JSONAnswer(record, headers={"ETag": etag(version)})
