@@ -13,12 +13,17 @@ from typing import Any
 import orjson
 
 
-def dumps(value: Any) -> str:
-    """`value` as compact JSON text; non-ASCII stays as it is (a LIKE finds it as typed)."""
+def encode(value: Any) -> bytes:
+    """`value` as compact UTF-8 JSON; non-ASCII stays as it is (a LIKE finds it as typed)."""
     try:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
     except orjson.JSONEncodeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def dumps(value: Any) -> str:
+    """`value` as compact JSON text (see `encode`)."""
+    return encode(value).decode()
 
 
 def loads(text: str | bytes) -> Any:

@@ -14,4 +14,4 @@ class JSONAnswer(JSONResponse):
     """A `JSONResponse` rendered by `hub.codec`."""
 
     def render(self, content: Any) -> bytes:
-        return codec.dumps(content).encode()
+        return codec.encode(content)

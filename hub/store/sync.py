@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hub.model.enums import Entity
 from hub.store.base import Base, IdMixin, JSONType, TimestampMixin, utcnow
@@ -198,6 +198,15 @@ class SyncCursor(Base):
     last_success_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None] = mapped_column()
+
+    @classmethod
+    def of(cls, session: Session, connector_id: str, stream: str) -> SyncCursor:
+        """The row of this connector's stream, added to the session if it has none yet."""
+        row = session.get(cls, (connector_id, stream))
+        if row is None:
+            row = cls(connector_id=connector_id, stream=stream)
+            session.add(row)
+        return row
 
 
 class WebhookSecret(Base):

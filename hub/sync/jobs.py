@@ -59,12 +59,12 @@ async def poll_connector(rt: Runtime, connector_id: str, *, full: bool = False,
     except HubError as exc:
         if not dry_run:
             with rt.sessions.begin() as session:
-                row = _cursor_row(session, connector_id, "default")
+                row = SyncCursor.of(session, connector_id, "default")
                 row.last_error, row.last_error_at = str(exc), rt.clock()
         raise
     if not dry_run:
         with rt.sessions.begin() as session:
-            row = _cursor_row(session, connector_id, "default")
+            row = SyncCursor.of(session, connector_id, "default")
             row.last_success_at, row.last_error = rt.clock(), None
     return total
 
@@ -133,18 +133,10 @@ def _merged(pages: list[PollPage]) -> PollPage:
                     pages[0].stream, [r for p in pages for r in p.rejected])
 
 
-def _cursor_row(session: Session, connector_id: str, stream: str) -> SyncCursor:
-    row = session.get(SyncCursor, (connector_id, stream))
-    if row is None:
-        row = SyncCursor(connector_id=connector_id, stream=stream)
-        session.add(row)
-    return row
-
-
 def _save_cursor(rt: Runtime, session: Session, connector_id: str, page: PollPage) -> None:
     if page.cursor is None:
         return
-    row = _cursor_row(session, connector_id, page.stream)
+    row = SyncCursor.of(session, connector_id, page.stream)
     row.value = page.cursor
     row.updated_at = rt.clock()
 

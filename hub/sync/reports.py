@@ -165,20 +165,12 @@ async def publish_reports(rt: Runtime, connector_id: str, *, force: bool = False
             await connector.publish(built)
         except HubError as exc:
             with rt.sessions.begin() as session:
-                cursor = _cursor(session, connector_id, stream)
+                cursor = SyncCursor.of(session, connector_id, stream)
                 cursor.last_error, cursor.last_error_at = str(exc), rt.clock()
             raise
         with rt.sessions.begin() as session:
-            cursor = _cursor(session, connector_id, stream)
+            cursor = SyncCursor.of(session, connector_id, stream)
             cursor.value, cursor.updated_at = mark, rt.clock()
             cursor.last_success_at, cursor.last_error = rt.clock(), None
         published.append(name)
     return published
-
-
-def _cursor(session: Session, connector_id: str, stream: str) -> SyncCursor:
-    row = session.get(SyncCursor, (connector_id, stream))
-    if row is None:
-        row = SyncCursor(connector_id=connector_id, stream=stream)
-        session.add(row)
-    return row
