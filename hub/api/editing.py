@@ -137,4 +137,4 @@ def resolve(session: Session, rt: Runtime, principal: Principal, conflict_id: st
     except ConflictError as exc:
         raise ProblemError(409, str(exc), title="Can't resolve") from None
     session.commit()
-    return render_conflict(resolved)
+    return render_conflict(session, principal, [resolved])[0]

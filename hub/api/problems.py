@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
+from hub.query.params import PATTERN_MESSAGES
+
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
 
@@ -113,6 +115,13 @@ def install(app: FastAPI) -> None:
 def _error(error: Any) -> dict[str, str]:
     location = ".".join(str(part) for part in error.get("loc", ()))
     message = str(error.get("msg", "is invalid"))
-    if error.get("type") == "extra_forbidden":
+    kind, context = error.get("type"), error.get("ctx") or {}
+    if kind == "extra_forbidden":
         message = "is not a parameter of this endpoint (see /docs)"
+    elif kind == "string_pattern_mismatch" and context.get("pattern") in PATTERN_MESSAGES:
+        message = PATTERN_MESSAGES[context["pattern"]](str(error.get("input", "")))
+    elif kind == "value_error":
+        message = message.removeprefix("Value error, ")
+    elif kind == "string_unicode":
+        message = "contains a lone surrogate (such as \\ud800), which is not text"
     return {"location": location, "message": message}

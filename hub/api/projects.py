@@ -10,13 +10,13 @@ from fastapi.responses import JSONResponse
 
 from hub.api import schemas
 from hub.api.answer import JSONAnswer
-from hub.api.deps import ClockDep, PrincipalDep, ReadSessionDep, SessionDep
+from hub.api.deps import ClockDep, PrincipalDep, ReadSessionDep, RecordRef, SessionDep
 from hub.api.editing import patch_record
 from hub.api.resources import READ_RESPONSES, as_problems, listing, reading
 from hub.api.writes import PATCH_BODY, WRITE_RESPONSES, after_write
 from hub.model.enums import Entity
 from hub.query.overview import project_overview
-from hub.query.params import ItemParams, ProjectParams
+from hub.query.params import ProjectItem, ProjectParams
 
 router = APIRouter(tags=["projects"])
 
@@ -32,7 +32,8 @@ def list_projects(request: Request, params: Annotated[ProjectParams, Query()],
 
 @router.get("/projects/{project_id}", response_model=schemas.view_model(Entity.project),
             responses=READ_RESPONSES, summary="Get a project by id or key")
-def get_project(request: Request, project_id: str, params: Annotated[ItemParams, Query()],
+def get_project(request: Request, project_id: RecordRef,
+                params: Annotated[ProjectItem, Query()],
                 principal: PrincipalDep, session: ReadSessionDep) -> JSONResponse:
     """One project; the ETag is its version, for If-Match on PATCH."""
     return reading(request, session, principal, Entity.project, project_id, params)
@@ -40,7 +41,7 @@ def get_project(request: Request, project_id: str, params: Annotated[ItemParams,
 
 @router.get("/projects/{project_id}/overview", response_model=schemas.Overview,
             responses=READ_RESPONSES, summary="A project at a glance")
-def overview(project_id: str, principal: PrincipalDep, session: SessionDep,
+def overview(project_id: RecordRef, principal: PrincipalDep, session: SessionDep,
              clock: ClockDep) -> JSONResponse:
     """Tasks by status, overdue count, progress against plan, budget approved vs actual, open
     conflicts and the latest changes."""

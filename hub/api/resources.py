@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from hub.api.answer import JSONAnswer
 from hub.api.deps import release
 from hub.api.problems import PROBLEM_RESPONSES, ProblemError
+from hub.auth.policy import may_read
 from hub.auth.principal import Principal
 from hub.model.enums import Entity
 from hub.query import params as p
@@ -66,4 +67,6 @@ def reading(request: Request, session: Session, principal: Principal, entity: En
         view = make_view(entity, principal, params)
         record, version = get_record(session, view, record_id, kinds(request))
     release(session)
-    return JSONAnswer(record, headers={"ETag": etag(version)})
+    # The version is a field too: a role that can't read it gets no ETag (it can't write).
+    readable = may_read(principal, entity, "version")
+    return JSONAnswer(record, headers={"ETag": etag(version)} if readable else None)

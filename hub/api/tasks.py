@@ -9,12 +9,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from hub.api import schemas
-from hub.api.deps import ClockDep, PrincipalDep, ReadSessionDep, SessionDep
+from hub.api.deps import ClockDep, PrincipalDep, ReadSessionDep, RecordRef, SessionDep
 from hub.api.editing import patch_record
 from hub.api.resources import READ_RESPONSES, listing, reading
 from hub.api.writes import PATCH_BODY, WRITE_RESPONSES, after_write
 from hub.model.enums import Entity
-from hub.query.params import ItemParams, TaskParams
+from hub.query.params import TaskItem, TaskParams
 
 router = APIRouter(tags=["tasks"])
 
@@ -29,7 +29,7 @@ def list_tasks(request: Request, params: Annotated[TaskParams, Query()],
 
 @router.get("/tasks/{task_id}", response_model=schemas.view_model(Entity.task),
             responses=READ_RESPONSES, summary="Get a task")
-def get_task(request: Request, task_id: str, params: Annotated[ItemParams, Query()],
+def get_task(request: Request, task_id: RecordRef, params: Annotated[TaskItem, Query()],
              principal: PrincipalDep, session: ReadSessionDep) -> JSONResponse:
     """One task; the ETag is its version, for If-Match on PATCH."""
     return reading(request, session, principal, Entity.task, task_id, params)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select, true, update
+from sqlalchemy import ColumnElement, Select, inspect, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from hub.errors import HubError
@@ -96,6 +96,11 @@ def validate_value(session: Session, entity: Entity, field: str, value: Any,
         raise EditRejected(shown, f"{show(value)} {exc}") from None
     if field in _REQUIRED and not coerced:
         raise EditRejected(shown, "can't be empty")
+    column = inspect(RECORD_TABLES[entity]).columns.get(field)
+    if coerced is None and column is not None and not column.nullable:
+        raise EditRejected(shown, "can't be null" + (
+            f" (one of: {', '.join(m.value for m in field_type.enum)})"
+            if field_type.enum else ""))
     return to_json(coerced)
 
 
