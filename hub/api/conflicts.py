@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.requests import Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from hub.api.answer import JSONAnswer
 from hub.api.deps import PrincipalDep, RecordRef, RuntimeDep, SessionDep, forbid
 from hub.api.editing import resolve
+from hub.api.patches import ByValue, Resolution
 from hub.api.resources import READ_RESPONSES, as_problems
 from hub.api.writes import WRITE_RESPONSES, after_write
 from hub.auth.policy import may_read_conflicts
@@ -64,15 +65,6 @@ class ConflictParams(Strict):
                                          "-created_at)")
 
 
-class Resolution(BaseModel):
-    """Either the value to keep, or the side (connector id or api:<name>) whose value wins."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    value: Any = None
-    side: str | None = Field(None, max_length=120)
-
-
 @router.get("/conflicts", response_model=ConflictPage, responses=READ_RESPONSES,
             summary="List conflicts")
 def conflicts(params: Annotated[ConflictParams, Query()], principal: PrincipalDep,
@@ -98,13 +90,15 @@ def conflict(conflict_id: RecordRef, principal: PrincipalDep, session: SessionDe
 
 @router.post("/conflicts/{conflict_id}/resolve", response_model=ConflictOut,
              responses=WRITE_RESPONSES, summary="Resolve a conflict")
-async def resolve_route(request: Request, conflict_id: str, body: Resolution,
+async def resolve_route(request: Request, conflict_id: RecordRef,
+                        body: Annotated[Resolution, Body()],
                         principal: PrincipalDep, session: SessionDep,
                         rt: RuntimeDep) -> JSONResponse:
     """Keep `value`, or the value of `side`; it becomes canonical and is pushed to every
     tool."""
     forbid(may_read_conflicts(principal), _NO_CONFLICTS)
-    answer = await run_in_threadpool(resolve, session, rt, principal, conflict_id, body.value,
-                                     body.side, "value" in body.model_fields_set)
+    value, side = (body.value, None) if isinstance(body, ByValue) else (None, body.side)
+    answer = await run_in_threadpool(resolve, session, rt, principal, conflict_id, value, side,
+                                     isinstance(body, ByValue))
     await after_write(request)
     return JSONAnswer(answer)

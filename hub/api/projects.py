@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Body, Header, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
@@ -12,6 +12,7 @@ from hub.api import schemas
 from hub.api.answer import JSONAnswer
 from hub.api.deps import ClockDep, PrincipalDep, ReadSessionDep, RecordRef, SessionDep
 from hub.api.editing import patch_record
+from hub.api.patches import IfMatch, Patch, patch_model
 from hub.api.resources import READ_RESPONSES, as_problems, listing, reading
 from hub.api.writes import PATCH_BODY, WRITE_RESPONSES, after_write
 from hub.model.enums import Entity
@@ -19,6 +20,10 @@ from hub.query.overview import project_overview
 from hub.query.params import ProjectItem, ProjectParams
 
 router = APIRouter(tags=["projects"])
+if TYPE_CHECKING:
+    ProjectPatch = Patch
+else:
+    ProjectPatch = patch_model(Entity.project)
 
 
 @router.get("/projects", response_model=schemas.page_model(Entity.project),
@@ -51,10 +56,10 @@ def overview(project_id: RecordRef, principal: PrincipalDep, session: SessionDep
 
 @router.patch("/projects/{project_id}", response_model=schemas.view_model(Entity.project),
               responses=WRITE_RESPONSES, summary="Change a project")
-async def patch_project(request: Request, project_id: str, principal: PrincipalDep,
+async def patch_project(request: Request, project_id: RecordRef, principal: PrincipalDep,
                         session: SessionDep, clock: ClockDep,
-                        body: Annotated[dict[str, Any], Body(openapi_examples=PATCH_BODY)],
-                        if_match: Annotated[str | None, Header()] = None) -> JSONResponse:
+                        body: Annotated[ProjectPatch, Body(openapi_examples=PATCH_BODY)],
+                        if_match: IfMatch) -> JSONResponse:
     """Change fields of a project; every tool holding it gets the change. Send the ETag of
     your GET as If-Match: a stale one is refused with 412."""
     answer = await run_in_threadpool(

@@ -2,8 +2,9 @@
 the code reads them (names and enum values as patterns, dates and times in ISO 8601 only, text
 without NUL), and an unknown parameter is an error (`extra="forbid"`), not silently ignored.
 
-Patterns are read with Python's `re` (search semantics, as JSON Schema has them), so a value
-the description allows is a value the code takes, and the other way round.
+Patterns are checked as JSON Schema reads them (ECMA-262: found anywhere unless anchored, `$`
+the very end), so a value the description allows is a value the code takes, and the other way
+round.
 """
 
 from __future__ import annotations
@@ -48,8 +49,15 @@ SORT_KEYS: dict[Entity, tuple[str, ...]] = {
 #: what records show besides their fields (`include=`); lists also count their matches
 EXTRAS = ("provenance", "sources")
 LIST_EXTRAS = (*EXTRAS, "total")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}"
+                       r"(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})")
+_WHOLE = re.compile(r"-?[0-9]{1,18}")
+#: what `str.strip()` takes away, as a character class: text that must be more than that
+#: (names, titles) has `NOT_BLANK` as its pattern
+WHITESPACE = (r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f"
+              r"\u3000")
+NOT_BLANK = rf"^[^\x00]*[^\x00{WHITESPACE}][^\x00]*$"
 
 
 #: pattern -> what a value that doesn't match it is told (the problem's message)
@@ -57,6 +65,7 @@ PATTERN_MESSAGES: dict[str, Callable[[str], str]] = {
     NO_NUL: lambda value: text_problem(value) or "contains a NUL character",
     CURSOR_PATTERN: lambda value: "is not a cursor this API gave out (pass next_cursor back "
                                   "unchanged)",
+    NOT_BLANK: lambda value: text_problem(value) or "can't be empty",
 }
 
 
@@ -94,28 +103,34 @@ def _not_a_key(bad: list[str], names: list[str]) -> str:
 
 
 def _iso_date(value: Any) -> Any:
-    if isinstance(value, str) and not _DATE.fullmatch(value.strip()):
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
         raise ValueError("is not a date (expected YYYY-MM-DD)")
-    return value.strip() if isinstance(value, str) else value
-
-
-def _iso_datetime(value: Any) -> Any:
-    if isinstance(value, str) and not _DATETIME.fullmatch(value.strip()):
-        raise ValueError("is not a date-time with a time zone (expected ISO 8601, e.g. "
-                         "2026-05-01T09:00:00Z)")
-    return value.strip() if isinstance(value, str) else value
-
-
-def _flag(value: Any) -> Any:
-    if isinstance(value, str):
-        if value.strip() not in ("true", "false"):
-            raise ValueError("is not true or false")
-        return value.strip() == "true"
     return value
 
 
+def _iso_datetime(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _DATETIME.fullmatch(value):
+        raise ValueError("is not a date-time with a time zone (expected ISO 8601, e.g. "
+                         "2026-05-01T09:00:00Z)")
+    return value
+
+
+def _flag(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if value not in ("true", "false"):
+        raise ValueError("is not true or false")
+    return value == "true"
+
+
 def _whole(value: Any) -> Any:
-    if isinstance(value, str) and not re.fullmatch(r"-?\d{1,18}", value.strip()):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if not isinstance(value, str) or not _WHOLE.fullmatch(value):
         raise ValueError("is not a whole number")
     return value
 
@@ -173,9 +188,10 @@ def cursor_param() -> Any:
 
 
 class Strict(BaseModel):
-    """Query models: unknown parameters refused; patterns read as JSON Schema reads them."""
+    """Query models: unknown parameters refused. Patterns run on pydantic's regex engine, which
+    reads them as JSON Schema does (`$` is the end, not the place before a final newline)."""
 
-    model_config = ConfigDict(extra="forbid", regex_engine="python-re")
+    model_config = ConfigDict(extra="forbid")
 
 
 class ItemParams(Strict):
