@@ -19,7 +19,7 @@ from hub.api.writes import WRITE_RESPONSES, after_write
 from hub.auth.policy import may_read_conflicts
 from hub.model.enums import Entity
 from hub.query.conflicts import SORTS, find_conflict, list_conflicts, render
-from hub.query.params import MAX_LIMIT, Strict, Whole, csv_pattern, cursor_param, text
+from hub.query.params import MAX_LIMIT, Strict, Whole, cursor_param, sort_keys_param, text
 from hub.store.sync import ConflictState
 
 router = APIRouter(tags=["conflicts"])
@@ -60,9 +60,8 @@ class ConflictParams(Strict):
     record: str | None = text(64, "record id")
     limit: Whole = Field(50, ge=1, le=MAX_LIMIT)
     cursor: str | None = cursor_param()
-    sort: str | None = Field(None, max_length=100, pattern=csv_pattern(SORTS, signed=True),
-                             description="created_at or id, - for descending (default "
-                                         "-created_at)")
+    sort: str | None = sort_keys_param(SORTS, "created_at or id, - for descending (default "
+                                              "-created_at)")
 
 
 @router.get("/conflicts", response_model=ConflictPage, responses=READ_RESPONSES,

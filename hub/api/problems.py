@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -17,7 +18,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
-from starlette.routing import Match
 
 from hub.query.params import PATTERN_MESSAGES
 
@@ -94,7 +94,7 @@ def install(app: FastAPI) -> None:
             detail = f"there is nothing at {request.url.path} (see /docs)"
         headers = dict(exc.headers) if exc.headers else None
         if exc.status_code == 405:
-            allowed = allowed_methods(request)
+            allowed = allowed_methods(request, (headers or {}).get("Allow", ""))
             detail = f"{request.method} is not allowed on {request.url.path} (allowed: " \
                      f"{', '.join(allowed)})"
             headers = {**(headers or {}), "Allow": ", ".join(allowed)}
@@ -133,16 +133,19 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, on_unhandled)
 
 
-def allowed_methods(request: Request) -> list[str]:
-    """Every method some route takes at this path (a 405's `Allow`: Starlette names only the
-    methods of the first route that matched the path, so a GET route hid its PATCH)."""
+def allowed_methods(request: Request, given: str = "") -> list[str]:
+    """Every method the API describes at this path (a 405's `Allow`: Starlette names only those
+    of the first route that matched the path, so a GET route hid its PATCH); `given` (that
+    first route's) where the description has no such path."""
     methods: set[str] = set()
-    scope = {**request.scope, "method": ""}
-    for route in request.app.router.routes:
-        match, _ = route.matches(scope)
-        if match is not Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
-    return sorted(methods)
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {m.upper() for m in operations if m.upper() in _METHODS}
+    return sorted(methods) or [m.strip() for m in given.split(",") if m.strip()]
+
+
+_METHODS = {"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
 
 
 def _error(error: Any) -> dict[str, str]:

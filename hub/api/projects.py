@@ -13,7 +13,13 @@ from hub.api.answer import JSONAnswer
 from hub.api.deps import ClockDep, PrincipalDep, ReadSessionDep, RecordRef, SessionDep
 from hub.api.editing import patch_record
 from hub.api.patches import IfMatch, Patch, patch_model
-from hub.api.resources import READ_RESPONSES, as_problems, listing, reading
+from hub.api.resources import (
+    READ_RESPONSES,
+    as_problems,
+    editable_responses,
+    listing,
+    reading,
+)
 from hub.api.writes import PATCH_BODY, WRITE_RESPONSES, after_write
 from hub.model.enums import Entity
 from hub.query.overview import project_overview
@@ -36,7 +42,8 @@ def list_projects(request: Request, params: Annotated[ProjectParams, Query()],
 
 
 @router.get("/projects/{project_id}", response_model=schemas.view_model(Entity.project),
-            responses=READ_RESPONSES, summary="Get a project by id or key")
+            responses=editable_responses("project_id", "patch_project"),
+            summary="Get a project by id or key")
 def get_project(request: Request, project_id: RecordRef,
                 params: Annotated[ProjectItem, Query()],
                 principal: PrincipalDep, session: ReadSessionDep) -> JSONResponse:
@@ -55,7 +62,8 @@ def overview(project_id: RecordRef, principal: PrincipalDep, session: SessionDep
 
 
 @router.patch("/projects/{project_id}", response_model=schemas.view_model(Entity.project),
-              responses=WRITE_RESPONSES, summary="Change a project")
+              responses=WRITE_RESPONSES, summary="Change a project",
+              operation_id="patch_project")
 async def patch_project(request: Request, project_id: RecordRef, principal: PrincipalDep,
                         session: SessionDep, clock: ClockDep,
                         body: Annotated[ProjectPatch, Body(openapi_examples=PATCH_BODY)],

@@ -27,6 +27,17 @@ READ_RESPONSES: dict[int | str, dict[str, Any]] = {
     k: v for k, v in PROBLEM_RESPONSES.items() if k in (400, 401, 403, 404)}
 
 
+def editable_responses(name: str, patch_operation: str) -> dict[int | str, dict[str, Any]]:
+    """The answers of a get of a record that can be changed: its version as ETag, and how to
+    change it (an OpenAPI link: the PATCH with that ETag as If-Match)."""
+    return {**READ_RESPONSES, 200: {
+        "description": "the record",
+        "headers": {"ETag": {"description": 'its version, e.g. "3": send it as If-Match',
+                             "schema": {"type": "string"}}},
+        "links": {"change": {"operationId": patch_operation, "parameters": {
+            name: "$response.body#/id", "if-match": "$response.header.ETag"}}}}}
+
+
 @contextmanager
 def as_problems() -> Iterator[None]:
     """Query errors as 400 (naming the parameter) and unknown records as 404."""

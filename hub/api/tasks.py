@@ -12,7 +12,7 @@ from hub.api import schemas
 from hub.api.deps import ClockDep, PrincipalDep, ReadSessionDep, RecordRef, SessionDep
 from hub.api.editing import patch_record
 from hub.api.patches import IfMatch, Patch, patch_model
-from hub.api.resources import READ_RESPONSES, listing, reading
+from hub.api.resources import READ_RESPONSES, editable_responses, listing, reading
 from hub.api.writes import PATCH_BODY, WRITE_RESPONSES, after_write
 from hub.model.enums import Entity
 from hub.query.params import TaskItem, TaskParams
@@ -33,7 +33,7 @@ def list_tasks(request: Request, params: Annotated[TaskParams, Query()],
 
 
 @router.get("/tasks/{task_id}", response_model=schemas.view_model(Entity.task),
-            responses=READ_RESPONSES, summary="Get a task")
+            responses=editable_responses("task_id", "patch_task"), summary="Get a task")
 def get_task(request: Request, task_id: RecordRef, params: Annotated[TaskItem, Query()],
              principal: PrincipalDep, session: ReadSessionDep) -> JSONResponse:
     """One task; the ETag is its version, for If-Match on PATCH."""
@@ -41,7 +41,7 @@ def get_task(request: Request, task_id: RecordRef, params: Annotated[TaskItem, Q
 
 
 @router.patch("/tasks/{task_id}", response_model=schemas.view_model(Entity.task),
-              responses=WRITE_RESPONSES, summary="Change a task")
+              responses=WRITE_RESPONSES, summary="Change a task", operation_id="patch_task")
 async def patch_task(request: Request, task_id: RecordRef, principal: PrincipalDep,
                      session: SessionDep, clock: ClockDep,
                      body: Annotated[TaskPatch, Body(openapi_examples=PATCH_BODY)],

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
 
 from hub.model.enums import (
     AbsenceKind,
@@ -69,25 +69,28 @@ PATTERN_MESSAGES: dict[str, Callable[[str], str]] = {
 }
 
 
-def csv_pattern(names: Iterable[str], signed: bool = False,
-                refused: Callable[[list[str], list[str]], str] | None = None) -> str:
-    """The pattern of a comma-separated list of `names` (each with an optional - or + before it
-    when `signed`), spaces around them allowed, or nothing at all. A value that doesn't match
-    is told `refused(bad items, names)` (default: unknown ... (allowed: ...))."""
-    names = sorted(names)
+#: the OpenAPI extension that marks a list parameter (`hub.api.openapi` declares it as an array
+#: of its enum, sent comma-separated: style form, explode false)
+LIST_OF = "x-hub-list-of"
+
+
+def list_of(names: Iterable[str], description: str,
+            refused: Callable[[list[str], list[str]], str] | None = None) -> Any:
+    """A parameter naming one or more of `names`, comma-separated (`a,b`), as OpenAPI sends an
+    array of that enum. An item that isn't one is told `refused(bad, names)` (default: unknown
+    ... (allowed: ...))."""
+    names = list(dict.fromkeys(names))
     alternatives = "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
-    item = f" *{'[-+]?' if signed else ''}(?:{alternatives}) *"
-    pattern = f"^(?:{item}(?:,{item})*)?$"
+    pattern = f"^(?:{alternatives})(?:,(?:{alternatives}))*$"
 
     def message(value: str) -> str:
-        parts = [part.strip() for part in value.split(",")]
-        if signed:
-            parts = [part[1:] if part[:1] in "-+" else part for part in parts]
-        bad = [part for part in parts if part not in names] or [value]
+        bad = [part for part in value.split(",") if part not in names] or [value]
         return (refused or _unknown)([b or repr(b) for b in bad], names)
 
     PATTERN_MESSAGES.setdefault(pattern, message)
-    return pattern
+    listed: list[JsonValue] = list(names)
+    return Field(None, pattern=pattern, description=description,
+                 json_schema_extra={LIST_OF: listed})
 
 
 def _unknown(bad: list[str], names: list[str]) -> str:
@@ -99,7 +102,9 @@ def _not_one_of(bad: list[str], names: list[str]) -> str:
 
 
 def _not_a_key(bad: list[str], names: list[str]) -> str:
-    return f"cannot sort by {bad[0]!r} (allowed: {', '.join(names)}; prefix - for descending)"
+    keys = [n for n in names if not n.startswith("-")]
+    return f"cannot sort by {bad[0].lstrip('-')!r} (allowed: {', '.join(keys)}; prefix - " \
+           "for descending)"
 
 
 def _iso_date(value: Any) -> Any:
@@ -151,32 +156,33 @@ def text(limit: int, description: str | None = None, min_length: int | None = No
 
 def one_or_more(enum: type[StrEnum], description: str = _CSV) -> Any:
     """A filter on enum values, comma-separated for several."""
-    values = [m.value for m in enum]
-    return Field(None, max_length=500, pattern=csv_pattern(values, refused=_not_one_of),
-                 description=f"{', '.join(values)}; {description}")
+    return list_of([m.value for m in enum], description, refused=_not_one_of)
 
 
 def fields_param(entity: Entity) -> Any:
     """`fields=`: the fields of `entity` (and the extras) a record shows."""
-    names = [*SCHEMAS[entity].model_fields, *EXTRAS]
-    return Field(None, max_length=2000, pattern=csv_pattern(names), description=(
+    return list_of([*SCHEMAS[entity].model_fields, *EXTRAS], (
         "only these fields, comma-separated (the id is always there), e.g. id,title,status; "
         "a field your token can't read is refused"))
 
 
 def include_param(extras: tuple[str, ...] = EXTRAS) -> Any:
     """`include=`: extras, comma-separated."""
-    return Field(None, max_length=200, pattern=csv_pattern(extras), description=(
+    return list_of(extras, (
         "extras, comma-separated: provenance (who set each field, when), sources (the tools "
         "holding the record)" + (", total (how many records match)" if "total" in extras
                                  else "")))
 
 
+def sort_keys_param(keys: Iterable[str], description: str) -> Any:
+    """`sort=`: keys, comma-separated, each ascending or (after -) descending."""
+    keys = list(keys)
+    return list_of([*keys, *(f"-{k}" for k in keys)], description, refused=_not_a_key)
+
+
 def sort_param(entity: Entity) -> Any:
-    """`sort=`: the keys of `entity`, comma-separated, - for descending."""
-    keys = ("id", *SORT_KEYS[entity])
-    return Field(None, max_length=300, pattern=csv_pattern(keys, signed=True, refused=_not_a_key),
-                 description=(
+    """`sort=` of a list of `entity` records."""
+    return sort_keys_param(("id", *SORT_KEYS[entity]), (
         "keys, comma-separated, - for descending, e.g. due_date,-updated_at (default: id); "
         "a key your token can't read is refused"))
 
@@ -197,7 +203,7 @@ class Strict(BaseModel):
 class ItemParams(Strict):
     """What every read of one record takes: sparse fieldsets and extras."""
 
-    fields: str | None = Field(None, max_length=2000, pattern=NO_NUL)
+    fields: str | None = Field(None, max_length=4000, pattern=NO_NUL)
     include: str | None = include_param()
 
 
