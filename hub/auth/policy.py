@@ -28,6 +28,9 @@ The functions (`principal` is the caller; `entity` a canonical entity)::
     may_read_conflicts(principal)                conflicts: internal to the company
     hidden_fields(principal, entity)             what it can't read (for messages and SQL)
 
+Which fields a principal reads depends on its role only (its department or shared projects
+decide which records, not which fields), so callers may cache per role.
+
 Derived values inherit the visibility of what they are derived from: a task's
 `assignee_inactive` risk says that HR marked the assignee as leaving, and a project's
 `budget_status` (with its copy on tasks, `custom.budget_status`) sums budget lines, so a partner,
@@ -152,7 +155,12 @@ def readable_entities(principal: Principal) -> tuple[Entity, ...]:
 
 def readable_fields(principal: Principal, entity: Entity) -> tuple[str, ...]:
     """The fields a record of `entity` shows the principal, in schema order."""
-    view = entity_view(principal, entity)
+    return _readable_fields(principal.role, entity)
+
+
+@cache
+def _readable_fields(role: Role, entity: Entity) -> tuple[str, ...]:
+    view = POLICIES[role].entities.get(entity)
     if view is None:
         return ()
     return tuple(n for n in SCHEMAS[entity].model_fields if view.reads(n))
