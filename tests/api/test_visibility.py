@@ -15,11 +15,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from hub.auth import policy
+from hub.auth.principal import Principal
 from hub.model.enums import Entity
 from hub.model.schemas import SCHEMAS
 from hub.query.params import LIST_PARAMS, PAGING, SORT_KEYS
+from hub.store.auth import Role
+from hub.store.canonical import Project, Task
 from hub.sync.rules.assignee_inactive import RISK
 from hub.sync.rules.task_budget_status import FIELD as TASK_BUDGET
 from tests.api.world import World
@@ -158,10 +163,6 @@ def test_cursors_hold_only_values_the_caller_was_shown(client: TestClient, world
 
 def test_a_partner_sees_no_hr_derived_risk_nor_budget_gate(
         client: TestClient, world: World, engine: Any) -> None:
-    from sqlalchemy import update
-    from sqlalchemy.orm import Session
-
-    from hub.store.canonical import Project, Task
     with Session(engine) as session:
         session.execute(update(Task).where(Task.id == world.ids["rd_task"]).values(
             risks=[RISK, "overdue"], custom={"budget_status": "rejected", "story_points": 3}))
@@ -206,3 +207,25 @@ def test_every_filter_says_what_it_reads() -> None:
         declared = set(policy.FILTERS[entity]) | set(policy.COMMON_FILTERS)
         assert filters <= declared, (entity, filters - declared)
     assert RISK in policy.HR_RISKS
+
+
+def test_the_policy_answers_any_reader_the_same_questions() -> None:
+    """What a dashboard, a notification or a digest asks before showing anything."""
+    partner = Principal("t", "acme", Role.partner, partner="Acme", projects=("RD",))
+    manager = Principal("m", "lead", Role.manager)
+
+    assert policy.readable_fields(partner, Entity.person) == ("id", "display_name")
+    assert policy.readable_entities(partner) == (Entity.project, Entity.task, Entity.person)
+    assert not policy.may_read(partner, Entity.person, "email")  # the engine's name too
+    assert not policy.may_read(partner, Entity.task, "custom.budget_status")
+    assert policy.may_read(partner, Entity.task, "custom.story_points")
+    assert policy.visible_value(partner, Entity.task, "risks", [RISK, "overdue"]) == ["overdue"]
+    assert policy.visible_value(manager, Entity.task, "risks", [RISK]) == [RISK]
+    assert not policy.may_filter(partner, Entity.task, "assignee", "alice@example.com")
+    assert policy.may_filter(partner, Entity.task, "assignee", "06H3G000000000000000000000")
+    assert not policy.may_filter(partner, Entity.person, "employment_status", "terminated")
+    assert not policy.may_sort(partner, Entity.person, "department")
+    assert not policy.may_follow(partner, Entity.person)  # HR changes are no feed for it
+    assert policy.may_follow(partner, Entity.task)
+    assert not policy.may_read_conflicts(partner)
+    assert policy.hidden_fields(manager, Entity.person) == ()
