@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 import hub
-from hub.api import problems, v1, webhooks
+from hub.api import openapi, problems, v1, webhooks
 from hub.api.deps import PrincipalDep, forbid, read_sessionmaker, utcnow
 from hub.api.metrics import Metrics
 from hub.api.middleware import RequestContext
@@ -66,6 +66,7 @@ def create_app(config: HubConfig, engine: Engine, registry: Registry | None = No
     app.state.runner = None
     app.state.metrics = Metrics(app.state.sessions, config, lambda: app.state.clock())
     problems.install(app)
+    openapi.install(app)
     app.add_middleware(RequestContext, metrics=app.state.metrics)
     app.include_router(webhooks.router)
     app.include_router(v1.router)

@@ -6,24 +6,24 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from hub.api.answer import JSONAnswer
 from hub.api.deps import PrincipalDep, SessionDep
 from hub.api.resources import READ_RESPONSES, as_problems
 from hub.api.schemas import ChangePage
 from hub.model.enums import Entity
-from hub.query.changes import list_changes
+from hub.query.changes import SINCE_PATTERN, list_changes
+from hub.query.params import Strict, Whole
 
 router = APIRouter(tags=["changes"])
 
 
-class ChangeParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    since: str | None = Field(None, max_length=20, description=(
-        "next_cursor of the previous call; empty or absent: from the start"))
-    limit: int = Field(100, ge=1, le=1000)
+class ChangeParams(Strict):
+    since: str | None = Field(None, pattern=SINCE_PATTERN, description=(
+        "next_cursor of the previous call (a position in the feed); empty or absent: from "
+        "the start"))
+    limit: Whole = Field(100, ge=1, le=1000)
     entity: Entity | None = None
 
 

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.requests import Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from hub.api.answer import JSONAnswer
-from hub.api.deps import PrincipalDep, RuntimeDep, SessionDep, forbid
+from hub.api.deps import PrincipalDep, RecordRef, RuntimeDep, SessionDep, forbid
 from hub.api.editing import resolve
+from hub.api.patches import ByValue, Resolution
 from hub.api.resources import READ_RESPONSES, as_problems
 from hub.api.writes import WRITE_RESPONSES, after_write
+from hub.auth.policy import may_read_conflicts
 from hub.model.enums import Entity
-from hub.query.conflicts import find_conflict, list_conflicts, render
-from hub.query.params import MAX_LIMIT
+from hub.query.conflicts import SORTS, find_conflict, list_conflicts, render
+from hub.query.params import MAX_LIMIT, Strict, Whole, cursor_param, sort_keys_param, text
 from hub.store.sync import ConflictState
 
 router = APIRouter(tags=["conflicts"])
@@ -52,25 +54,14 @@ class ConflictPage(BaseModel):
     next_cursor: str | None = None
 
 
-class ConflictParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ConflictParams(Strict):
     state: ConflictState | None = None
     entity: Entity | None = None
-    record: str | None = Field(None, max_length=64, description="record id")
-    limit: int = Field(50, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(None, max_length=4000)
-    sort: str | None = Field(None, max_length=100, description="created_at or id, - for "
-                                                              "descending (default -created_at)")
-
-
-class Resolution(BaseModel):
-    """Either the value to keep, or the side (connector id or api:<name>) whose value wins."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    value: Any = None
-    side: str | None = Field(None, max_length=120)
+    record: str | None = text(64, "record id")
+    limit: Whole = Field(50, ge=1, le=MAX_LIMIT)
+    cursor: str | None = cursor_param()
+    sort: str | None = sort_keys_param(SORTS, "created_at or id, - for descending (default "
+                                              "-created_at)")
 
 
 @router.get("/conflicts", response_model=ConflictPage, responses=READ_RESPONSES,
@@ -78,7 +69,7 @@ class Resolution(BaseModel):
 def conflicts(params: Annotated[ConflictParams, Query()], principal: PrincipalDep,
               session: SessionDep) -> JSONResponse:
     """Conflicts on records the token may see (`state=open` for those waiting for a person)."""
-    forbid(principal.may_read_hr, _NO_CONFLICTS)
+    forbid(may_read_conflicts(principal), _NO_CONFLICTS)
     with as_problems():
         page = list_conflicts(session, principal, state=params.state, entity=params.entity,
                               record=params.record, limit=params.limit, cursor=params.cursor,
@@ -88,22 +79,25 @@ def conflicts(params: Annotated[ConflictParams, Query()], principal: PrincipalDe
 
 @router.get("/conflicts/{conflict_id}", response_model=ConflictOut, responses=READ_RESPONSES,
             summary="Show a conflict")
-def conflict(conflict_id: str, principal: PrincipalDep, session: SessionDep) -> JSONResponse:
+def conflict(conflict_id: RecordRef, principal: PrincipalDep, session: SessionDep) -> JSONResponse:
     """Both values, which source set each, and when."""
-    forbid(principal.may_read_hr, _NO_CONFLICTS)
+    forbid(may_read_conflicts(principal), _NO_CONFLICTS)
     with as_problems():
-        return JSONAnswer(render(find_conflict(session, principal, conflict_id)))
+        return JSONAnswer(render(session, principal,
+                                 [find_conflict(session, principal, conflict_id)])[0])
 
 
 @router.post("/conflicts/{conflict_id}/resolve", response_model=ConflictOut,
              responses=WRITE_RESPONSES, summary="Resolve a conflict")
-async def resolve_route(request: Request, conflict_id: str, body: Resolution,
+async def resolve_route(request: Request, conflict_id: RecordRef,
+                        body: Annotated[Resolution, Body()],
                         principal: PrincipalDep, session: SessionDep,
                         rt: RuntimeDep) -> JSONResponse:
     """Keep `value`, or the value of `side`; it becomes canonical and is pushed to every
     tool."""
-    forbid(principal.may_read_hr, _NO_CONFLICTS)
-    answer = await run_in_threadpool(resolve, session, rt, principal, conflict_id, body.value,
-                                     body.side, "value" in body.model_fields_set)
+    forbid(may_read_conflicts(principal), _NO_CONFLICTS)
+    value, side = (body.value, None) if isinstance(body, ByValue) else (None, body.side)
+    answer = await run_in_threadpool(resolve, session, rt, principal, conflict_id, value, side,
+                                     isinstance(body, ByValue))
     await after_write(request)
     return JSONAnswer(answer)

@@ -8,16 +8,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from hub.api.answer import JSONAnswer
-from hub.api.deps import ClockDep, PrincipalDep, SessionDep, forbid
+from hub.api.deps import ClockDep, ConnectorRef, PrincipalDep, SessionDep, forbid
 from hub.api.problems import ProblemError
 from hub.api.resources import READ_RESPONSES, as_problems
 from hub.api.writes import WRITE_RESPONSES, after_write
 from hub.auth.principal import Principal
 from hub.query import health
-from hub.query.params import MAX_LIMIT
+from hub.query.params import MAX_LIMIT, Flag, Strict, Whole, cursor_param
 from hub.sync.runner import EmbeddedRunner, Job
 
 router = APIRouter(tags=["connectors"])
@@ -85,15 +85,13 @@ class Requeued(BaseModel):
     requeued: int
 
 
-class PageParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    limit: int = Field(50, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(None, max_length=4000)
+class PageParams(Strict):
+    limit: Whole = Field(50, ge=1, le=MAX_LIMIT)
+    cursor: str | None = cursor_param()
 
 
 class QuarantineParams(PageParams):
-    include_resolved: bool = False
+    include_resolved: Flag = False
 
 
 def _readable(request: Request, principal: Principal, connector_id: str | None) -> None:
@@ -117,7 +115,7 @@ def connectors(request: Request, principal: PrincipalDep, session: SessionDep,
 
 @router.get("/connectors/{connector_id}/quarantine", response_model=QuarantinePage,
             responses=READ_RESPONSES, summary="Records that could not be mapped")
-def quarantine(request: Request, connector_id: str,
+def quarantine(request: Request, connector_id: ConnectorRef,
                params: Annotated[QuarantineParams, Query()], principal: PrincipalDep,
                session: SessionDep) -> JSONResponse:
     """Each with the reason, the place in the tool and the payload as received."""
@@ -130,7 +128,7 @@ def quarantine(request: Request, connector_id: str,
 
 @router.get("/connectors/{connector_id}/failed-pushes", response_model=FailedPushPage,
             responses=READ_RESPONSES, summary="Writes the tool refused")
-def failed(request: Request, connector_id: str, params: Annotated[PageParams, Query()],
+def failed(request: Request, connector_id: ConnectorRef, params: Annotated[PageParams, Query()],
            principal: PrincipalDep, session: SessionDep) -> JSONResponse:
     """Each with the tool's reason; fix the cause, then retry them."""
     _readable(request, principal, connector_id)
@@ -141,7 +139,8 @@ def failed(request: Request, connector_id: str, params: Annotated[PageParams, Qu
 
 @router.post("/connectors/{connector_id}/sync", status_code=202, response_model=Accepted,
              responses=WRITE_RESPONSES, summary="Poll a connector now")
-async def sync(request: Request, connector_id: str, principal: PrincipalDep) -> JSONResponse:
+async def sync(request: Request, connector_id: ConnectorRef,
+               principal: PrincipalDep) -> JSONResponse:
     """Queue a poll of the connector on this server's workers (admin only)."""
     _operable(request, principal, connector_id)
     runner: EmbeddedRunner | None = request.app.state.runner
@@ -158,7 +157,7 @@ async def sync(request: Request, connector_id: str, principal: PrincipalDep) -> 
 
 @router.post("/connectors/{connector_id}/retry-failed", response_model=Requeued,
              responses=WRITE_RESPONSES, summary="Retry a connector's failed pushes")
-async def retry_failed(request: Request, connector_id: str, principal: PrincipalDep,
+async def retry_failed(request: Request, connector_id: ConnectorRef, principal: PrincipalDep,
                        session: SessionDep, clock: ClockDep) -> JSONResponse:
     """Put every failed push to the connector back in the queue (admin only)."""
     _operable(request, principal, connector_id)

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import Engine
@@ -19,6 +19,7 @@ from hub.api.problems import ProblemError
 from hub.auth import tokens
 from hub.auth.cache import TokenCache
 from hub.auth.principal import Principal
+from hub.model.text import NO_NUL
 from hub.store.db import make_sessionmaker
 from hub.sync.runtime import Runtime
 
@@ -148,6 +149,14 @@ def _collect(dependant: Any, names: set[str]) -> bool:
             return True
         names.add(param.alias)
     return any(_collect(sub, names) for sub in dependant.dependencies)
+
+
+#: a record in a path: its id (a project also by key), as text the hub can look up
+RecordRef = Annotated[str, Path(max_length=64, pattern=NO_NUL,
+                                description="the record's id (a project's also by its key)")]
+#: a connector in a path: its id from the config
+ConnectorRef = Annotated[str, Path(max_length=64, pattern=NO_NUL,
+                                   description="the connector's id from the config")]
 
 
 def get_runtime(request: Request) -> Runtime:

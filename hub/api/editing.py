@@ -5,7 +5,6 @@ tool), and resolving conflicts."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from hub.api.answer import JSONAnswer
 from hub.api.deps import forbid
+from hub.api.patches import Patch
 from hub.api.problems import ProblemError
 from hub.api.resources import as_problems, etag, kinds
 from hub.auth.principal import Principal
@@ -68,18 +68,15 @@ def stale(current: int) -> ProblemError:
 
 
 def patch_record(request: Request, session: Session, rt: Runtime | None, principal: Principal,
-                 entity: Entity, record_id: str, if_match: str | None, body: Any,
+                 entity: Entity, record_id: str, if_match: str | None, body: Patch,
                  now: datetime) -> JSONResponse:
     """Apply a PATCH and answer with the record as it is now."""
     with as_problems():
         row = find_row(session, entity, principal, record_id)  # 404 before anything else
     forbid(principal.may_write, f"a {principal.role.value} token can only read")
     version = expected_version(if_match, int(row.version))
-    if not isinstance(body, Mapping):
-        raise ProblemError(422, "the body must be a JSON object of the fields to change",
-                           title="Invalid request body")
     try:
-        changes = validate_patch(session, entity, body)
+        changes = validate_patch(session, entity, body.changes())
     except EditRejected as exc:
         raise ProblemError(422, str(exc), title="Invalid field",
                            errors=[{"location": f"body.{exc.field}",
@@ -137,4 +134,4 @@ def resolve(session: Session, rt: Runtime, principal: Principal, conflict_id: st
     except ConflictError as exc:
         raise ProblemError(409, str(exc), title="Can't resolve") from None
     session.commit()
-    return render_conflict(resolved)
+    return render_conflict(session, principal, [resolved])[0]

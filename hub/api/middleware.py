@@ -56,12 +56,14 @@ class RequestContext:
                     return
             await self.app(scope, receive, send_with_id)
         except Exception:
-            if not answered[0]:
-                log.exception("unhandled error")
-                await problem(500, "Internal Server Error", "the hub failed to answer this "
-                              f"request; its log has the error under request id {request_id}"
-                              )(scope, receive, send_with_id)
-            raise
+            if answered[0]:
+                raise  # the answer is half sent: only closing the connection ends it
+            # Answered here, not raised further: the server would log it again and close the
+            # connection (a keep-alive client would lose it for one failed request).
+            log.exception("unhandled error")
+            await problem(500, "Internal Server Error", "the hub failed to answer this "
+                          f"request; its log has the error under request id {request_id}"
+                          )(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             self.metrics.observe(scope["method"], _route(scope), status[0], elapsed)

@@ -11,10 +11,11 @@ from fastapi.responses import JSONResponse
 
 from hub.api import schemas
 from hub.api.answer import JSONAnswer
-from hub.api.deps import ClockDep, PrincipalDep, ReadSessionDep, SessionDep, forbid
+from hub.api.deps import ClockDep, PrincipalDep, ReadSessionDep, RecordRef, SessionDep, forbid
 from hub.api.resources import READ_RESPONSES, listing, reading
+from hub.auth.policy import entity_view
 from hub.model.enums import Entity
-from hub.query.params import AbsenceParams, ItemParams, PersonParams
+from hub.query.params import AbsenceItem, AbsenceParams, PersonItem, PersonParams
 from hub.query.people import unresolved_people
 from hub.store.auth import Role
 
@@ -53,7 +54,7 @@ def hr_connectors(request: Request) -> list[str]:
 
 @router.get("/people/{person_id}", response_model=schemas.view_model(Entity.person),
             tags=["people"], responses=READ_RESPONSES, summary="Get a person")
-def get_person(request: Request, person_id: str, params: Annotated[ItemParams, Query()],
+def get_person(request: Request, person_id: RecordRef, params: Annotated[PersonItem, Query()],
                principal: PrincipalDep, session: ReadSessionDep) -> JSONResponse:
     """One person."""
     return reading(request, session, principal, Entity.person, person_id, params)
@@ -65,14 +66,15 @@ def list_absences(request: Request, params: Annotated[AbsenceParams, Query()],
                   principal: PrincipalDep, session: ReadSessionDep,
                   clock: ClockDep) -> JSONResponse:
     """Absences (who is out when), e.g. `from_date`/`to_date` for a window."""
-    forbid(principal.may_read_hr, _NO_ABSENCES)
+    forbid(entity_view(principal, Entity.absence) is not None, _NO_ABSENCES)
     return listing(request, session, principal, Entity.absence, params, clock)
 
 
 @router.get("/absences/{absence_id}", response_model=schemas.view_model(Entity.absence),
             tags=["people"], responses=READ_RESPONSES, summary="Get an absence")
-def get_absence(request: Request, absence_id: str, params: Annotated[ItemParams, Query()],
+def get_absence(request: Request, absence_id: RecordRef,
+                params: Annotated[AbsenceItem, Query()],
                 principal: PrincipalDep, session: ReadSessionDep) -> JSONResponse:
     """One absence."""
-    forbid(principal.may_read_hr, _NO_ABSENCES)
+    forbid(entity_view(principal, Entity.absence) is not None, _NO_ABSENCES)
     return reading(request, session, principal, Entity.absence, absence_id, params)

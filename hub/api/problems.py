@@ -6,7 +6,9 @@ route, validation, unhandled exceptions) answer in the same form.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -16,6 +18,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
+
+from hub.query.params import PATTERN_MESSAGES
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
@@ -43,11 +47,22 @@ class ProblemError(Exception):
         self.headers, self.extra = headers, extra
 
 
+class ProblemAnswer(JSONResponse):
+    """A problem rendered so that any text renders: a lone surrogate a caller sent (in a JSON
+    key, say) comes back escaped (\\ud800), never as a failure to answer."""
+
+    media_type = MEDIA_TYPE
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")) \
+            .encode("utf-8", "backslashreplace")
+
+
 def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None,
             **extra: Any) -> JSONResponse:
     """An `application/problem+json` answer."""
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    return ProblemAnswer(body, status_code=status, headers=headers)
 
 
 def problem_response(description: str) -> dict[str, Any]:
@@ -77,13 +92,21 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"there is nothing at {request.url.path} (see /docs)"
-        elif exc.status_code == 405:
-            detail = f"{request.method} is not allowed on {request.url.path}"
-        return problem(exc.status_code, HTTPStatus(exc.status_code).phrase, detail,
-                       dict(exc.headers) if exc.headers else None)
+        headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 405:
+            allowed = allowed_methods(request, (headers or {}).get("Allow", ""))
+            detail = f"{request.method} is not allowed on {request.url.path} (allowed: " \
+                     f"{', '.join(allowed)})"
+            headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+        return problem(exc.status_code, HTTPStatus(exc.status_code).phrase, detail, headers)
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
+        if any(e.get("type") == "missing" and tuple(e.get("loc", ())) == ("header", "if-match")
+               for e in exc.errors()):
+            return problem(428, "Precondition required", "send If-Match with the ETag from "
+                           'your GET (e.g. If-Match: "3"), so a change made meanwhile is not '
+                           "overwritten")
         errors = [_error(e) for e in exc.errors()]
         in_body = any(e["location"].startswith("body") for e in errors)
         status = 422 if in_body else 400
@@ -110,9 +133,36 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, on_unhandled)
 
 
+def allowed_methods(request: Request, given: str = "") -> list[str]:
+    """Every method the API describes at this path (a 405's `Allow`: Starlette names only those
+    of the first route that matched the path, so a GET route hid its PATCH); `given` (that
+    first route's) where the description has no such path."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {m.upper() for m in operations if m.upper() in _METHODS}
+    return sorted(methods) or [m.strip() for m in given.split(",") if m.strip()]
+
+
+_METHODS = {"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
+
+
 def _error(error: Any) -> dict[str, str]:
     location = ".".join(str(part) for part in error.get("loc", ()))
+    location = location.removesuffix(".[key]")  # a key of an object: named by its path
     message = str(error.get("msg", "is invalid"))
-    if error.get("type") == "extra_forbidden":
+    kind, context = error.get("type"), error.get("ctx") or {}
+    if kind == "extra_forbidden" and location.startswith("body."):
+        message = "is not a field you can change (see this endpoint's body in /docs)"
+    elif kind == "extra_forbidden":
         message = "is not a parameter of this endpoint (see /docs)"
+    elif kind == "string_pattern_mismatch" and location == "header.if-match":
+        message = 'must be the ETag a GET answered with, e.g. "3" (with the quotes)'
+    elif kind == "string_pattern_mismatch" and context.get("pattern") in PATTERN_MESSAGES:
+        message = PATTERN_MESSAGES[context["pattern"]](str(error.get("input", "")))
+    elif kind == "value_error":
+        message = message.removeprefix("Value error, ")
+    elif kind == "string_unicode":
+        message = "contains a lone surrogate (such as \\ud800), which is not text"
     return {"location": location, "message": message}

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from hub.api.answer import JSONAnswer
 from hub.api.deps import release
 from hub.api.problems import PROBLEM_RESPONSES, ProblemError
+from hub.auth.policy import may_read
 from hub.auth.principal import Principal
 from hub.model.enums import Entity
 from hub.query import params as p
@@ -24,6 +25,17 @@ from hub.query.records import NotFound, get_record, list_records, make_view
 #: the problems list and get routes document
 READ_RESPONSES: dict[int | str, dict[str, Any]] = {
     k: v for k, v in PROBLEM_RESPONSES.items() if k in (400, 401, 403, 404)}
+
+
+def editable_responses(name: str, patch_operation: str) -> dict[int | str, dict[str, Any]]:
+    """The answers of a get of a record that can be changed: its version as ETag, and how to
+    change it (an OpenAPI link: the PATCH with that ETag as If-Match)."""
+    return {**READ_RESPONSES, 200: {
+        "description": "the record",
+        "headers": {"ETag": {"description": 'its version, e.g. "3": send it as If-Match',
+                             "schema": {"type": "string"}}},
+        "links": {"change": {"operationId": patch_operation, "parameters": {
+            name: "$response.body#/id", "if-match": "$response.header.ETag"}}}}}
 
 
 @contextmanager
@@ -66,4 +78,6 @@ def reading(request: Request, session: Session, principal: Principal, entity: En
         view = make_view(entity, principal, params)
         record, version = get_record(session, view, record_id, kinds(request))
     release(session)
-    return JSONAnswer(record, headers={"ETag": etag(version)})
+    # The version is a field too: a role that can't read it gets no ETag (it can't write).
+    readable = may_read(principal, entity, "version")
+    return JSONAnswer(record, headers={"ETag": etag(version)} if readable else None)

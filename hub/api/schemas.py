@@ -124,5 +124,6 @@ class Overview(BaseModel):
     overdue: int
     progress: Progress
     budget: list[BudgetTotals] | None = Field(None, description="per currency; not for partners")
-    open_conflicts: int
+    open_conflicts: int | None = Field(None, description="not for roles that can't read "
+                                                         "conflicts (partners)")
     last_changes: list[RecentChange]

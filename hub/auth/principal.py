@@ -3,6 +3,7 @@
 Roles: admin (everything, connector actions included), manager (read all, write projects and
 tasks, resolve conflicts), department (read and write its own department's records), partner
 (read only the projects shared with it; people by display name only), viewer (read only).
+Which records and fields each role reads is `hub.auth.policy` (and `hub.query.scope`).
 """
 
 from __future__ import annotations
@@ -52,8 +53,3 @@ class Principal:
     def may_operate(self) -> bool:
         """Connector actions: trigger a sync, retry failed pushes."""
         return self.role is Role.admin
-
-    @property
-    def may_read_hr(self) -> bool:
-        """Absences, budgets and people's contact and HR fields: not for partners."""
-        return self.role is not Role.partner

@@ -1,18 +1,16 @@
-"""Per entity: the keys it sorts by and the filters managers ask for, as SQL conditions."""
+"""Per entity: the keys it sorts by and the filters managers ask for, as SQL conditions; each
+filter and key only where the caller's role reads what it looks at (`hub.auth.policy`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from enum import StrEnum
 from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
-    Date,
-    Numeric,
     Select,
     String,
     case,
@@ -24,6 +22,8 @@ from sqlalchemy import (
     union,
 )
 
+from hub.auth import policy
+from hub.auth.principal import Principal
 from hub.model.enums import (
     AbsenceKind,
     AbsenceStatus,
@@ -36,8 +36,9 @@ from hub.model.enums import (
     TaskStatus,
 )
 from hub.query import params as p
-from hub.query.pagination import BadQuery, SortField
-from hub.store.base import UTCDateTime
+from hub.query.pagination import BadQuery, SortField, int_between
+from hub.query.scope import visible
+from hub.store.auth import Role
 from hub.store.canonical import (
     Absence,
     BudgetLine,
@@ -52,17 +53,6 @@ from hub.store.tables import RECORD_TABLES
 E = TypeVar("E", bound=StrEnum)
 _CLOSED = (TaskStatus.done, TaskStatus.cancelled)
 _PROJECT_CLOSED = (ProjectStatus.done, ProjectStatus.cancelled)
-_SORTS: dict[Entity, tuple[str, ...]] = {
-    Entity.project: ("key", "name", "status", "department", "start_date", "due_date",
-                     "budget_status", "created_at", "updated_at"),
-    Entity.task: ("title", "status", "priority", "start_date", "due_date", "completed_at",
-                  "created_at", "updated_at"),
-    Entity.person: ("display_name", "department", "employment_status", "created_at",
-                    "updated_at"),
-    Entity.absence: ("start", "end", "kind", "status", "created_at", "updated_at"),
-    Entity.budget_line: ("period", "cost_center", "planned", "approved", "actual",
-                         "approval_status", "created_at", "updated_at"),
-}
 #: priorities sort by rank, not by name
 _PRIORITY_RANK = {"low": 1, "medium": 2, "high": 3, "urgent": 4}
 
@@ -70,31 +60,35 @@ _PRIORITY_RANK = {"low": 1, "medium": 2, "high": 3, "urgent": 4}
 @cache
 def sort_fields(entity: Entity) -> Mapping[str, SortField]:
     """The whitelisted sort keys of `entity` (built once: SQL expressions are immutable)."""
-    table = RECORD_TABLES[entity]
-    columns = inspect(table).columns
-    out = {"id": SortField(columns["id"])}
-    for name in _SORTS[entity]:
-        column = columns[name]
+    columns = inspect(RECORD_TABLES[entity]).columns
+    out = {"id": SortField.of(columns["id"])}
+    for name in p.SORT_KEYS[entity]:
         if entity is Entity.task and name == "priority":
             out[name] = SortField(case(_PRIORITY_RANK, value=Task.priority), nullable=True,
-                                  decode=int)
+                                  decode=int_between(1, len(_PRIORITY_RANK)))
             continue
-        out[name] = SortField(column, nullable=bool(column.nullable),
-                              decode=_decoder(column.type))
+        out[name] = SortField.of(columns[name])
     return out
 
 
-def _decoder(column_type: Any) -> Callable[[Any], Any]:
-    if isinstance(column_type, Date):
-        return lambda v: date.fromisoformat(str(v))
-    if isinstance(column_type, UTCDateTime):
-        return lambda v: datetime.fromisoformat(str(v))
-    if isinstance(column_type, Numeric):
-        return lambda v: Decimal(str(v))
-    enum_class = getattr(column_type, "enum_class", None)
-    if enum_class is not None:
-        return lambda v: enum_class(v)
-    return str
+def sortable(entity: Entity, principal: Principal) -> tuple[Mapping[str, SortField],
+                                                             Mapping[str, str]]:
+    """The sort keys `principal` may use on `entity`, and those it may not, with why: the order
+    of a field would tell what the field holds. (The policy is the role's: built once each.)"""
+    return _by_role(entity, principal.role)
+
+
+@cache
+def _by_role(entity: Entity, role: Role) -> tuple[Mapping[str, SortField], Mapping[str, str]]:
+    allowed: dict[str, SortField] = {}
+    hidden: dict[str, str] = {}
+    for name, field in sort_fields(entity).items():
+        if policy.may_sort(Principal("", role.value, role), entity, name):
+            allowed[name] = field
+        else:
+            hidden[name] = f"a {role.value} token can't read it"
+    return allowed, hidden
+
 
 
 def one_of(text: str | None, enum: type[E], param: str) -> list[E]:
@@ -116,14 +110,17 @@ def _csv(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
-def person_ids(ref: str) -> Any:
-    """People by id or by any of their e-mails (case-insensitive).
+def person_ids(ref: str, principal: Principal | None = None) -> Any:
+    """People by id or by any of their e-mails (case-insensitive); an e-mail finds only people
+    whose e-mails `principal` may read, so a filter is no oracle for anyone else's address.
 
     A UNION, not an OR: each side is one index lookup, and the planner's estimate stays "a
     few people" (with an OR it expects many and walks every task in id order)."""
-    return union(select(Person.id).where(Person.id == ref),
-                 select(PersonEmail.person_id).where(
-                     PersonEmail.email == ref.strip().casefold()))
+    by_email = select(PersonEmail.person_id).where(PersonEmail.email == ref.strip().casefold())
+    if principal is not None and not principal.sees_everything:
+        by_email = by_email.where(PersonEmail.person_id.in_(
+            select(Person.id).where(visible(Entity.person, principal))))
+    return union(select(Person.id).where(Person.id == ref), by_email)
 
 
 def project_ids(refs: list[str]) -> Select[str]:
@@ -149,22 +146,50 @@ def _due(column: Any, status: Any, closed: tuple[StrEnum, ...], params: p.DuePar
     return out
 
 
-def conditions(entity: Entity, params: p.ListParams, today: date) -> list[ColumnElement[bool]]:
-    """The filters of a list request as SQL conditions (AND-ed)."""
+def check_filters(entity: Entity, params: p.ListParams, principal: Principal) -> None:
+    """A BadQuery for the first filter the principal may not use (`hub.auth.policy`): one on a
+    field it can't read, an e-mail where it can't read e-mails, a value it can't see."""
+    for name, info in type(params).model_fields.items():
+        value = getattr(params, name)
+        if name in p.PAGING or value == info.default:
+            continue
+        if policy.may_filter(principal, entity, name, value):
+            continue
+        role, noun = principal.role.value, NOUNS[entity]
+        if name in policy.PERSON_FILTERS and policy.may_filter(principal, entity, name):
+            message = f"a {role} token names people by id only (it can't read e-mails)"
+        elif policy.may_filter(principal, entity, name):
+            message = f"a {role} token can't see {str(value).strip()!r}"
+        else:
+            message = f"a {role} token can't filter {noun} by {name} (it can't read it)"
+        raise BadQuery(name, message)
+
+
+#: entities in messages
+NOUNS = {Entity.project: "projects", Entity.task: "tasks", Entity.person: "people",
+          Entity.absence: "absences", Entity.budget_line: "budget lines"}
+
+
+def conditions(entity: Entity, params: p.ListParams, today: date,
+               principal: Principal) -> list[ColumnElement[bool]]:
+    """The filters of a list request as SQL conditions (AND-ed), after `check_filters`."""
+    check_filters(entity, params, principal)
     table = RECORD_TABLES[entity]
     out: list[ColumnElement[bool]] = []
-    if not params.include_deleted:
+    # Leaving deleted records out is a filter on deleted_at too: a role that can't read it
+    # sees its scope as it is (a partner's people don't vanish when HR deletes one).
+    if not params.include_deleted and policy.may_read(principal, entity, "deleted_at"):
         out.append(table.deleted_at.is_(None))
     if params.updated_since is not None:
         since = params.updated_since
         if since.tzinfo is None:
             raise BadQuery("updated_since", "needs a time zone (e.g. 2026-05-01T09:00:00Z)")
         out.append(table.updated_at >= since)
-    out += _BUILDERS[entity](params, today)
+    out += _BUILDERS[entity](params, today, principal)
     return out
 
 
-def _projects(params: Any, today: date) -> list[ColumnElement[bool]]:
+def _projects(params: Any, today: date, principal: Principal) -> list[ColumnElement[bool]]:
     assert isinstance(params, p.ProjectParams)
     out = _due(Project.due_date, Project.status, _PROJECT_CLOSED, params, today)
     if params.q:
@@ -176,11 +201,11 @@ def _projects(params: Any, today: date) -> list[ColumnElement[bool]]:
     if budget := one_of(params.budget_status, BudgetStatus, "budget_status"):
         out.append(Project.budget_status.in_(budget))
     if params.owner:
-        out.append(Project.owner_id.in_(person_ids(params.owner)))
+        out.append(Project.owner_id.in_(person_ids(params.owner, principal)))
     return out
 
 
-def _tasks(params: Any, today: date) -> list[ColumnElement[bool]]:
+def _tasks(params: Any, today: date, principal: Principal) -> list[ColumnElement[bool]]:
     assert isinstance(params, p.TaskParams)
     out = _due(Task.due_date, Task.status, _CLOSED, params, today)
     if params.q:
@@ -196,7 +221,7 @@ def _tasks(params: Any, today: date) -> list[ColumnElement[bool]]:
         out.append(Task.priority.in_(priorities))
     if params.assignee:
         out.append(Task.id.in_(select(task_assignee.c.task_id).where(
-            task_assignee.c.person_id.in_(person_ids(params.assignee)))))
+            task_assignee.c.person_id.in_(person_ids(params.assignee, principal)))))
     if params.label:
         out.append(_listed(Task.labels, params.label))
     if params.risk:
@@ -210,7 +235,7 @@ def _listed(column: Any, value: str) -> ColumnElement[bool]:
     return cast(column, String).contains('"' + value.replace('"', "") + '"', autoescape=True)
 
 
-def _people(params: Any, today: date) -> list[ColumnElement[bool]]:
+def _people(params: Any, today: date, principal: Principal) -> list[ColumnElement[bool]]:
     assert isinstance(params, p.PersonParams)
     out: list[ColumnElement[bool]] = []
     if params.q:
@@ -220,21 +245,23 @@ def _people(params: Any, today: date) -> list[ColumnElement[bool]]:
     if statuses := one_of(params.employment_status, EmploymentStatus, "employment_status"):
         out.append(Person.employment_status.in_(statuses))
     if params.email:
-        out.append(Person.id.in_(person_ids(params.email)))
+        out.append(Person.id.in_(person_ids(params.email, principal)))
     return out
 
 
-def _absences(params: Any, today: date) -> list[ColumnElement[bool]]:
+def _absences(params: Any, today: date, principal: Principal) -> list[ColumnElement[bool]]:
     assert isinstance(params, p.AbsenceParams)
     out: list[ColumnElement[bool]] = []
     if params.q:
         out.append(Absence.person_id.in_(select(Person.id).where(
             _text(Person.display_name, params.q))))
     if params.person:
-        out.append(Absence.person_id.in_(person_ids(params.person)))
+        out.append(Absence.person_id.in_(person_ids(params.person, principal)))
     if params.task:
+        # Only a task the caller may see says whose absences matter.
         out.append(Absence.person_id.in_(select(task_assignee.c.person_id).where(
-            task_assignee.c.task_id == params.task)))
+            task_assignee.c.task_id == params.task, task_assignee.c.task_id.in_(
+                select(Task.id).where(visible(Entity.task, principal))))))
     if departments := _csv(params.department):
         out.append(Absence.person_id.in_(
             select(Person.id).where(Person.department.in_(departments))))
@@ -249,7 +276,7 @@ def _absences(params: Any, today: date) -> list[ColumnElement[bool]]:
     return out
 
 
-def _budget_lines(params: Any, today: date) -> list[ColumnElement[bool]]:
+def _budget_lines(params: Any, today: date, principal: Principal) -> list[ColumnElement[bool]]:
     assert isinstance(params, p.BudgetLineParams)
     out: list[ColumnElement[bool]] = []
     if params.q:
@@ -269,7 +296,7 @@ def _budget_lines(params: Any, today: date) -> list[ColumnElement[bool]]:
     return out
 
 
-_BUILDERS: Mapping[Entity, Callable[[Any, date], list[ColumnElement[bool]]]] = {
+_BUILDERS: Mapping[Entity, Callable[[Any, date, Principal], list[ColumnElement[bool]]]] = {
     Entity.project: _projects, Entity.task: _tasks, Entity.person: _people,
     Entity.absence: _absences, Entity.budget_line: _budget_lines,
 }

@@ -94,8 +94,8 @@ def _state(enabled: bool, polls: bool, item: Mapping[str, Any], last_success: da
     return "ok"
 
 
-_ID = {"id": SortField(QuarantineItem.__table__.c.id)}
-_INTENT_ID = {"id": SortField(PushIntent.__table__.c.id)}
+_ID = {"id": SortField.of(QuarantineItem.__table__.c.id)}
+_INTENT_ID = {"id": SortField.of(PushIntent.__table__.c.id)}
 
 
 def quarantine(session: Session, connector_id: str, limit: int, cursor: str | None,

@@ -10,9 +10,12 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from hub.auth import policy
 from hub.auth.principal import Principal
 from hub.mapping.values import to_json
 from hub.model.enums import Entity, TaskStatus
+from hub.query.changes import People, emails_in, shown_changes
+from hub.query.conflicts import readable
 from hub.query.records import find_row
 from hub.store.canonical import BudgetLine, Task
 from hub.store.sync import AuditEntry, Conflict, ConflictState
@@ -48,18 +51,39 @@ def project_overview(session: Session, principal: Principal, project_ref: str,
             "planned_ratio": round(int(due_now) / total, 4) if total else None,
             "on_track": done >= int(due_now),
         },
-        "budget": _budget(session, project.id) if principal.may_read_hr else None,
+        "budget": _budget(session, project.id)
+        if policy.entity_view(principal, Entity.budget_line) else None,
         "open_conflicts": int(session.scalar(select(func.count()).where(
-            Conflict.state == ConflictState.open, _of_project(Conflict, project.id, task_ids)))
-            or 0),
-        "last_changes": [
-            {"id": e.id, "entity": e.entity.value, "record_id": e.record_id,
-             "action": e.action, "fields": sorted(e.changes or {}), "source": e.source,
-             "at": to_json(e.at)}
-            for e in session.scalars(select(AuditEntry).where(
-                _of_project(AuditEntry, project.id, task_ids))
-                .order_by(AuditEntry.id.desc()).limit(LAST_CHANGES))],
+            Conflict.state == ConflictState.open, readable(principal),
+            _of_project(Conflict, project.id, task_ids))) or 0)
+        if policy.may_read_conflicts(principal) else None,
+        "last_changes": _last_changes(session, principal, project.id, task_ids),
     }
+
+
+def _last_changes(session: Session, principal: Principal, project_id: str,
+                  task_ids: Any) -> list[dict[str, Any]]:
+    """The latest changes of the project and its tasks, by the fields the principal reads
+    (a change of nothing it reads is none)."""
+    out: list[dict[str, Any]] = []
+    query = select(AuditEntry).where(_of_project(AuditEntry, project_id, task_ids)) \
+        .order_by(AuditEntry.id.desc())
+    if not policy.may_follow(principal, Entity.task):
+        return out
+    for offset in range(0, LAST_CHANGES * 10, LAST_CHANGES * 2):
+        batch = list(session.scalars(query.offset(offset).limit(LAST_CHANGES * 2)))
+        people = People(session, principal, emails_in(batch))
+        for e in batch:
+            changes = shown_changes(principal, e.entity, e.action, e.changes, people)
+            if changes is not None:
+                out.append({"id": e.id, "entity": e.entity.value, "record_id": e.record_id,
+                            "action": e.action, "fields": sorted(changes), "source": e.source,
+                            "at": to_json(e.at)})
+            if len(out) == LAST_CHANGES:
+                return out
+        if len(batch) < LAST_CHANGES * 2:
+            break
+    return out
 
 
 def _of_project(table: Any, project_id: str, task_ids: Any) -> Any:

@@ -18,23 +18,27 @@ from sqlalchemy import JSON, Boolean, ColumnElement, Integer, String, func, insp
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Session
 
+from hub.auth import policy
 from hub.auth.principal import Principal
 from hub.mapping.values import to_json
 from hub.model.enums import Entity
 from hub.model.schemas import SCHEMAS
 from hub.query import params as p
-from hub.query.filters import conditions, sort_fields
-from hub.query.pagination import BadQuery, after_cursor, encode_cursor, order_by, parse_sort
+from hub.query.filters import NOUNS, conditions, sortable
+from hub.query.pagination import (
+    BadQuery,
+    Sort,
+    after_cursor,
+    encode_cursor,
+    order_by,
+    parse_sort,
+)
 from hub.query.plans import PLAN_WITH_VALUES
 from hub.query.related import JOINED, SOURCES, related_columns, source_refs
 from hub.query.scope import visible
 from hub.store.canonical import Project
 from hub.store.tables import RECORD_TABLES
 from hub.sync.records import engine_fields, field_provenance
-
-#: what a partner sees of a person
-PARTNER_PERSON = ("id", "display_name")
-INCLUDES = ("provenance", "sources", "total")
 
 
 class NotFound(BadQuery):
@@ -47,7 +51,7 @@ class NotFound(BadQuery):
 
 @dataclass(frozen=True)
 class View:
-    """How records are shown to one caller: which fields and extras."""
+    """How records are shown to one caller: which fields and extras (`hub.auth.policy`)."""
 
     entity: Entity
     principal: Principal
@@ -59,35 +63,45 @@ class View:
     @property
     def names(self) -> tuple[str, ...]:
         """The record fields this caller may see."""
-        return visible_fields(self.entity, self.principal)
-
-
-def visible_fields(entity: Entity, principal: Principal) -> tuple[str, ...]:
-    """The fields of `entity` a principal may see (partners: people by name only)."""
-    if entity is Entity.person and not principal.may_read_hr:
-        return PARTNER_PERSON
-    return tuple(SCHEMAS[entity].model_fields)
+        return policy.readable_fields(self.principal, self.entity)
 
 
 def make_view(entity: Entity, principal: Principal, params: p.ItemParams,
               listing: bool = False) -> View:
-    """Check `fields=` and `include=` against what the caller may see."""
-    names = visible_fields(entity, principal)
-    allowed_includes = INCLUDES if listing else INCLUDES[:2]
-    include = {part.strip() for part in (params.include or "").split(",") if part.strip()}
+    """Check `fields=` and `include=` against what exists and what the caller may read."""
+    allowed_includes = p.LIST_EXTRAS if listing else p.EXTRAS
+    include = _names(params.include)
     if unknown := sorted(include - set(allowed_includes)):
         raise BadQuery("include", f"unknown {', '.join(unknown)} (allowed: "
                                   f"{', '.join(allowed_includes)})")
     fields: frozenset[str] | None = None
     if params.fields is not None:
-        wanted = {part.strip() for part in params.fields.split(",") if part.strip()}
-        if unknown := sorted(wanted - set(names) - {"sources", "provenance"}):
-            raise BadQuery("fields", f"unknown {', '.join(unknown)} (fields: {', '.join(names)})")
+        wanted = _names(params.fields)
+        known = set(SCHEMAS[entity].model_fields) | set(p.EXTRAS)
+        if unknown := sorted(wanted - known):
+            raise BadQuery("fields", f"unknown {', '.join(unknown)} (fields: "
+                                     f"{', '.join(sorted(known))})")
         fields = frozenset(wanted | {"id"})
+    for param, asked in (("fields", fields or set()), ("include", include)):
+        if hidden := sorted(n for n in asked if n in known_names(entity)
+                            and not policy.may_read(principal, entity, n)):
+            raise BadQuery(param, f"a {principal.role.value} token can't read "
+                                  f"{', '.join(hidden)} of {NOUNS[entity]}")
     return View(entity, principal, fields,
                 provenance="provenance" in include or bool(fields and "provenance" in fields),
-                sources="sources" in include or fields is None or "sources" in fields,
+                # sources by default, where the caller may read them
+                sources="sources" in include or ((fields is None or "sources" in fields)
+                and policy.may_read(principal, entity, "sources")),
                 total="total" in include)
+
+
+def known_names(entity: Entity) -> frozenset[str]:
+    """The names `fields=` and `include=` may hold for `entity` that are data (not `total`)."""
+    return frozenset([*SCHEMAS[entity].model_fields, *p.EXTRAS])
+
+
+def _names(text: str | None) -> set[str]:
+    return {part.strip() for part in (text or "").split(",") if part.strip()}
 
 
 @dataclass
@@ -109,9 +123,10 @@ def list_records(session: Session, view: View, params: p.ListParams, today: date
                  kinds: Mapping[str, str]) -> Page:
     """One page of the records the caller may see that match the filters."""
     entity, table = view.entity, RECORD_TABLES[view.entity]
-    allowed = sort_fields(entity)
-    sort = parse_sort(params.sort, allowed)
-    where = [visible(entity, view.principal), *conditions(entity, params, today)]
+    # The sort keys are fields the caller reads, so the cursor holds nothing else.
+    allowed, hidden = sortable(entity, view.principal)
+    sort = parse_sort(params.sort, allowed, hidden=hidden)
+    where = [visible(entity, view.principal), *conditions(entity, params, today, view.principal)]
     ordering = order_by(sort, allowed)
     page = select(table.id).where(*where)
     if params.cursor:
@@ -126,13 +141,20 @@ def list_records(session: Session, view: View, params: p.ListParams, today: date
     rows = session.connection().execute(query.execution_options(**PLAN_WITH_VALUES)).all()
     more = len(rows) > params.limit
     rows = rows[:params.limit]
-    cursor = encode_cursor(sort, [to_json(rows[-1]._mapping[f"_k{i}"])
-                                  for i in range(len(keys))]) if more else None
+    cursor = _cursor(view, sort, rows[-1]) if more else None
     total = None
     if view.total:
         total = int(session.scalar(select(func.count()).select_from(table).where(*where)
                                    .execution_options(**PLAN_WITH_VALUES)) or 0)
     return Page(render(view, rows, kinds), cursor, total)
+
+
+def _cursor(view: View, sort: Sort, row: Any) -> str:
+    """The cursor after `row`: the values of its sort keys, each a field the caller reads."""
+    for key in sort.keys:
+        if not policy.may_sort(view.principal, view.entity, key.name):
+            raise AssertionError(f"sort key {key.name} is not readable by this caller")
+    return encode_cursor(sort, [to_json(row._mapping[f"_k{i}"]) for i in range(len(sort.keys))])
 
 
 def get_record(session: Session, view: View, record_id: str,
@@ -201,6 +223,8 @@ def render(view: View, rows: Sequence[Any], kinds: Mapping[str, str]) -> list[di
     names = _shown(view)
     convert = [(n, renderers.get(n, to_json)) for n in names if n not in JOINED]
     joined = [n for n in JOINED if n in names]  # after the columns, as the API always had them
+    # fields whose values the caller sees only in part (a partner's task risks)
+    filtered = [n for n in names if n in policy.partial_fields(view.principal, entity)]
     out = []
     for row in rows:
         data = row._mapping
@@ -208,20 +232,26 @@ def render(view: View, rows: Sequence[Any], kinds: Mapping[str, str]) -> list[di
                 for n, fn in convert}
         for name in joined:
             item[name] = data[name] or []  # JSON already; NULL: the record has none
+        for name in filtered:
+            item[name] = policy.visible_value(view.principal, entity, name, item[name])
         if view.sources:
             item["sources"] = source_refs(data[SOURCES], kinds)
         if view.provenance:
-            item["provenance"] = provenance(entity, data["provenance"] or {},
+            item["provenance"] = provenance(view.principal, entity, data["provenance"] or {},
                                             data["custom"] or {})
         out.append(item)
     return out
 
 
-def provenance(entity: Entity, stored: dict[str, Any],
+def provenance(principal: Principal, entity: Entity, stored: dict[str, Any],
                custom: dict[str, Any]) -> dict[str, Any]:
-    """Per field: which source set it, when (the source's time) and at which version."""
+    """Per field the principal reads whole: which source set it, when (the source's time) and
+    at which version."""
     out = {}
     for name in [*engine_fields(entity), *(f"custom.{k}" for k in custom)]:
+        if not policy.may_read(principal, entity, name) \
+                or policy.hidden_values(principal, entity, policy.field_of(entity, name)):
+            continue
         entry = field_provenance(stored, name)
         if entry:
             out[name] = {"source": entry.get("source"), "at": entry.get("at"),

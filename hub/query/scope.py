@@ -1,12 +1,15 @@
-"""What a principal may see, as SQL conditions: every list, count, get and feed goes through
-these, so a record out of scope is never read, let alone returned."""
+"""Which records a principal may know exist, as SQL conditions: every list, count, get and feed
+goes through these, so a record out of scope is never read, let alone returned. Which fields of
+them it reads is `hub.auth.policy`'s part of the same policy."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 
+from hub.auth import policy
 from hub.auth.principal import Principal
 from hub.model.enums import Entity
 from hub.store.auth import Role
@@ -55,24 +58,21 @@ def _partner(entity: Entity, keys: list[str]) -> ColumnElement[bool]:
     return false()  # budgets and absences are not shared with partners
 
 
-def readable_entities(principal: Principal) -> list[Entity]:
-    """Entities whose records (and their changes) the principal may read at all."""
-    if principal.may_read_hr:
-        return list(Entity)
-    return [Entity.project, Entity.task]  # a partner's feed: no people, budgets or absences
-
-
-def visible_refs(entity_column: Any, record_column: Any,
-                 principal: Principal) -> ColumnElement[bool]:
-    """Rows about a record (audit entries, conflicts) whose record the principal may see."""
-    if principal.sees_everything:
+def visible_refs(entity_column: Any, record_column: Any, principal: Principal,
+                 entities: Iterable[Entity] | None = None) -> ColumnElement[bool]:
+    """Rows about a record (audit entries, conflicts) whose record the principal may see, of
+    `entities` (default: those it reads at all, `hub.auth.policy.readable_entities`)."""
+    entities = policy.readable_entities(principal) if entities is None else tuple(entities)
+    if principal.sees_everything and set(entities) == set(Entity):
         return true()
-    return or_(*[
+    return or_(false(), *[
         (entity_column == entity) & record_column.in_(
             select(RECORD_TABLES[entity].id).where(visible(entity, principal)))
-        for entity in readable_entities(principal)])
+        for entity in entities])
 
 
 def visible_changes(principal: Principal) -> ColumnElement[bool]:
-    """The audit entries of records the principal may see."""
-    return visible_refs(AuditEntry.entity, AuditEntry.record_id, principal)
+    """The audit entries of records the principal may see, of entities whose changes it may
+    follow (`hub.auth.policy.may_follow`: a partner's feed has no people)."""
+    return visible_refs(AuditEntry.entity, AuditEntry.record_id, principal,
+                        [e for e in Entity if policy.may_follow(principal, e)])

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select, true, update
+from sqlalchemy import ColumnElement, Select, inspect, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from hub.errors import HubError
@@ -20,6 +20,7 @@ from hub.mapping.errors import show
 from hub.mapping.fields import canonical_fields, custom_name_problem
 from hub.mapping.values import CoercionError, coerce, to_json
 from hub.model.enums import Entity
+from hub.model.text import LONG_TEXT, json_text_problem
 from hub.store.canonical import Person, PersonEmail, Project, RecordMixin
 from hub.store.sync import AuditEntry, Conflict, ConflictState
 from hub.store.tables import RECORD_TABLES
@@ -81,6 +82,12 @@ def validate_value(session: Session, entity: Entity, field: str, value: Any,
                    shown: str | None = None) -> Any:
     """`value` for the canonical `field` as its JSON form; EditRejected says why not."""
     shown = shown or field
+    # One text rule on every database (hub.model.text): no NUL, no lone surrogate, lengths in
+    # characters up to the column's, checked before anything is looked up or written.
+    if found := json_text_problem(value, text_limit(entity, field)):
+        where, problem = found
+        raise EditRejected(shown + ("" if not where else
+                                    where if where.startswith("[") else f".{where}"), problem)
     if field.startswith("custom."):
         return next(iter(_custom(entity, {field.removeprefix("custom."): value}).values()))
     field_type = canonical_fields(entity).get(field)
@@ -96,12 +103,27 @@ def validate_value(session: Session, entity: Entity, field: str, value: Any,
         raise EditRejected(shown, f"{show(value)} {exc}") from None
     if field in _REQUIRED and not coerced:
         raise EditRejected(shown, "can't be empty")
+    column = inspect(RECORD_TABLES[entity]).columns.get(field)
+    if coerced is None and column is not None and not column.nullable:
+        raise EditRejected(shown, "can't be null" + (
+            f" (one of: {', '.join(m.value for m in field_type.enum)})"
+            if field_type.enum else ""))
     return to_json(coerced)
+
+
+def text_limit(entity: Entity, field: str) -> int:
+    """The most characters a text value of `field` may have: its column's declared length, else
+    (long text, lists, custom values) `hub.model.text.LONG_TEXT`."""
+    column = inspect(RECORD_TABLES[entity]).columns.get(field)
+    length = getattr(column.type, "length", None) if column is not None else None
+    return length if isinstance(length, int) else LONG_TEXT
 
 
 def _custom(entity: Entity, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise EditRejected("custom", "must be an object of custom field values")
+    if found := json_text_problem(value, LONG_TEXT):
+        raise EditRejected(f"custom.{found[0]}", found[1])
     out = {}
     for key, item in value.items():
         problem = custom_name_problem(entity, f"custom.{key}")
