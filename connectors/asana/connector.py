@@ -18,6 +18,7 @@ from connectors.asana.client import AsanaClient, SyncTokenExpired
 from connectors.asana.config import AsanaConfig
 from connectors.asana.tasks import (
     TASK_FIELDS,
+    EventBatch,
     assignees,
     flatten,
     parse_time,
@@ -34,7 +35,9 @@ from hub.sdk.connector import (
     RemoteRecord,
     WebhookDelivery,
     WebhookRejected,
+    WebhookTarget,
 )
+from hub.sdk.webhooks import read_body
 
 #: above this many changed tasks in a project, one `modified_since` listing beats single reads
 _FETCH_ONE_BY_ONE = 20
@@ -183,7 +186,7 @@ class AsanaConnector(Connector[AsanaConfig]):
         if not given or not any(matches):
             raise WebhookRejected("missing or invalid X-Hook-Signature")
 
-    async def register_webhooks(self, target_url: str) -> int:
+    async def register_webhooks(self, target: WebhookTarget) -> int:
         created = 0
         for project in self.config.projects:
             info = await self.client.data("GET", f"/projects/{project}",
@@ -191,24 +194,24 @@ class AsanaConnector(Connector[AsanaConfig]):
             existing = await self.client.data("GET", "/webhooks", params={
                 "workspace": info["workspace"]["gid"], "resource": project,
                 "opt_fields": "target,resource.gid,active"})
-            if any(w.get("target") == target_url for w in existing or []):
+            if any(target.registered(w.get("target")) for w in existing or []):
                 continue
-            # Asana calls the target with X-Hook-Secret while this request is in flight.
-            await self.client.data("POST", "/webhooks",
-                                   body={"resource": project, "target": target_url})
+            # Asana calls the target with X-Hook-Secret while this request is in flight; the
+            # hub answers only at this one-time address.
+            await self.client.data("POST", "/webhooks", body={
+                "resource": project, "target": await target.one_time()})
             created += 1
         return created
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:
-        events = json.loads(body).get("events") or []
+        events = read_body(EventBatch, body, "Asana webhook").events
         records: dict[str, RemoteRecord] = {}
         for event in events:
-            resource = event.get("resource") or {}
-            if resource.get("resource_type") != "task":
+            if event.resource.resource_type != "task":
                 continue
-            gid = str(resource["gid"])
-            deleted = event.get("action") == "deleted"
-            records[gid] = RemoteRecord("task", gid, {}, deleted=deleted)
+            gid = event.resource.gid
+            # Only ids: the engine reads each task back (and so confirms a deletion).
+            records[gid] = RemoteRecord("task", gid, {}, deleted=event.action == "deleted")
         return WebhookDelivery("sha256:" + hashlib.sha256(body).hexdigest(),
                                list(records.values()), needs_fetch=True)
 

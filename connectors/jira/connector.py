@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, ClassVar
@@ -16,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.jira.client import API, JiraClient
 from connectors.jira.config import JiraConfig
-from connectors.jira.issues import FIELDS, assignees, jql_time, to_record
+from connectors.jira.issues import FIELDS, IssueEvent, assignees, jql_time, to_record
 from connectors.jira.transitions import move_to_status
 from hub.errors import Permanent
 from hub.sdk.connector import (
@@ -28,6 +27,7 @@ from hub.sdk.connector import (
     WebhookDelivery,
     WebhookRejected,
 )
+from hub.sdk.webhooks import read_body
 
 STATUS_PATH = "fields.status.name"
 ASSIGNEE_PATH = "fields.assignee.emailAddress"
@@ -131,18 +131,18 @@ class JiraConnector(Connector[JiraConfig]):
             raise WebhookRejected("missing or invalid X-Hub-Signature")
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:
-        event = json.loads(body)
-        issue = event["issue"]
+        event = read_body(IssueEvent, body, "Jira issue")
+        issue = event.issue.model_dump()
         delivery = _header(headers, "x-atlassian-webhook-identifier") or \
             "sha256:" + hashlib.sha256(body).hexdigest()
-        deleted = event.get("webhookEvent") == "jira:issue_deleted"
+        deleted = event.webhookEvent == "jira:issue_deleted"
         record = self._record(issue, deleted=deleted)
         # The changelog of this event: when exactly each of its fields changed.
-        when = datetime.fromtimestamp(event["timestamp"] / 1000, UTC) \
-            if isinstance(event.get("timestamp"), int | float) else record.updated_at
+        when = datetime.fromtimestamp(event.timestamp / 1000, UTC) \
+            if event.timestamp is not None else record.updated_at
         times = dict(record.field_times)
-        for item in (event.get("changelog") or {}).get("items") or []:
-            name = item.get("fieldId") or item.get("field")
+        for item in event.changelog.items if event.changelog else []:
+            name = item.fieldId or item.field
             if name and when:
                 times[f"fields.{name}"] = when
         issue_record = RemoteRecord(record.remote_type, record.remote_id, record.payload,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
 
-from pydantic import SecretStr
+from pydantic import AwareDatetime, BaseModel, SecretStr
 
 from hub.errors import AuthenticationFailed, Permanent, Retriable
 from hub.sdk.config import ConnectorConfig
@@ -29,6 +29,7 @@ from hub.sdk.connector import (
     WebhookDelivery,
     WebhookRejected,
 )
+from hub.sdk.webhooks import read_body
 
 Fault = Literal["retriable", "rate_limit", "timeout_after_apply", "permanent"]
 SIGNATURE_HEADER = "x-fake-signature"
@@ -156,6 +157,18 @@ class FakeTool:
         return {SIGNATURE_HEADER: f"sha256={digest}", DELIVERY_HEADER: delivery_id}
 
 
+class FakeEvent(BaseModel):
+    """A fake tool's delivery (`FakeTool._emit`)."""
+
+    id: str
+    version: int
+    updated_at: AwareDatetime
+    fields: dict[str, Any]
+    hub_id: str | None = None
+    deleted: bool = False
+    field_times: dict[str, AwareDatetime] = {}
+
+
 class FakeConfig(ConnectorConfig):
     """Settings of a fake connector: which `FakeTool` it talks to, and the token."""
 
@@ -205,17 +218,14 @@ class FakeConnector(Connector[FakeConfig]):
             raise WebhookRejected("missing or invalid signature")
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:
-        event = json.loads(body)
+        event = read_body(FakeEvent, body, "fake tool")
         delivery = {k.lower(): v for k, v in headers.items()}.get(DELIVERY_HEADER)
         record = RemoteRecord(
-            remote_type=self.tool.remote_type, remote_id=event["id"],
-            payload={"id": event["id"], "fields": event["fields"]},
-            updated_at=datetime.fromisoformat(event["updated_at"]),
-            version=str(event["version"]), hub_id=event.get("hub_id"),
-            deleted=event.get("deleted", False),
-            field_times={f"fields.{k}": datetime.fromisoformat(v)
-                         for k, v in event.get("field_times", {}).items()})
-        return WebhookDelivery(delivery_id=delivery or f"{event['id']}:{event['version']}",
+            remote_type=self.tool.remote_type, remote_id=event.id,
+            payload={"id": event.id, "fields": event.fields}, updated_at=event.updated_at,
+            version=str(event.version), hub_id=event.hub_id, deleted=event.deleted,
+            field_times={f"fields.{k}": v for k, v in event.field_times.items()})
+        return WebhookDelivery(delivery_id=delivery or f"{event.id}:{event.version}",
                                records=[record])
 
     async def fetch(self, remote_type: str, remote_ids: list[str]) -> list[RemoteRecord]:

@@ -1,0 +1,102 @@
+"""Deletes are confirmed and undone: a webhook's "deleted" is read back from the tool before a
+record is tombstoned (an object still there is refreshed instead), and a tombstoned object the
+tool shows again (a poll, a delivery, a full re-sync, a row back in an export) is restored
+with its link, audited, and pushed where the policies say. A new remote id is a new object."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import Engine, select
+
+from hub.sdk.connector import RemoteRecord
+from hub.store.canonical import Task
+from hub.store.sync import AuditEntry, Link
+from hub.testing.fake import FakeObject, FakeTool
+from tests.sync.harness import Hub
+
+pytestmark = pytest.mark.anyio
+MIRROR = {"entities": {"task": {"mirror": [{"from": "a", "to": "b"}]}}}
+
+
+def _deleted_delivery(tool: FakeTool, obj: FakeObject) -> tuple[dict[str, str], bytes]:
+    """A correctly signed "deleted" delivery for `obj`, whether or not the tool deleted it (a
+    leaked secret, a misrouted webhook, a tool's bug)."""
+    body = json.dumps({"action": "deleted", "id": obj.remote_id, "version": obj.version + 1,
+                       "updated_at": obj.updated_at.isoformat(), "fields": obj.fields,
+                       "deleted": True}).encode()
+    return tool.sign(body, f"{obj.remote_id}:forged"), body
+
+
+def _link(hub: Hub, connector_id: str, remote_id: str) -> Link:
+    with hub.rt.sessions() as session:
+        return session.scalars(select(Link).where(Link.connector_id == connector_id,
+                                                  Link.remote_id == remote_id)).one()
+
+
+def _deleted_at(hub: Hub, record_id: str) -> object:
+    with hub.rt.sessions() as session:
+        return session.get_one(Task, record_id).deleted_at
+
+
+def _actions(hub: Hub, record_id: str) -> list[str]:
+    with hub.rt.sessions() as session:
+        return [e.action for e in session.scalars(select(AuditEntry).where(
+            AuditEntry.record_id == record_id).order_by(AuditEntry.id))]
+
+
+async def test_a_delete_the_tool_does_not_confirm_tombstones_nothing(engine: Engine) -> None:
+    hub = Hub(engine, ["a", "b"], MIRROR)
+    obj = hub.tools["a"].user_create({"title": "Launch plan", "status": "To do"})
+    await hub.poll("a")
+    await hub.settle()
+    record_id = hub.record_id("a", obj.remote_id)
+
+    tally = await hub.deliver("a", _deleted_delivery(hub.tools["a"], obj))
+    await hub.settle()
+
+    assert tally.deleted == 0
+    assert _link(hub, "a", obj.remote_id).deleted_at is None
+    assert _deleted_at(hub, record_id) is None
+    assert "delete" not in _actions(hub, record_id)
+    assert hub.values(record_id)["title"] == "Launch plan"
+    b_obj = hub.tools["b"].objects[hub.remote_id("b", record_id) or ""]
+    assert not b_obj.deleted
+
+
+async def test_a_delete_the_tool_confirms_by_not_finding_it_is_a_tombstone(
+        engine: Engine) -> None:
+    hub = Hub(engine, ["a"])
+    tool = hub.tools["a"]
+    obj = tool.user_create({"title": "Spec", "status": "To do"})
+    await hub.poll("a")
+    record_id = hub.record_id("a", obj.remote_id)
+    delivery = _deleted_delivery(tool, obj)
+    del tool.objects[obj.remote_id]  # gone for good: the tool answers "not found"
+
+    tally = await hub.deliver("a", delivery)
+
+    assert tally.deleted == 1
+    assert _deleted_at(hub, record_id) is not None
+    assert _actions(hub, record_id)[-1] == "delete"
+
+
+async def test_a_delete_that_cannot_be_read_back_waits_for_a_poll(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    hub = Hub(engine, ["a"])
+    tool = hub.tools["a"]
+    obj = tool.user_create({"title": "Spec", "status": "To do"})
+    await hub.poll("a")
+
+    async def cannot(*_: object) -> list[RemoteRecord]:
+        raise NotImplementedError("this tool can't read single records")
+
+    monkeypatch.setattr(hub.rt.connectors["a"], "fetch", cannot)
+    tool.user_delete(obj.remote_id)
+    tally = await hub.deliver_all("a")
+    assert tally.deleted == 0
+    assert _link(hub, "a", obj.remote_id).deleted_at is None
+
+    polled = await hub.poll("a")  # the tool's own listing shows it deleted
+    assert polled.deleted == 1
