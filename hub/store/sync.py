@@ -75,7 +75,8 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
     entity: Mapped[Entity] = mapped_column(enum_column(Entity))
     record_id: Mapped[str] = mapped_column(String(26))
-    action: Mapped[str] = mapped_column(String(16))  # create, update, delete, revert, resolve
+    #: create, update, delete, restore (an undelete), revert, resolve
+    action: Mapped[str] = mapped_column(String(16))
     changes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     source: Mapped[str] = mapped_column(String(64))
     link_id: Mapped[str | None] = mapped_column(String(26))

@@ -142,11 +142,15 @@ def _plan(rt: Runtime, session: Session, intent: PushIntent) -> _Plan | None:
     values = store.values(intent.entity, record)
     held = held_fields(session, intent.entity, [intent.record_id]).get(intent.record_id, set())
     link = session.get(Link, intent.link_id) if intent.link_id else None
-    if link is None:
-        existing = session.query(Link).filter_by(connector_id=intent.connector_id,
-                                                 entity=intent.entity,
-                                                 record_id=intent.record_id).first()
-        link = existing
+    if link is None or link.deleted_at is not None:
+        # The object the intent was for was deleted in the tool: only a mirror rule makes a
+        # new one (a restored record's counterpart, say); nothing else writes there.
+        link = session.query(Link).filter_by(connector_id=intent.connector_id,
+                                             entity=intent.entity, record_id=intent.record_id,
+                                             deleted_at=None).first()
+        intent.link_id = link.id if link is not None else None
+        if link is None and not intent.create:
+            return None
     if link is not None:
         intent.link_id = link.id
         mapping = rt.type_mapping(link.connector_id, link.remote_type)
