@@ -17,6 +17,7 @@ from connectors.jira.sandbox_catalog import (
     BUDGET_STATUS,
     FIELD_NAMES,
     FIELDS,
+    ISSUE_TYPES,
 )
 from connectors.jira.sandbox_errors import JiraApiError, not_found
 from connectors.jira.sandbox_http import BAD_PAYLOAD, Caller, int_param, json_body, list_param
@@ -142,6 +143,19 @@ def site_routes(sandbox: JiraSandbox, version: int) -> APIRouter:
                 raise not_found("No project could be found with key "
                                 f"'{projectIdOrKey}'.")
             return JSONResponse(state.renderer(version).project(project, full=True))
+
+    @router.get("/project/{projectIdOrKey}/statuses")
+    async def project_statuses(projectIdOrKey: str, user: Caller) -> Response:
+        # Every issue type of the project has the project's one workflow here.
+        with state.lock:
+            project = state.project_of(projectIdOrKey)
+            if project is None:
+                raise not_found("No project could be found with key "
+                                f"'{projectIdOrKey}'.")
+            render = state.renderer(version)
+            statuses = [render.status(s) for s in project.workflow.statuses]
+            return JSONResponse([{**render.issuetype(type_id), "statuses": statuses}
+                                 for type_id in ISSUE_TYPES])
 
     @router.get("/field")
     async def fields(user: Caller) -> Response:

@@ -12,16 +12,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hub.config.sync import EntitySync, OwnerPolicy
+from hub.config.sync import EntitySync
 from hub.ids import new_id
 from hub.mapping import MappingError
 from hub.mapping.values import to_json
 from hub.model.enums import Entity
 from hub.sdk.connector import Rejected, RemoteRecord
 from hub.store.canonical import RecordMixin
-from hub.store.sync import AuditEntry, Conflict, Link, QuarantineItem
-from hub.sync import derive, identity, tombstones
+from hub.store.sync import AuditEntry, Link, QuarantineItem
+from hub.sync import derive, identity, refusals, tombstones
 from hub.sync.batch import BatchItem, NewRecords, Tally
+from hub.sync.conflicts import record_conflict
 from hub.sync.freshness import is_stale, newer
 from hub.sync.intents import IntentWriter, same
 from hub.sync.reconcile import decide
@@ -46,6 +47,7 @@ class Ingest:
         self._match_index: dict[Entity, dict[tuple[str, str], str]] = {}
         self._written_keys: dict[Entity, set[tuple[str, str]]] = {}
         self._restored: set[str] = set()  # records back from a tombstone: pushed as needed
+        self._met: set[Any] = set()  # people this tool linked for the first time
         self.new = NewRecords(session, self.store, connector_id, delivery, self.now)
         #: what this batch changed, for the derivation rules (hub.sync.derive)
         self.changes = derive.ChangeSet()
@@ -72,6 +74,10 @@ class Ingest:
                 self.changes.created(entity, record_id)
         # Fields derived from what changed (a project's budget gate), in this transaction.
         self.tally.derived += derive.run(self.rt, self.session, self.changes, self.now)
+        # Fields this tool refused for want of these people are written again now.
+        refusals.wake(self.session, self.connector_id,
+                      {f"person:{p.primary_email}" for p in self._met if p.primary_email},
+                      self.now)
         return self.tally
 
     # -- stages ----------------------------------------------------------------------------
@@ -172,6 +178,8 @@ class Ingest:
                         shadow={})
             self.session.add(link)
             links[key] = link
+            if entity is Entity.person:  # someone now known to this tool
+                self._met.add(canonical)
         self._reconcile(item, link, canonical, rules, created)
         if entity is Entity.person and (canonical.custom or {}).get("unverified") and \
                 self.rt.authority(self.connector_id, entity):
@@ -278,9 +286,12 @@ class Ingest:
                                   exact=exact is not None and bool(prov.get("exact")))
                 apply = decision.apply
                 if decision.conflict is not None:
-                    self._conflict(entity, canonical.id, name, shadow.get(name), new, cur,
-                                   prov, rules, apply, decision.conflict,
-                                   exact or record.updated_at)
+                    self.session.add(record_conflict(
+                        entity, canonical.id, name, rules.policy(name), base=shadow.get(name),
+                        tool=(self.connector_id, new, exact or record.updated_at),
+                        hub=(cur, prov), tool_won=apply, state=decision.conflict,
+                        now=self.now))
+                    self.tally.conflicts += 1
             if apply and (created or not same(new, cur)):
                 applied[name] = new
             elif not apply:
@@ -354,24 +365,6 @@ class Ingest:
             self._to_check.setdefault(entity, {})[canonical.id] = canonical
 
     # -- rows ------------------------------------------------------------------------------
-    def _conflict(self, entity: Entity, record_id: str, name: str, base: Any, new: Any,
-                  current: Any, prov: dict[str, Any], rules: EntitySync, tool_won: bool,
-                  state: Any, new_time: datetime | None) -> None:
-        policy = rules.policy(name)
-        self.session.add(Conflict(
-            entity=entity, record_id=record_id, field=name, base=base,
-            candidates=[
-                {"source": self.connector_id, "value": new,
-                 "at": new_time.isoformat() if new_time else None},
-                {"source": prov.get("source"), "value": current, "at": prov.get("at")},
-            ],
-            policy=f"owner:{policy.owner}" if isinstance(policy, OwnerPolicy) else policy,
-            state=state, resolved_value=(new if tool_won else current)
-            if state.value == "resolved" else None,
-            resolved_by="policy" if state.value == "resolved" else None,
-            resolved_at=self.now if state.value == "resolved" else None))
-        self.tally.conflicts += 1
-
     def audit(self, entity: Entity, record_id: str, action: str, link: Link | None,
               changes: dict[str, Any]) -> None:
         """An audit entry for a change this batch makes."""

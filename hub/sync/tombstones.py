@@ -16,6 +16,7 @@ from hub.model.enums import Entity
 from hub.sdk.connector import RemoteRecord
 from hub.store.canonical import RecordMixin
 from hub.store.sync import Link
+from hub.sync import refusals
 from hub.sync.freshness import is_older, is_stale
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ def tombstone(ingest: Ingest, link: Link | None, record: RemoteRecord,
     link.deleted_at = ingest.now
     link.remote_updated_at = record.updated_at or link.remote_updated_at
     ingest.tally.deleted += 1
+    refusals.forget(ingest.session, link.entity, link.record_id, link.connector_id)
     others = ingest.session.query(Link).filter(
         Link.entity == link.entity, Link.record_id == link.record_id,
         Link.deleted_at.is_(None), Link.id != link.id).count()
@@ -53,6 +55,7 @@ def tombstone(ingest: Ingest, link: Link | None, record: RemoteRecord,
         canonical.version += 1
         ingest.audit(link.entity, canonical.id, "delete", link, {})
         ingest.changes.deleted(link.entity, canonical.id)
+        refusals.forget(ingest.session, link.entity, canonical.id)
 
 
 def restore(ingest: Ingest, link: Link | None, canonical: RecordMixin | None,

@@ -23,6 +23,7 @@ from hub.sdk.config import ConnectorConfig
 from hub.sdk.connector import (
     CheckResult,
     Connector,
+    FieldsRefused,
     LinkRef,
     PollPage,
     RemoteRecord,
@@ -64,6 +65,11 @@ class FakeTool:
     outbox: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     calls: dict[str, int] = field(default_factory=dict)
+    #: field -> value -> the tool's reason: writes of that value are refused (a workflow that
+    #: has no way to a status), the rest of the write is taken
+    refuse: dict[str, dict[Any, str]] = field(default_factory=dict)
+    #: the people with an account here (None: anyone); another assignee is refused
+    people: set[str] | None = None
     _seq: int = 0
 
     registry: ClassVar[dict[str, FakeTool]] = {}
@@ -100,6 +106,19 @@ class FakeTool:
         obj.deleted = True
         self._bump(obj)
         self._emit(obj, "deleted")
+
+    def refusals(self, patch: Mapping[str, Any]) -> dict[str, str]:
+        """The paths of `patch` this tool refuses, with its reason."""
+        out: dict[str, str] = {}
+        for path, value in patch.items():
+            name = path.removeprefix("fields.")
+            reason = self.refuse.get(name, {}).get(value) if isinstance(value, str) else None
+            if name == "assignees" and self.people is not None:
+                unknown = [p for p in value or [] if p not in self.people]
+                reason = f"assignee: Not a recognized ID: {unknown[0]}" if unknown else None
+            if reason:
+                out[path] = reason
+        return out
 
     # -- faults ----------------------------------------------------------------------------
     def inject(self, *faults: Fault) -> None:
@@ -235,18 +254,27 @@ class FakeConnector(Connector[FakeConfig]):
         return [self.tool.record(o) for o in objs]
 
     async def push(self, link: LinkRef, patch: Mapping[str, Any]) -> RemoteRecord:
+        refused = self.tool.refusals(patch)
+
         def write() -> FakeObject:
             obj = self.tool.objects.get(link.remote_id)
             if obj is None or obj.deleted:
                 raise Permanent(f"{self.tool.name}: {link.remote_id} does not exist", status=404)
-            self.tool._write(obj, _fields(patch))
+            self.tool._write(obj, _fields({k: v for k, v in patch.items() if k not in refused}))
             self.tool._emit(obj, "updated")  # real tools send webhooks for API writes too
             return obj
 
-        return self.tool.record(self.tool._api("push", self._token, write))
+        written = self.tool.record(self.tool._api("push", self._token, write))
+        if refused:  # like Jira: the fields are written, then the status is refused
+            raise FieldsRefused(refused, record=written, status=400)
+        return written
 
     async def create(self, remote_type: str, hub_id: str,
                      values: Mapping[str, Any]) -> RemoteRecord:
+        refused = self.tool.refusals(values)
+        if refused:  # like Asana: the whole create is refused, naming the field
+            self.tool._api("create", self._token)
+            raise FieldsRefused(refused, status=400)
         obj = self.tool._api("create", self._token,
                              lambda: self.tool.user_create(_fields(values), hub_id=hub_id))
         return self.tool.record(obj)
