@@ -23,7 +23,7 @@ from hub.store.sync import AuditEntry, Link, QuarantineItem
 from hub.sync import derive, identity, refusals, tombstones
 from hub.sync.batch import BatchItem, NewRecords, Tally
 from hub.sync.conflicts import record_conflict
-from hub.sync.freshness import is_stale, newer
+from hub.sync.freshness import is_older, is_stale, newer
 from hub.sync.intents import IntentWriter, same
 from hub.sync.reconcile import decide
 from hub.sync.records import REFERENCES, RecordStore, field_provenance
@@ -149,7 +149,8 @@ class Ingest:
                 return
             tombstones.restore(self, link, canonical, entity)
             self._restored.add(link.record_id)
-        elif link is not None and is_stale(link, record):
+        elif link is not None and (is_older if record.deleted else is_stale)(link, record):
+            # A delete keeps the object's last change time: it is no repeat of that state.
             self.tally.stale += 1
             return
         if record.deleted:
