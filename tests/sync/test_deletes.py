@@ -30,6 +30,18 @@ def _deleted_delivery(tool: FakeTool, obj: FakeObject) -> tuple[dict[str, str], 
     return tool.sign(body, f"{obj.remote_id}:forged"), body
 
 
+async def _polled(engine: Engine, mirrored: bool = False,
+                  title: str = "Spec") -> tuple[Hub, FakeTool, FakeObject, str]:
+    """A hub on tool `a` (mirrored to `b`) holding one task the hub has read (and mirrored):
+    (hub, a, the task in a, its record id)."""
+    hub = Hub(engine, ["a", "b"], MIRROR) if mirrored else Hub(engine, ["a"])
+    tool = hub.tools["a"]
+    obj = tool.user_create({"title": title, "status": "To do"})
+    await hub.poll("a")
+    await hub.settle()
+    return hub, tool, obj, hub.record_id("a", obj.remote_id)
+
+
 def _link(hub: Hub, connector_id: str, remote_id: str) -> Link:
     with hub.rt.sessions() as session:
         return session.scalars(select(Link).where(Link.connector_id == connector_id,
@@ -48,11 +60,7 @@ def _actions(hub: Hub, record_id: str) -> list[str]:
 
 
 async def test_a_delete_the_tool_does_not_confirm_tombstones_nothing(engine: Engine) -> None:
-    hub = Hub(engine, ["a", "b"], MIRROR)
-    obj = hub.tools["a"].user_create({"title": "Launch plan", "status": "To do"})
-    await hub.poll("a")
-    await hub.settle()
-    record_id = hub.record_id("a", obj.remote_id)
+    hub, _, obj, record_id = await _polled(engine, mirrored=True, title="Launch plan")
 
     tally = await hub.deliver("a", _deleted_delivery(hub.tools["a"], obj))
     await hub.settle()
@@ -68,11 +76,7 @@ async def test_a_delete_the_tool_does_not_confirm_tombstones_nothing(engine: Eng
 
 async def test_a_delete_the_tool_confirms_by_not_finding_it_is_a_tombstone(
         engine: Engine) -> None:
-    hub = Hub(engine, ["a"])
-    tool = hub.tools["a"]
-    obj = tool.user_create({"title": "Spec", "status": "To do"})
-    await hub.poll("a")
-    record_id = hub.record_id("a", obj.remote_id)
+    hub, tool, obj, record_id = await _polled(engine)
     delivery = _deleted_delivery(tool, obj)
     del tool.objects[obj.remote_id]  # gone for good: the tool answers "not found"
 
@@ -85,10 +89,7 @@ async def test_a_delete_the_tool_confirms_by_not_finding_it_is_a_tombstone(
 
 async def test_a_delete_that_cannot_be_read_back_waits_for_a_poll(
         engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    hub = Hub(engine, ["a"])
-    tool = hub.tools["a"]
-    obj = tool.user_create({"title": "Spec", "status": "To do"})
-    await hub.poll("a")
+    hub, tool, obj, _ = await _polled(engine)
 
     async def cannot(*_: object) -> list[RemoteRecord]:
         raise NotImplementedError("this tool can't read single records")
@@ -111,11 +112,7 @@ def _take_delete_on_its_word(hub: Hub, connector_id: str, remote_id: str) -> Non
 
 
 async def test_a_full_resync_restores_an_object_tombstoned_by_mistake(engine: Engine) -> None:
-    hub = Hub(engine, ["a", "b"], MIRROR)
-    obj = hub.tools["a"].user_create({"title": "Launch plan", "status": "To do"})
-    await hub.poll("a")
-    await hub.settle()
-    record_id = hub.record_id("a", obj.remote_id)
+    hub, _, obj, record_id = await _polled(engine, mirrored=True, title="Launch plan")
     b_id = hub.remote_id("b", record_id) or ""
     _take_delete_on_its_word(hub, "a", obj.remote_id)
     hub.tools["b"].user_edit(b_id, title="Launch plan v2")  # meanwhile, someone in b
@@ -135,11 +132,7 @@ async def test_a_full_resync_restores_an_object_tombstoned_by_mistake(engine: En
 
 async def test_a_deleted_record_comes_back_when_its_tool_shows_it_again(
         engine: Engine) -> None:
-    hub = Hub(engine, ["a"])
-    tool = hub.tools["a"]
-    obj = tool.user_create({"title": "Spec", "status": "To do"})
-    await hub.poll("a")
-    record_id = hub.record_id("a", obj.remote_id)
+    hub, tool, obj, record_id = await _polled(engine)
     tool.user_delete(obj.remote_id)
     await hub.deliver_all("a")
     assert _deleted_at(hub, record_id) is not None

@@ -38,6 +38,17 @@ async def _mirrored(hub: Hub, **fields: object) -> tuple[str, str, str]:
     return record_id, obj.remote_id, hub.remote_id("b", record_id) or ""
 
 
+async def _blocked(engine: Engine) -> tuple[Hub, str, str]:
+    """A task mirrored from a to b, set to Blocked in a, which b's workflow refuses:
+    (hub, a's id, b's id), settled."""
+    hub = Hub(engine, ["a", "b"], MIRROR)
+    _, a_id, b_id = await _mirrored(hub)
+    hub.tools["b"].refuse = {"status": {"Blocked": NO_PATH}}
+    hub.tools["a"].user_edit(a_id, status="Blocked")
+    await hub.settle()
+    return hub, a_id, b_id
+
+
 async def test_a_refused_status_does_not_cost_the_title_in_the_same_push(
         engine: Engine) -> None:
     hub = Hub(engine, ["a", "b"], MIRROR)
@@ -63,11 +74,7 @@ async def test_a_refused_status_does_not_cost_the_title_in_the_same_push(
 
 
 async def test_a_refused_field_is_tried_again_after_a_long_wait(engine: Engine) -> None:
-    hub = Hub(engine, ["a", "b"], MIRROR)
-    _, a_id, b_id = await _mirrored(hub)
-    hub.tools["b"].refuse = {"status": {"Blocked": NO_PATH}}
-    hub.tools["a"].user_edit(a_id, status="Blocked")
-    await hub.settle()
+    hub, _, b_id = await _blocked(engine)
     hub.tools["b"].refuse = {}  # the workflow got its missing transition; nobody tells the hub
 
     hub.clock.advance(30 * 60)
@@ -83,11 +90,7 @@ async def test_a_refused_field_is_tried_again_after_a_long_wait(engine: Engine) 
 
 async def test_a_refusal_waits_longer_each_time_and_ends_when_the_value_changes(
         engine: Engine) -> None:
-    hub = Hub(engine, ["a", "b"], MIRROR)
-    _, a_id, b_id = await _mirrored(hub)
-    hub.tools["b"].refuse = {"status": {"Blocked": NO_PATH}}
-    hub.tools["a"].user_edit(a_id, status="Blocked")
-    await hub.settle()
+    hub, a_id, b_id = await _blocked(engine)
     hub.clock.advance(refusals.FIRST_WAIT.total_seconds() + 1)
     await hub.settle()  # refused again: the next wait is twice as long
     [refusal] = _refusals(hub)
@@ -103,11 +106,7 @@ async def test_a_refusal_waits_longer_each_time_and_ends_when_the_value_changes(
 
 
 async def test_other_changes_go_out_at_once_while_a_refusal_waits(engine: Engine) -> None:
-    hub = Hub(engine, ["a", "b"], MIRROR)
-    _, a_id, b_id = await _mirrored(hub)
-    hub.tools["b"].refuse = {"status": {"Blocked": NO_PATH}}
-    hub.tools["a"].user_edit(a_id, status="Blocked")
-    await hub.settle()
+    hub, a_id, b_id = await _blocked(engine)
 
     hub.tools["a"].user_edit(a_id, title="Spec, renamed")
     await hub.settle()
