@@ -98,10 +98,12 @@ async def process_inbox_item(rt: Runtime, item_id: str) -> Tally:
             if item.attempts >= MAX_INBOX_ATTEMPTS:
                 item.state = InboxState.failed
         return Tally()
-    except (WebhookRejected, WebhookMalformed) as exc:
-        # Refused at intake nowadays; a delivery stored before (or read by an older connector)
-        # is kept where a person sees it, with what is wrong in words.
-        reason = f"{connector_id} could not read this webhook delivery: {exc}"
+    except (WebhookRejected, WebhookMalformed, ValueError, LookupError, TypeError) as exc:
+        # Malformed ones are refused at intake; one stored before, or one its connector fails
+        # on, is kept where a person sees it, with what is wrong in words.
+        why = str(exc) if isinstance(exc, WebhookRejected | WebhookMalformed) else \
+            f"its connector failed on it ({type(exc).__name__}: {exc})"
+        reason = f"{connector_id} could not read this webhook delivery: {why}"
         with rt.sessions.begin() as session:
             item = session.get_one(InboxItem, item_id)
             item.state, item.error, item.processed_at = InboxState.failed, reason, rt.clock()
