@@ -3,6 +3,7 @@ and Asana's error bodies."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -42,6 +43,20 @@ class AsanaClient(ToolClient):
         if errors:
             return "; ".join(str(e.get("message", e)) for e in errors)
         return response.reason_phrase
+
+    def field_errors(self, response: httpx.Response) -> dict[str, str]:
+        # Asana names the field first: "assignee: Not a recognized ID: ..."
+        try:
+            body = json_of(response)
+        except ValueError:
+            return {}
+        out: dict[str, str] = {}
+        for error in (body.get("errors") if isinstance(body, dict) else None) or []:
+            message = str(error.get("message", "")) if isinstance(error, dict) else ""
+            name, colon, _ = message.partition(":")
+            if colon and re.fullmatch(r"[a-z_][a-z0-9_.]*", name):
+                out[name] = message
+        return out
 
     async def data(self, method: str, path: str, *, params: Any = None,
                    body: Any = None) -> Any:

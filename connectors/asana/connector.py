@@ -18,6 +18,7 @@ from connectors.asana.client import AsanaClient, SyncTokenExpired
 from connectors.asana.config import AsanaConfig
 from connectors.asana.tasks import (
     TASK_FIELDS,
+    EventBatch,
     assignees,
     flatten,
     parse_time,
@@ -28,13 +29,17 @@ from hub.errors import Permanent
 from hub.sdk.connector import (
     CheckResult,
     Connector,
+    FieldsRefused,
     Handshake,
     LinkRef,
     PollPage,
     RemoteRecord,
     WebhookDelivery,
     WebhookRejected,
+    WebhookTarget,
 )
+from hub.sdk.http import ToolRefusal
+from hub.sdk.webhooks import read_body
 
 #: above this many changed tasks in a project, one `modified_since` listing beats single reads
 _FETCH_ONE_BY_ONE = 20
@@ -183,7 +188,7 @@ class AsanaConnector(Connector[AsanaConfig]):
         if not given or not any(matches):
             raise WebhookRejected("missing or invalid X-Hook-Signature")
 
-    async def register_webhooks(self, target_url: str) -> int:
+    async def register_webhooks(self, target: WebhookTarget) -> int:
         created = 0
         for project in self.config.projects:
             info = await self.client.data("GET", f"/projects/{project}",
@@ -191,24 +196,24 @@ class AsanaConnector(Connector[AsanaConfig]):
             existing = await self.client.data("GET", "/webhooks", params={
                 "workspace": info["workspace"]["gid"], "resource": project,
                 "opt_fields": "target,resource.gid,active"})
-            if any(w.get("target") == target_url for w in existing or []):
+            if any(target.registered(w.get("target")) for w in existing or []):
                 continue
-            # Asana calls the target with X-Hook-Secret while this request is in flight.
-            await self.client.data("POST", "/webhooks",
-                                   body={"resource": project, "target": target_url})
+            # Asana calls the target with X-Hook-Secret while this request is in flight; the
+            # hub answers only at this one-time address.
+            await self.client.data("POST", "/webhooks", body={
+                "resource": project, "target": await target.one_time()})
             created += 1
         return created
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:
-        events = json.loads(body).get("events") or []
+        events = read_body(EventBatch, body, "Asana webhook").events
         records: dict[str, RemoteRecord] = {}
         for event in events:
-            resource = event.get("resource") or {}
-            if resource.get("resource_type") != "task":
+            if event.resource.resource_type != "task":
                 continue
-            gid = str(resource["gid"])
-            deleted = event.get("action") == "deleted"
-            records[gid] = RemoteRecord("task", gid, {}, deleted=deleted)
+            gid = event.resource.gid
+            # Only ids: the engine reads each task back (and so confirms a deletion).
+            records[gid] = RemoteRecord("task", gid, {}, deleted=event.action == "deleted")
         return WebhookDelivery("sha256:" + hashlib.sha256(body).hexdigest(),
                                list(records.values()), needs_fetch=True)
 
@@ -219,50 +224,70 @@ class AsanaConnector(Connector[AsanaConfig]):
         project = (flatten(task, self.config.projects, self.config.status_field,
                            self.config.done_status).get("project") or {}).get("gid") \
             or self.config.projects[0]
-        body, section = await self._body(project, patch)
+        body, section, refused = await self._body(project, patch)
         if body:
-            await self.client.data("PUT", f"/tasks/{link.remote_id}", body=body)
+            try:
+                await self.client.data("PUT", f"/tasks/{link.remote_id}", body=body)
+            except ToolRefusal as exc:
+                raise _refused(exc, patch, refused) from None
         if section:
             await self.client.data("POST", f"/sections/{section}/addTask",
                                    body={"task": link.remote_id})
-        return await self._read(link.remote_id)
+        record = await self._read(link.remote_id)
+        if refused:
+            raise FieldsRefused(refused, record=record, status=400)
+        return record
 
     async def create(self, remote_type: str, hub_id: str,
                      values: Mapping[str, Any]) -> RemoteRecord:
         project = self.config.create_project or self.config.projects[0]
-        body, section = await self._body(project, values)
+        body, section, refused = await self._body(project, values)
         body["projects"] = [project]
         body["external"] = {"gid": hub_id}  # a retried create finds the task by this id
-        created = await self.client.data("POST", "/tasks", body=body)
+        try:
+            created = await self.client.data("POST", "/tasks", body=body)
+        except ToolRefusal as exc:  # e.g. an assignee without an Asana account: the engine
+            raise _refused(exc, values, refused) from None  # creates the task without it
         if section:
             await self.client.data("POST", f"/sections/{section}/addTask",
                                    body={"task": created["gid"]})
-        return await self._read(str(created["gid"]))
+        record = await self._read(str(created["gid"]))
+        if refused:
+            raise FieldsRefused(refused, record=record, status=400)
+        return record
 
-    async def _body(self, project: str,
-                    patch: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
-        """Remote paths -> Asana's task body, and the section to move to (if any)."""
+    async def _body(self, project: str, patch: Mapping[str, Any]
+                    ) -> tuple[dict[str, Any], str | None, dict[str, str]]:
+        """Remote paths -> Asana's task body, the section to move to (if any), and the paths
+        the project can't take (an option its enum field lacks), with the reason."""
         body: dict[str, Any] = {}
         custom: dict[str, Any] = {}
         section: str | None = None
+        refused: dict[str, str] = {}
         for path, value in patch.items():
-            if path in _PLAIN:
-                body[path] = value
-            elif path == "assignee.email":
-                email = value[0] if isinstance(value, list) and value else value or None
-                body["assignee"] = email  # Asana takes an e-mail where a user gid goes
-            elif path == "status":
-                body["completed"] = value == self.config.done_status
-                custom.update(await self._custom(project, self.config.status_field, value))
-                if self.config.status_sections:
-                    section = (await self._section_gids(project)).get(str(value)) or section
-            elif path == "section":
-                section = (await self._section_gids(project)).get(str(value))
-            elif path.startswith("custom."):
-                custom.update(await self._custom(project, path.removeprefix("custom."), value))
+            try:
+                if path in _PLAIN:
+                    body[path] = value
+                elif path == "assignee.email":
+                    email = value[0] if isinstance(value, list) and value else value or None
+                    body["assignee"] = email  # Asana takes an e-mail where a user gid goes
+                elif path == "status":
+                    custom.update(await self._custom(project, self.config.status_field, value))
+                    body["completed"] = value == self.config.done_status
+                    if self.config.status_sections:
+                        section = (await self._section_gids(project)).get(str(value)) or section
+                elif path == "section":
+                    section = (await self._section_gids(project)).get(str(value))
+                elif path.startswith("custom."):
+                    custom.update(await self._custom(project, path.removeprefix("custom."),
+                                                     value))
+            except Permanent as exc:
+                if exc.status != 400:
+                    raise
+                refused[path] = exc.reason
         if custom:
             body["custom_fields"] = custom
-        return body, section
+        return body, section, refused
 
     async def _custom(self, project: str, name: str, value: Any) -> dict[str, Any]:
         fields = await self._custom_fields(project)
@@ -307,6 +332,26 @@ class AsanaConnector(Connector[AsanaConfig]):
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+#: Asana's task field (as its errors name it) -> the patch paths written through it
+_WRITTEN_AS = {"assignee": ("assignee.email",), "completed": ("status",),
+               **{name: (name,) for name in _PLAIN}}
+
+
+def _refused(exc: ToolRefusal, patch: Mapping[str, Any],
+             refused: Mapping[str, str]) -> Permanent:
+    """Asana's refusal of a write as the paths of `patch` it names (`FieldsRefused`: the rest
+    is written without them), or as it is when it names none of them."""
+    named: dict[str, str] = {}
+    for name, why in exc.fields.items():
+        paths = _WRITTEN_AS.get(name) or (
+            tuple(p for p in patch if p == "status" or p.startswith("custom."))
+            if name == "custom_fields" else ())
+        named.update({path: f"asana: {why}" for path in paths if path in patch})
+    if not named:
+        return exc
+    return FieldsRefused({**refused, **named}, status=exc.status)
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

@@ -201,7 +201,14 @@ class AsanaState:
                 if name in data:
                     raise bad_request(f"{name}: Cannot write this property in an update; use "
                                       "addProject, addTask or setParent")
-            changed = self._apply(task, data, actor)
+            # Asana checks the whole request before it changes anything: a refused field
+            # leaves the task as it was.
+            before = {**vars(task), "custom": dict(task.custom)}
+            try:
+                changed = self._apply(task, data, actor)
+            except Exception:
+                vars(task).update(before)
+                raise
             if changed:
                 task.modified_at = self.now()
                 self._changed()

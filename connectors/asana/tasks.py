@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from hub.sdk.connector import RemoteRecord
 
 TASK_FIELDS = ",".join([
@@ -24,6 +26,28 @@ TASK_FIELDS = ",".join([
     "custom_fields.number_value", "custom_fields.display_value",
     "external.gid", "external.data",
 ])
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+
+
+class EventResource(_Lenient):
+    gid: str
+    resource_type: str
+
+
+class Event(_Lenient):
+    """One event of a webhook delivery, as Asana always sends it."""
+
+    action: str
+    resource: EventResource
+
+
+class EventBatch(_Lenient):
+    """A webhook delivery: `{"events": [...]}` (empty for a heartbeat)."""
+
+    events: list[Event]
 
 
 def snake(name: str) -> str:

@@ -15,10 +15,13 @@ import asyncio
 import hashlib
 import hmac
 import json
+import math
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
 
 from connectors.hr.client import API, BambooHRClient
 from connectors.hr.config import BambooHRConfig
@@ -31,8 +34,10 @@ from hub.sdk.connector import (
     PollPage,
     RemoteRecord,
     WebhookDelivery,
+    WebhookMalformed,
     WebhookRejected,
 )
+from hub.sdk.webhooks import read_body
 
 EMPLOYEE, TIME_OFF = "employee", "time_off"
 #: fields read when no mapping says which (name, e-mail, department, manager, status)
@@ -43,6 +48,28 @@ MANAGER_EMAIL, MANAGER_ID = "reportsToEmail", "reportsToId"
 #: what it adds to a time off request: the employee's e-mail, from `employeeId`
 EMPLOYEE_EMAIL = "employeeEmail"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+
+
+class ChangedEmployee(_Lenient):
+    id: str
+    action: str | None = None
+
+
+class EventData(_Lenient):
+    employeeId: str
+
+
+class WebhookBody(_Lenient):
+    """A field-based (`employees`) or an event webhook (`type`, `data`): what the hub reads
+    of either, checked at intake."""
+
+    employees: list[ChangedEmployee] | None = None
+    type: str | None = None
+    data: EventData | None = None
 
 
 class BambooHRConnector(Connector[BambooHRConfig]):
@@ -222,20 +249,25 @@ class BambooHRConnector(Connector[BambooHRConfig]):
         try:
             sent = float(stamp)
         except ValueError:
-            raise WebhookRejected("X-BambooHR-Timestamp is not a time") from None
+            sent = math.nan
+        if not math.isfinite(sent):  # "nan" would pass any tolerance check
+            raise WebhookRejected("X-BambooHR-Timestamp is not a time")
         tolerance = self.config.webhook.tolerance.total_seconds()
         if abs(self.clock() - sent) > tolerance:
             raise WebhookRejected(f"X-BambooHR-Timestamp is more than {tolerance:g}s away "
                                   "from now: an old delivery replayed, or a wrong clock")
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:
-        event = json.loads(body)
-        if "employees" in event:  # field-based: employee_with_fields.*
-            entries = [(str(e["id"]), e.get("action")) for e in event["employees"]]
-        else:  # event-based: employee.created / updated / deleted
-            kind = str(event["type"])
-            entries = [(str(event["data"]["employeeId"]),
-                        "Deleted" if kind.endswith(".deleted") else "Updated")]
+        event = read_body(WebhookBody, body, "BambooHR webhook")
+        if event.employees is not None:  # field-based: employee_with_fields.*
+            entries = [(e.id, e.action) for e in event.employees]
+        elif event.type is not None and event.data is not None:  # employee.created / ...
+            entries = [(event.data.employeeId,
+                        "Deleted" if event.type.endswith(".deleted") else "Updated")]
+        else:
+            raise WebhookMalformed("not a BambooHR webhook delivery: it has neither "
+                                   "`employees` (a field-based webhook) nor `type` and `data` "
+                                   "(an event webhook)")
         records = [RemoteRecord(EMPLOYEE, employee_id, {}, deleted=action == "Deleted")
                    for employee_id, action in entries]
         # The same body is the same delivery (BambooHR re-signs each retry with a new time).

@@ -35,6 +35,14 @@ class JiraClient(ToolClient):
         parts += [f"{k}: {v}" for k, v in (body.get("errors") or {}).items()]
         return "; ".join(parts) or response.reason_phrase
 
+    def field_errors(self, response: httpx.Response) -> dict[str, str]:
+        try:
+            body = response.json()
+        except ValueError:
+            return {}
+        errors = body.get("errors") if isinstance(body, dict) else None
+        return {str(k): str(v) for k, v in errors.items()} if isinstance(errors, dict) else {}
+
     async def search(self, jql: str, *, fields: Sequence[str], page_size: int,
                      expand: str | None = None,
                      properties: Sequence[str] = ()) -> AsyncIterator[list[dict[str, Any]]]:

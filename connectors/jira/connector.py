@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
+import time
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, ClassVar
@@ -16,21 +16,25 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.jira.client import API, JiraClient
 from connectors.jira.config import JiraConfig
-from connectors.jira.issues import FIELDS, assignees, jql_time, to_record
+from connectors.jira.issues import FIELDS, IssueEvent, assignees, jql_time, to_record
 from connectors.jira.transitions import move_to_status
 from hub.errors import Permanent
 from hub.sdk.connector import (
     CheckResult,
     Connector,
+    FieldsRefused,
     LinkRef,
     PollPage,
     RemoteRecord,
     WebhookDelivery,
     WebhookRejected,
 )
+from hub.sdk.http import ToolRefusal
+from hub.sdk.webhooks import read_body
 
 STATUS_PATH = "fields.status.name"
 ASSIGNEE_PATH = "fields.assignee.emailAddress"
+_UNKNOWN_FOR = 300.0  # seconds what Jira said of accounts and workflows is taken as true
 
 
 class JiraConnector(Connector[JiraConfig]):
@@ -44,7 +48,8 @@ class JiraConnector(Connector[JiraConfig]):
         super().__init__(connector_id, config)
         self.client = JiraClient(config)
         self._zone: tzinfo | None = None
-        self._accounts: dict[str, str | None] = {}
+        self._accounts: dict[str, tuple[str | None, float]] = {}  # e-mail -> (id, when)
+        self._project_statuses: dict[str, tuple[set[str] | None, float]] = {}
 
     # -- reading ---------------------------------------------------------------------------
     async def check(self) -> CheckResult:
@@ -131,18 +136,18 @@ class JiraConnector(Connector[JiraConfig]):
             raise WebhookRejected("missing or invalid X-Hub-Signature")
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:
-        event = json.loads(body)
-        issue = event["issue"]
+        event = read_body(IssueEvent, body, "Jira issue")
+        issue = event.issue.model_dump()
         delivery = _header(headers, "x-atlassian-webhook-identifier") or \
             "sha256:" + hashlib.sha256(body).hexdigest()
-        deleted = event.get("webhookEvent") == "jira:issue_deleted"
+        deleted = event.webhookEvent == "jira:issue_deleted"
         record = self._record(issue, deleted=deleted)
         # The changelog of this event: when exactly each of its fields changed.
-        when = datetime.fromtimestamp(event["timestamp"] / 1000, UTC) \
-            if isinstance(event.get("timestamp"), int | float) else record.updated_at
+        when = datetime.fromtimestamp(event.timestamp / 1000, UTC) \
+            if event.timestamp is not None else record.updated_at
         times = dict(record.field_times)
-        for item in (event.get("changelog") or {}).get("items") or []:
-            name = item.get("fieldId") or item.get("field")
+        for item in event.changelog.items if event.changelog else []:
+            name = item.fieldId or item.field
             if name and when:
                 times[f"fields.{name}"] = when
         issue_record = RemoteRecord(record.remote_type, record.remote_id, record.payload,
@@ -154,39 +159,83 @@ class JiraConnector(Connector[JiraConfig]):
     # -- writing ---------------------------------------------------------------------------
     async def push(self, link: LinkRef, patch: Mapping[str, Any]) -> RemoteRecord:
         key = link.remote_id
-        fields = await self._fields(patch)
+        refused: dict[str, str] = {}
+        fields = await self._fields(patch, refused)
         if fields:
-            await self.client.request("PUT", f"{API}/issue/{key}", json={"fields": fields},
-                                      params={"notifyUsers": "false"})
-        if patch.get(STATUS_PATH):
-            await move_to_status(self.client, key, str(patch[STATUS_PATH]),
-                                 max_hops=self.config.max_hops,
-                                 fill=self.config.transition_fields)
-        return await self._read(key)
+            try:
+                await self.client.request("PUT", f"{API}/issue/{key}", json={"fields": fields},
+                                          params={"notifyUsers": "false"})
+            except ToolRefusal as exc:  # Jira names the fields it refused: write the rest
+                named = _named(exc, patch)
+                if not named:
+                    raise
+                raise FieldsRefused({**refused, **named}, status=exc.status) from None
+        await self._move(key, patch, refused)
+        record = await self._read(key)
+        if refused:  # the rest is written; the status (or an unknown assignee) is not
+            raise FieldsRefused(refused, record=record, status=400)
+        return record
 
     async def create(self, remote_type: str, hub_id: str,
                      values: Mapping[str, Any]) -> RemoteRecord:
-        fields = await self._fields(values, creating=True)
+        refused: dict[str, str] = {}
+        fields = await self._fields(values, refused, creating=True)
         fields.setdefault("issuetype", {"name": self.config.issue_type})
         if self.config.create_project:
             fields.setdefault("project", {"key": self.config.create_project})
         if "project" not in fields:
             raise Permanent(f"jira: {self.connector_id} has no create_project set: where "
                             "should the hub create issues?", status=400)
-        created = (await self.client.request("POST", f"{API}/issue", json={
-            "fields": fields,
-            # Stored with the issue in the same call: a retry finds it by this id.
-            "properties": [{"key": self.config.hub_property, "value": {"id": hub_id}}],
-        })).json()
-        status = values.get(STATUS_PATH)
-        if status:
-            await move_to_status(self.client, created["key"], str(status),
-                                 max_hops=self.config.max_hops,
-                                 fill=self.config.transition_fields)
-        return await self._read(created["key"])
+        try:
+            created = (await self.client.request("POST", f"{API}/issue", json={
+                "fields": fields,
+                # Stored with the issue in the same call: a retry finds it by this id.
+                "properties": [{"key": self.config.hub_property, "value": {"id": hub_id}}],
+            })).json()
+        except ToolRefusal as exc:  # created without the fields Jira named, by the engine
+            named = _named(exc, values)
+            if not named:
+                raise
+            raise FieldsRefused({**refused, **named}, status=exc.status) from None
+        await self._move(created["key"], values, refused)
+        record = await self._read(created["key"])
+        if refused:
+            raise FieldsRefused(refused, record=record, status=400)
+        return record
 
-    async def _fields(self, patch: Mapping[str, Any], creating: bool = False) -> dict[str, Any]:
-        """Remote paths from the mapping -> Jira's `fields` body (status goes elsewhere)."""
+    async def _move(self, key: str, patch: Mapping[str, Any], refused: dict[str, str]) -> None:
+        """Walk the issue to the patch's status; a workflow with no way there refuses the
+        status only (noted in `refused`)."""
+        if not patch.get(STATUS_PATH):
+            return
+        try:
+            await move_to_status(self.client, key, str(patch[STATUS_PATH]),
+                                 max_hops=self.config.max_hops,
+                                 fill=self.config.transition_fields,
+                                 statuses=self._statuses)
+        except Permanent as exc:
+            if exc.status != 400:
+                raise
+            refused[STATUS_PATH] = exc.reason
+
+    async def _statuses(self, project: str) -> set[str] | None:
+        """The statuses of a project's workflows (None when Jira won't say), read again after
+        `_UNKNOWN_FOR`: workflows change."""
+        known = self._project_statuses.get(project)
+        if known is None or time.monotonic() - known[1] > _UNKNOWN_FOR:
+            try:
+                types = await self.client.get_json(f"{API}/project/{project}/statuses")
+            except Permanent:
+                return None
+            names = {str(s["name"]) for t in types or [] for s in t.get("statuses") or []}
+            known = (names or None, time.monotonic())
+            self._project_statuses[project] = known
+        return known[0]
+
+    async def _fields(self, patch: Mapping[str, Any], refused: dict[str, str],
+                      creating: bool = False) -> dict[str, Any]:
+        """Remote paths from the mapping -> Jira's `fields` body (status goes elsewhere); an
+        assignee with no Jira account is left out and noted in `refused`."""
         fields: dict[str, Any] = {}
         for path, value in patch.items():
             if path == STATUS_PATH or not path.startswith("fields."):
@@ -195,22 +244,26 @@ class JiraConnector(Connector[JiraConfig]):
                 continue  # an issue's project is not a field Jira lets you edit
             if path == ASSIGNEE_PATH:
                 email = value[0] if isinstance(value, list) and value else value or None
-                fields["assignee"] = {"accountId": await self._account(email)} if email \
-                    else None
+                account = await self._account(email) if email else None
+                if email and account is None:
+                    refused[path] = f"jira: no Jira user has the e-mail {email}"
+                else:
+                    fields["assignee"] = {"accountId": account} if account else None
                 continue
             _nest(fields, path.removeprefix("fields.").split("."), value)
         return fields
 
-    async def _account(self, email: str) -> str:
-        if email not in self._accounts:
+    async def _account(self, email: str) -> str | None:
+        """The account id of the Jira user with this e-mail; None while there is none (asked
+        again after `_UNKNOWN_FOR`: people get accounts)."""
+        known = self._accounts.get(email)
+        if known is None or (known[0] is None and time.monotonic() - known[1] > _UNKNOWN_FOR):
             users = await self.client.get_json(f"{API}/user/search", {"query": email})
             match = [u for u in users if str(u.get("emailAddress", "")).casefold()
                      == email.casefold()]
-            self._accounts[email] = match[0]["accountId"] if match else None
-        account = self._accounts[email]
-        if account is None:
-            raise Permanent(f"jira: no Jira user has the e-mail {email}", status=400)
-        return account
+            known = (str(match[0]["accountId"]) if match else None, time.monotonic())
+            self._accounts[email] = known
+        return known[0]
 
     async def _read(self, key: str) -> RemoteRecord:
         params = {"fields": ",".join(FIELDS), "properties": self.config.hub_property}
@@ -236,6 +289,16 @@ class JiraConnector(Connector[JiraConfig]):
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     return next((v for k, v in headers.items() if k.lower() == name), None)
+
+
+def _named(exc: ToolRefusal, patch: Mapping[str, Any]) -> dict[str, str]:
+    """The paths of `patch` whose Jira fields the refusal names (`errors: {"duedate": ...}`)."""
+    out: dict[str, str] = {}
+    for name, why in exc.fields.items():
+        for path in patch:
+            if path == f"fields.{name}" or path.startswith(f"fields.{name}."):
+                out[path] = f"jira: {name}: {why}"
+    return out
 
 
 def _nest(target: dict[str, Any], keys: list[str], value: Any) -> None:

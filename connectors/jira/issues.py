@@ -6,12 +6,49 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from hub.sdk.connector import RemoteRecord
 
 #: fields read from Jira: what the default mapping needs, and changelog-friendly
 FIELDS = ["summary", "description", "status", "assignee", "priority", "duedate", "labels",
           "created", "updated", "project", "issuetype", "resolution", "resolutiondate",
           "parent", "customfield_10016", "customfield_10050"]
+
+
+class _Lenient(BaseModel):
+    # Jira adds fields without notice; ids come as strings or numbers.
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+
+
+class WebhookIssue(_Lenient):
+    """The issue of an issue event, as Jira always sends it."""
+
+    id: str
+    key: str
+    fields: dict[str, Any]
+
+
+class ChangeItem(_Lenient):
+    """One field changed by the event."""
+
+    field: str | None = None
+    fieldId: str | None = None
+
+
+class Changelog(_Lenient):
+    items: list[ChangeItem] = []
+
+
+class IssueEvent(_Lenient):
+    """An issue webhook (`jira:issue_created`, `_updated`, `_deleted`): what the hub reads of
+    it, checked at intake so a body without it is refused there."""
+
+    webhookEvent: str
+    #: ms since 1970, within what a date can be (year 9999)
+    timestamp: int | None = Field(None, ge=0, le=253_402_300_799_999)
+    issue: WebhookIssue
+    changelog: Changelog | None = None
 
 
 def parse_time(value: str | None) -> datetime | None:

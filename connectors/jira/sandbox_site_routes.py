@@ -17,10 +17,11 @@ from connectors.jira.sandbox_catalog import (
     BUDGET_STATUS,
     FIELD_NAMES,
     FIELDS,
+    ISSUE_TYPES,
 )
 from connectors.jira.sandbox_errors import JiraApiError, not_found
 from connectors.jira.sandbox_http import BAD_PAYLOAD, Caller, int_param, json_body, list_param
-from connectors.jira.sandbox_model import User, jira_time
+from connectors.jira.sandbox_model import Project, User, jira_time
 from connectors.jira.sandbox_render import select_fields
 from connectors.jira.sandbox_webhooks import Webhook
 
@@ -134,14 +135,27 @@ def site_routes(sandbox: JiraSandbox, version: int) -> APIRouter:
                 out["nextPage"] = f"{base}?startAt={start + len(page)}&maxResults={size}"
             return JSONResponse(out)
 
+    def project_of(key: str) -> Project:
+        project = state.project_of(key)
+        if project is None:
+            raise not_found(f"No project could be found with key '{key}'.")
+        return project
+
     @router.get("/project/{projectIdOrKey}")
     async def get_project(projectIdOrKey: str, user: Caller) -> Response:
         with state.lock:
-            project = state.project_of(projectIdOrKey)
-            if project is None:
-                raise not_found("No project could be found with key "
-                                f"'{projectIdOrKey}'.")
+            project = project_of(projectIdOrKey)
             return JSONResponse(state.renderer(version).project(project, full=True))
+
+    @router.get("/project/{projectIdOrKey}/statuses")
+    async def project_statuses(projectIdOrKey: str, user: Caller) -> Response:
+        # Every issue type of the project has the project's one workflow here.
+        with state.lock:
+            project = project_of(projectIdOrKey)
+            render = state.renderer(version)
+            statuses = [render.status(s) for s in project.workflow.statuses]
+            return JSONResponse([{**render.issuetype(type_id), "statuses": statuses}
+                                 for type_id in ISSUE_TYPES])
 
     @router.get("/field")
     async def fields(user: Caller) -> Response:

@@ -7,18 +7,47 @@ visited (forward in status category first) and look again, up to `max_hops`.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from connectors.jira.client import API, JiraClient
 from hub.errors import Permanent
 
 _CATEGORY_RANK = {"new": 0, "indeterminate": 1, "done": 2}
+#: a project key -> the statuses of its workflows (None: unknown)
+StatusesOf = Callable[[str], Awaitable[set[str] | None]]
 
 
 async def move_to_status(client: JiraClient, key: str, target: str, *, max_hops: int,
-                         fill: dict[str, dict[str, Any]]) -> None:
-    """Transition issue `key` until its status is `target`; Permanent if there is no way."""
+                         fill: dict[str, dict[str, Any]],
+                         statuses: StatusesOf | None = None) -> None:
+    """Transition issue `key` until its status is `target`; Permanent (400) if there is no way.
+
+    A status the workflow doesn't have (`statuses`: of the issue's project) is refused before
+    any move. When a walk ends nowhere, the issue is walked back to where it started (as far
+    as its workflow lets it): a refused status must not leave the issue in another one.
+    """
+    if statuses is not None:
+        issue = await client.get_json(f"{API}/issue/{key}", {"fields": "project"})
+        known = await statuses(str(issue["fields"]["project"]["key"]))
+        if known is not None and target.casefold() not in {s.casefold() for s in known}:
+            raise Permanent(f"jira: no workflow path to {target!r}: the workflow of "
+                            f"{issue.get('key', key)} has no such status (its statuses: "
+                            f"{', '.join(sorted(known))})", status=400)
     visited: list[str] = []
+    try:
+        await _walk(client, key, target, max_hops, fill, visited)
+    except Permanent:
+        if len(visited) > 1:  # it moved: back to the start, if the workflow allows
+            with contextlib.suppress(Permanent):
+                await _walk(client, key, visited[0], max_hops, fill, [])
+        raise
+
+
+async def _walk(client: JiraClient, key: str, target: str, max_hops: int,
+                fill: dict[str, dict[str, Any]], visited: list[str]) -> None:
+    options: list[dict[str, Any]] = []
     for _ in range(max_hops):
         listing = await client.get_json(f"{API}/issue/{key}/transitions",
                                         {"expand": "transitions.fields"})

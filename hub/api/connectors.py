@@ -1,5 +1,5 @@
-"""/api/v1/connectors: sync health per connector, its quarantine and failed pushes; actions
-(admin only) to poll now and to retry failed pushes."""
+"""/api/v1/connectors: sync health per connector, its quarantine, failed pushes and refused
+fields; actions (admin only) to poll now and to retry failed pushes."""
 
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ class ConnectorHealth(BaseModel):
     errors_24h: int
     quarantined: int = Field(description="records that could not be mapped")
     failed_pushes: int = Field(description="writes the tool refused")
+    refused_fields: int = Field(0, description="fields the tool refused while it took the "
+                                               "rest of a write; written again later")
     pending_pushes: int
     pending_deliveries: int = Field(description="webhook deliveries not processed yet")
 
@@ -64,6 +66,27 @@ class FailedPush(BaseModel):
     reason: str | None = Field(None, description="the tool's own words")
     attempts: int
     failed_at: str
+
+
+class RefusedField(BaseModel):
+    id: str
+    entity: str
+    record_id: str
+    remote_id: str | None = None
+    url: str | None = None
+    field: str = Field(description="the hub's field")
+    remote_path: str = Field(description="where the tool keeps it")
+    reason: str = Field(description="the tool's own words")
+    waits_for: str | None = Field(None, description="what, once it is in the tool, makes the "
+                                                    "hub write the field again at once")
+    attempts: int
+    refused_at: str
+    retry_at: str = Field(description="when the hub writes the field again at the latest")
+
+
+class RefusedFieldPage(BaseModel):
+    items: list[RefusedField]
+    next_cursor: str | None = None
 
 
 class QuarantinePage(BaseModel):
@@ -134,6 +157,19 @@ def failed(request: Request, connector_id: ConnectorRef, params: Annotated[PageP
     _readable(request, principal, connector_id)
     with as_problems():
         page = health.failed_pushes(session, connector_id, params.limit, params.cursor)
+    return JSONAnswer(page.as_json())
+
+
+@router.get("/connectors/{connector_id}/refused-fields", response_model=RefusedFieldPage,
+            responses=READ_RESPONSES, summary="Fields the tool refused in a write")
+def refused(request: Request, connector_id: str, params: Annotated[PageParams, Query()],
+            principal: PrincipalDep, session: SessionDep) -> JSONResponse:
+    """Each with the tool's reason; the rest of each write went through, and the hub writes
+    the field again when its value changes, when what it names appears in the tool, or at
+    `retry_at`."""
+    _readable(request, principal, connector_id)
+    with as_problems():
+        page = health.refused_fields(session, connector_id, params.limit, params.cursor)
     return JSONAnswer(page.as_json())
 
 

@@ -18,6 +18,7 @@ from hub.store.sync import (
     InboxState,
     IntentState,
     PushIntent,
+    PushRefusal,
     QuarantineItem,
     SyncCursor,
 )
@@ -41,6 +42,8 @@ class SyncCollector(Collector):
                                     labels=["connector", "state"])
         quarantined = GaugeMetricFamily("hub_quarantined_records", "records that could not be "
                                         "mapped", labels=["connector"])
+        refused = GaugeMetricFamily("hub_refused_fields", "fields the tool refused while it "
+                                    "took the rest of a write", labels=["connector"])
         now = self.clock()
         with self.sessions() as session:
             last = dict(session.execute(select(SyncCursor.connector_id,
@@ -58,6 +61,9 @@ class SyncCollector(Collector):
                 select(QuarantineItem.connector_id, func.count())
                 .where(QuarantineItem.resolved_at.is_(None))
                 .group_by(QuarantineItem.connector_id)).all())
+            refusals = dict(session.execute(
+                select(PushRefusal.connector_id, func.count())
+                .group_by(PushRefusal.connector_id)).all())
         for cid in sorted(self.config.connectors):
             success = last.get(cid)
             if success is not None:
@@ -66,7 +72,8 @@ class SyncCollector(Collector):
             for state in (IntentState.pending, IntentState.failed):
                 intents.add_metric([cid, state.value], by_state.get((cid, state), 0))
             quarantined.add_metric([cid], held.get(cid, 0))
-        yield from (lag, inbox, intents, quarantined)
+            refused.add_metric([cid], refusals.get(cid, 0))
+        yield from (lag, inbox, intents, quarantined, refused)
 
 
 class Metrics:

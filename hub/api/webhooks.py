@@ -8,8 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from hub.api.problems import problem
-from hub.sdk.connector import WebhookRejected
-from hub.sync.inbox import UnknownConnector, handshake, receive
+from hub.sdk.connector import WebhookMalformed, WebhookRejected
+from hub.sync.handshakes import PARAMETER, handshake
+from hub.sync.inbox import UnknownConnector, receive
 from hub.sync.runner import EmbeddedRunner, Job
 from hub.sync.runtime import Runtime
 
@@ -17,24 +18,29 @@ router = APIRouter(tags=["webhooks"])
 MAX_BODY = 5 * 1024 * 1024
 
 
-
-
 @router.post("/webhooks/{connector_id}", status_code=202,
              summary="Receive a tool's webhook delivery",
-             responses={401: {"description": "signature missing or invalid"},
+             responses={400: {"description": "signed, but not a delivery the tool sends"},
+                        401: {"description": "signature missing or invalid, or a handshake "
+                                            "the hub did not ask for"},
                         404: {"description": "no such connector"},
                         413: {"description": "body too large"}})
 async def webhook(connector_id: str, request: Request) -> JSONResponse:
     """Verify and store one delivery; 202 once it is durable, 200 for a duplicate. A tool's
-    handshake (Asana's X-Hook-Secret) is answered at once."""
+    handshake (Asana's X-Hook-Secret) is answered at once, if it comes to the one-time address
+    of a webhook the hub is registering."""
     rt: Runtime | None = request.app.state.runtime
     if rt is None:
         return problem(503, "Webhooks not enabled", "this server runs without connectors")
+    peer = request.client.host if request.client else None
     try:
-        answer = await asyncio.to_thread(handshake, rt, connector_id, dict(request.headers))
+        answer = await asyncio.to_thread(handshake, rt, connector_id, dict(request.headers),
+                                         request.query_params.get(PARAMETER), peer)
     except UnknownConnector:
         return problem(404, "Unknown connector",
                        f"no connector {connector_id!r} is configured to take webhooks")
+    except WebhookRejected as exc:
+        return problem(401, "Handshake refused", str(exc))
     if answer is not None:
         return JSONResponse({"status": "handshake accepted"}, status_code=200, headers=answer)
     body = await _read_body(request)
@@ -48,6 +54,8 @@ async def webhook(connector_id: str, request: Request) -> JSONResponse:
                        f"no connector {connector_id!r} is configured to take webhooks")
     except WebhookRejected as exc:
         return problem(401, "Webhook rejected", str(exc))
+    except WebhookMalformed as exc:
+        return problem(400, "Malformed delivery", exc.reason)
     runner: EmbeddedRunner | None = getattr(request.app.state, "runner", None)
     if runner is not None and received.item_id is not None:
         await runner.enqueue(Job.inbox(connector_id, received.item_id))

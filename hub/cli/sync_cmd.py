@@ -76,14 +76,16 @@ def _summary(connector_id: str, tally: Tally, pushes: list[PushOutcome], dry_run
     for f in fields(tally):
         table.add_row(f.name.replace("_", " "), str(getattr(tally, f.name)))
     if not dry_run:
-        table.add_row("pushed", str(sum(1 for o in pushes if o.state == "done")))
+        table.add_row("pushed", str(sum(1 for o in pushes if o.state in ("done", "partial"))))
         # A refused or postponed push must not hide behind a successful poll.
-        for state, label in (("failed", "push failed"), ("retry", "push retrying")):
+        for state, label in (("partial", "push partly refused"), ("failed", "push failed"),
+                             ("retry", "push retrying")):
             count = sum(1 for o in pushes if o.state == state)
             if count:
                 table.add_row(label, str(count))
     out.print(table)
     for outcome in pushes:
-        if outcome.state in ("failed", "retry"):
-            err.print(f"push {'failed' if outcome.state == 'failed' else 'postponed'}: "
-                      f"{outcome.detail}", markup=False)
+        if outcome.state in ("failed", "retry", "partial"):
+            what = {"failed": "failed", "retry": "postponed",
+                    "partial": "written but for refused fields (tried again later)"}
+            err.print(f"push {what[outcome.state]}: {outcome.detail}", markup=False)

@@ -20,6 +20,7 @@ from hub.store.sync import (
     IntentState,
     Link,
     PushIntent,
+    PushRefusal,
     QuarantineItem,
     SyncCursor,
 )
@@ -34,7 +35,8 @@ def _counts(session: Session, column: Any, *where: ColumnElement[bool]) -> dict[
 
 def connector_health(session: Session, config: HubConfig, now: datetime) -> list[dict[str, Any]]:
     """Per configured connector: state, last successful poll, cursor, lag, errors in the last
-    24 hours, and what waits for a person (quarantined records, failed pushes)."""
+    24 hours, and what waits for a person (quarantined records, failed pushes, fields the
+    tool refused while it took the rest)."""
     since = now - DAY
     cursors: dict[str, list[SyncCursor]] = {}
     for row in session.scalars(select(SyncCursor)):
@@ -47,6 +49,7 @@ def connector_health(session: Session, config: HubConfig, now: datetime) -> list
     failed_day = _counts(session, PushIntent.connector_id,
                          PushIntent.state == IntentState.failed, PushIntent.updated_at >= since)
     pending = _counts(session, PushIntent.connector_id, PushIntent.state == IntentState.pending)
+    refused = _counts(session, PushRefusal.connector_id)
     inbox = _counts(session, InboxItem.connector_id, InboxItem.state == InboxState.pending)
     inbox_failed_day = _counts(session, InboxItem.connector_id,
                                InboxItem.state == InboxState.failed,
@@ -72,6 +75,7 @@ def connector_health(session: Session, config: HubConfig, now: datetime) -> list
             "errors_24h": poll_errors + quarantined_day.get(cid, 0) + failed_day.get(cid, 0)
             + inbox_failed_day.get(cid, 0),
             "quarantined": quarantined.get(cid, 0), "failed_pushes": failed.get(cid, 0),
+            "refused_fields": refused.get(cid, 0),
             "pending_pushes": pending.get(cid, 0), "pending_deliveries": inbox.get(cid, 0),
         }
         item["state"] = _state(settings.enabled, settings.poll.enabled, item, last_success,
@@ -87,7 +91,7 @@ def _state(enabled: bool, polls: bool, item: Mapping[str, Any], last_success: da
         return "disabled"
     if last_error_at is not None and (last_success is None or last_error_at > last_success):
         return "failing"
-    if item["failed_pushes"] or item["quarantined"]:
+    if item["failed_pushes"] or item["quarantined"] or item["refused_fields"]:
         return "degraded"
     if last_success is None and polls:
         return "never_polled"
@@ -128,6 +132,32 @@ def failed_pushes(session: Session, connector_id: str, limit: int, cursor: str |
               "remote_id": remote_id, "url": url, "create": i.create, "reason": i.last_error,
               "attempts": i.attempts, "failed_at": to_json(i.updated_at)}
              for i, remote_id, url in rows[:limit]]
+    return Page(items, encode_cursor(sort, [rows[limit - 1][0].id])
+                if len(rows) > limit else None)
+
+
+_REFUSAL_ID = {"id": SortField(PushRefusal.__table__.c.id)}
+
+
+def refused_fields(session: Session, connector_id: str, limit: int,
+                   cursor: str | None) -> Page:
+    """Fields the tool refused while it took the rest of a push, with its reason and when the
+    hub writes them again, oldest first. (The refused value is not shown: the reason names
+    what the tool objected to.)"""
+    sort = parse_sort(None, _REFUSAL_ID)
+    query = select(PushRefusal, Link.remote_id, Link.url).outerjoin(
+        Link, (Link.connector_id == PushRefusal.connector_id)
+        & (Link.entity == PushRefusal.entity) & (Link.record_id == PushRefusal.record_id)
+        & Link.deleted_at.is_(None)).where(PushRefusal.connector_id == connector_id)
+    if cursor:
+        query = query.where(after_cursor(cursor, sort, _REFUSAL_ID))
+    rows = list(session.execute(query.order_by(PushRefusal.id).limit(limit + 1)))
+    items = [{"id": r.id, "entity": r.entity.value, "record_id": r.record_id,
+              "remote_id": remote_id, "url": url, "field": r.field,
+              "remote_path": r.remote_path, "reason": r.reason, "waits_for": r.waits_for,
+              "attempts": r.attempts, "refused_at": to_json(r.refused_at),
+              "retry_at": to_json(r.retry_at)}
+             for r, remote_id, url in rows[:limit]]
     return Page(items, encode_cursor(sort, [rows[limit - 1][0].id])
                 if len(rows) > limit else None)
 

@@ -11,6 +11,7 @@ from hub.sdk.config import ConnectorConfig, PollConfig, WebhookConfig
 from hub.sdk.connector import (
     CheckResult,
     Connector,
+    FieldsRefused,
     Handshake,
     LinkRef,
     PollPage,
@@ -19,13 +20,17 @@ from hub.sdk.connector import (
     Report,
     ReportColumn,
     WebhookDelivery,
+    WebhookMalformed,
     WebhookRejected,
+    WebhookTarget,
 )
+from hub.sdk.webhooks import read_body
 
 __all__ = [
     "AuthenticationFailed", "CheckResult", "ConfigError", "Connector", "ConnectorConfig",
-    "Handshake",
+    "FieldsRefused", "Handshake",
     "LinkRef", "Permanent", "PollConfig", "PollPage", "Rejected", "RemoteRecord", "Report",
     "ReportColumn", "Retriable",
-    "WebhookConfig", "WebhookDelivery", "WebhookRejected",
+    "WebhookConfig", "WebhookDelivery", "WebhookMalformed", "WebhookRejected", "WebhookTarget",
+    "read_body",
 ]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
-from hub.errors import HubError
+from hub.errors import HubError, Permanent
 from hub.sdk.config import ConnectorConfig
 
 if TYPE_CHECKING:
@@ -141,6 +141,58 @@ class WebhookRejected(HubError):
     """A webhook that failed verification (bad or missing signature, replay); answered 401."""
 
 
+class WebhookMalformed(HubError):
+    """A verified delivery that is not what the tool sends: not JSON, or without what the tool
+    always sends (`hub.sdk.webhooks.read_body` says which). Answered 400 with `reason`; nothing
+    is stored. `parse_webhook` raises it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    """Where the tool is to send a connector's webhooks (`register_webhooks`).
+
+    `url` is the stable address: a webhook the tool lists with it (`registered`) exists
+    already. The tool's handshake is accepted only at a URL from `one_time()`: each carries a
+    fresh, unguessable token that the hub takes for one handshake, so nobody else can agree a
+    secret with the hub. Ask for one per webhook created.
+    """
+
+    url: str
+    one_time: Callable[[], Awaitable[str]]
+
+    def registered(self, target: str | None) -> bool:
+        """Whether `target` (a webhook's address as the tool lists it) is this hub's, whatever
+        one-time token it carried."""
+        return bool(target) and str(target).split("?", 1)[0] == self.url
+
+
+class FieldsRefused(Permanent):
+    """The tool refused some fields of a write and would take the others: a status that no
+    workflow path reaches, a person without an account there, an option the tool lacks.
+
+    `fields` maps each refused remote path (a key of the patch) to the tool's reason. Raise it
+    before writing anything and the engine writes the rest again without those fields; or
+    after writing the rest, with `record` (the object as now stored), which the engine takes as
+    the write's answer. A create goes the same way (the engine looks the object up by its hub
+    id before creating again, so one made before the refusal is not made twice).
+
+    The engine records each refusal (connector health shows it) and writes the field again
+    when its value changes, when what it names appears (a person, a project), and otherwise
+    after a long wait: the refusal may have been caused by data missing in the tool.
+    """
+
+    def __init__(self, fields: Mapping[str, str], *, record: RemoteRecord | None = None,
+                 status: int | None = None) -> None:
+        super().__init__("; ".join(f"{path}: {why}" for path, why in fields.items()),
+                         status=status)
+        self.fields = dict(fields)
+        self.record = record
+
+
 class Connector(ABC, Generic[ConfigT]):
     """Base of every connector. Subclasses declare `kind` and `config_model` and fill in the verbs.
 
@@ -175,9 +227,11 @@ class Connector(ABC, Generic[ConfigT]):
         """A webhook handshake request's answer, or None for an ordinary delivery."""
         return None
 
-    async def register_webhooks(self, target_url: str) -> int:
-        """Make the tool send its webhooks for the scope to `target_url`, idempotently;
-        returns how many were created. Optional: the default can't."""
+    async def register_webhooks(self, target: WebhookTarget) -> int:
+        """Make the tool send its webhooks for the scope to `target`, idempotently (a webhook
+        at `target.url` exists already); each one created gets its own `target.one_time()`
+        URL, where the hub accepts that webhook's handshake. Returns how many were created.
+        Optional: the default can't."""
         raise NotImplementedError(f"{self.kind} registers no webhooks")
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
@@ -185,20 +239,29 @@ class Connector(ABC, Generic[ConfigT]):
         raise WebhookRejected(f"connector kind {self.kind!r} does not take webhooks")
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:
-        """Turn a verified delivery into records. Default: no webhooks."""
+        """Turn a verified delivery into records; `WebhookMalformed` when the body is not what
+        the tool sends (read it with `hub.sdk.webhooks.read_body`). Called once when the
+        delivery arrives (a malformed one is answered 400 and not stored) and again when it is
+        processed. A record with `deleted=True` is the tool's word only: the engine reads the
+        object back (`fetch`) before it tombstones anything. Default: no webhooks."""
         raise WebhookRejected(f"connector kind {self.kind!r} does not take webhooks")
 
     async def fetch(self, remote_type: str, remote_ids: list[str]) -> list[RemoteRecord]:
-        """Read the current state of some remote objects (after id-only webhooks)."""
+        """Read the current state of some remote objects: after id-only webhooks, before a
+        push, and to confirm a webhook's delete. An object the tool no longer has is left out
+        or returned with `deleted=True` (also for the tool's own deleted or archived state)."""
         raise NotImplementedError(f"{self.kind} cannot fetch single records")
 
     @abstractmethod
     async def push(self, link: LinkRef, patch: Mapping[str, Any]) -> RemoteRecord:
-        """Write `patch` (remote field paths -> values) and return the object as now stored."""
+        """Write `patch` (remote field paths -> values) and return the object as now stored.
+        A refusal of some fields only is `FieldsRefused`; of the whole write, `Permanent`."""
 
     async def create(self, remote_type: str, hub_id: str,
                      values: Mapping[str, Any]) -> RemoteRecord:
-        """Create a remote object carrying `hub_id`, so a retry can find it (`find_by_hub_id`)."""
+        """Create a remote object carrying `hub_id`, so a retry can find it (`find_by_hub_id`).
+        A value the tool can't take (a person unknown there) is `FieldsRefused`: the engine
+        creates the object without it."""
         raise NotImplementedError(f"{self.kind} cannot create {remote_type} objects")
 
     async def list_ids(self, remote_type: str) -> set[str]:

@@ -51,6 +51,17 @@ class RateLimit:
                 await asyncio.sleep((1 - self.tokens) / self.rate)
 
 
+class ToolRefusal(Permanent):
+    """A tool's refusal answer, with its complaint about each field of the request it named,
+    in its own field names (`fields`; empty when it named none): what a connector turns into
+    `FieldsRefused` for the paths of its patch."""
+
+    def __init__(self, reason: str, *, status: int | None = None,
+                 fields: Mapping[str, str] | None = None) -> None:
+        super().__init__(reason, status=status)
+        self.fields = dict(fields or {})
+
+
 class ToolClient:
     """An HTTP client for one tool. Subclasses set auth and error parsing."""
 
@@ -105,11 +116,17 @@ class ToolClient:
         reason = f"{self.name}: {response.status_code} {self.describe(response)}"
         if response.status_code in (401, 403):
             return AuthenticationFailed(reason, status=response.status_code)
-        return Permanent(reason, status=response.status_code)
+        return ToolRefusal(reason, status=response.status_code,
+                           fields=self.field_errors(response))
 
     def describe(self, response: httpx.Response) -> str:
         """The tool's own words for an error answer (override per tool)."""
         return response.reason_phrase + (f": {response.text[:300]}" if response.text else "")
+
+    def field_errors(self, response: httpx.Response) -> dict[str, str]:
+        """The tool's complaint per field of the request, when its error answer names fields
+        (override per tool); by the tool's own field names."""
+        return {}
 
     async def get_json(self, path: str, params: Any = None) -> Any:
         """GET and decode JSON."""

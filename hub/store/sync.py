@@ -75,7 +75,8 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
     entity: Mapped[Entity] = mapped_column(enum_column(Entity))
     record_id: Mapped[str] = mapped_column(String(26))
-    action: Mapped[str] = mapped_column(String(16))  # create, update, delete, revert, resolve
+    #: create, update, delete, restore (an undelete), revert, resolve
+    action: Mapped[str] = mapped_column(String(16))
     changes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     source: Mapped[str] = mapped_column(String(64))
     link_id: Mapped[str | None] = mapped_column(String(26))
@@ -218,3 +219,48 @@ class WebhookSecret(Base):
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the secret
     secret: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookHandshake(Base):
+    """A one-time token in a webhook address the hub registered: the tool's handshake at that
+    address is accepted once, before `expires_at`; any other handshake is refused. Only the
+    token's hash is kept."""
+
+    __tablename__ = "webhook_handshake"
+
+    connector_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class PushRefusal(IdMixin, Base):
+    """A field of a record that one tool refused to take (a status no workflow path reaches, an
+    assignee without an account there) while the rest of the push went through.
+
+    The field is held back from that tool while the record keeps the refused `value`, until
+    `retry_at`; what it refers to appearing in the hub (`waits_for`, e.g. `person:<e-mail>`)
+    brings the retry forward. A push that writes the field, or a change of the record's
+    value, ends the refusal.
+    """
+
+    __tablename__ = "push_refusal"
+    __table_args__ = (
+        Index("uq_push_refusal_target", "record_id", "entity", "connector_id", "field",
+              unique=True),
+        Index("ix_push_refusal_connector_id", "connector_id"),
+        Index("ix_push_refusal_waits_for", "waits_for"),
+    )
+
+    connector_id: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[Entity] = mapped_column(enum_column(Entity))
+    record_id: Mapped[str] = mapped_column(String(26))
+    field: Mapped[str] = mapped_column(String(120))  # the canonical field
+    remote_path: Mapped[str] = mapped_column(String(255))
+    value: Mapped[Any] = mapped_column(JSONType, nullable=True)  # the canonical value refused
+    reason: Mapped[str] = mapped_column(Text)  # the tool's own words
+    waits_for: Mapped[str | None] = mapped_column(String(400))
+    attempts: Mapped[int] = mapped_column(default=1)
+    refused_at: Mapped[datetime] = mapped_column(default=utcnow)  # first refusal of this value
+    last_refused_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retry_at: Mapped[datetime] = mapped_column()

@@ -24,8 +24,10 @@ from hub.store.sync import (
     Link,
     MatchKey,
     PushIntent,
+    PushRefusal,
     QuarantineItem,
     SyncCursor,
+    WebhookHandshake,
     WebhookSecret,
 )
 
@@ -51,9 +53,11 @@ __all__ = [
     "PersonEmail",
     "Project",
     "PushIntent",
+    "PushRefusal",
     "QuarantineItem",
     "SyncCursor",
     "Task",
+    "WebhookHandshake",
     "WebhookSecret",
     "metadata",
     "task_assignee",

@@ -33,6 +33,7 @@ class Tally:
     unchanged: int = 0
     stale: int = 0
     deleted: int = 0
+    restored: int = 0  # tombstones a tool showed again
     skipped: int = 0
     quarantined: int = 0
     conflicts: int = 0

@@ -3,11 +3,14 @@ to every tool like any other change."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hub.config.sync import FieldPolicy, OwnerPolicy
 from hub.errors import HubError
+from hub.model.enums import Entity
 from hub.store.sync import AuditEntry, Conflict, ConflictState
 from hub.sync import derive
 from hub.sync.intents import IntentWriter
@@ -17,6 +20,27 @@ from hub.sync.runtime import Runtime
 
 class ConflictError(HubError):
     """A resolution that can't be applied (already resolved, unknown side)."""
+
+
+def record_conflict(entity: Entity, record_id: str, name: str, policy: FieldPolicy, *,
+                    base: Any, tool: tuple[str, Any, datetime | None],
+                    hub: tuple[Any, dict[str, Any]], tool_won: bool, state: ConflictState,
+                    now: datetime) -> Conflict:
+    """The row of a concurrent change of field `name`: the `tool` (connector, value, its
+    change time) against the value the hub had (`hub`: value and its provenance), both from
+    `base`; resolved by the policy unless `state` is open."""
+    source, new, new_time = tool
+    current, prov = hub
+    resolved = state is ConflictState.resolved
+    return Conflict(
+        entity=entity, record_id=record_id, field=name, base=base,
+        candidates=[
+            {"source": source, "value": new, "at": new_time.isoformat() if new_time else None},
+            {"source": prov.get("source"), "value": current, "at": prov.get("at")},
+        ],
+        policy=f"owner:{policy.owner}" if isinstance(policy, OwnerPolicy) else policy,
+        state=state, resolved_value=(new if tool_won else current) if resolved else None,
+        resolved_by="policy" if resolved else None, resolved_at=now if resolved else None)
 
 
 def resolve_conflict(rt: Runtime, session: Session, conflict_id: str, *, by: str,

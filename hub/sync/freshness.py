@@ -28,3 +28,12 @@ def _version_newer(a: str | None, b: str | None) -> bool:
         return a is not None and b is not None and int(a) > int(b)
     except ValueError:
         return False
+
+
+def is_older(link: Link, record: RemoteRecord) -> bool:
+    """A delivery of a state before the one the link has seen (the same one is not older)."""
+    if link.remote_updated_at is None or record.updated_at is None:
+        return False
+    if record.updated_at != link.remote_updated_at:
+        return record.updated_at < link.remote_updated_at
+    return _version_newer(link.remote_version, record.version)

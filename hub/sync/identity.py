@@ -67,8 +67,10 @@ def find_matches(session: Session, entity: Entity, field: str,
 def remember_match_keys(session: Session, entity: Entity, record_id: str,
                         values: dict[str, Any], fields: Sequence[str],
                         written: set[tuple[str, str]]) -> None:
-    """Index this record's match values; an existing key for another record is left as is
-    (first come, first linked). `written` remembers keys added in this transaction."""
+    """Index this record's match values; an existing key for another live record is left as
+    is (first come, first linked), one of a deleted record passes to this one (the new object
+    the value names now). `written` remembers keys added in this transaction."""
+    table = RECORD_TABLES[entity]
     for field in fields:
         if entity is Entity.person and field == "email":
             continue  # people are found through their e-mail addresses already
@@ -76,8 +78,12 @@ def remember_match_keys(session: Session, entity: Entity, record_id: str,
         if value is None or (field, value) in written:
             continue
         written.add((field, value))
-        if session.get(MatchKey, (entity, field, value)) is None:
+        key = session.get(MatchKey, (entity, field, value))
+        if key is None:
             session.add(MatchKey(entity=entity, field=field, value=value, record_id=record_id))
+        elif key.record_id != record_id and session.scalar(
+                select(table.deleted_at).where(table.id == key.record_id)) is not None:
+            key.record_id = record_id
 
 
 class Aliases:

@@ -12,17 +12,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hub.config.sync import EntitySync, OwnerPolicy
+from hub.config.sync import EntitySync
 from hub.ids import new_id
 from hub.mapping import MappingError
 from hub.mapping.values import to_json
 from hub.model.enums import Entity
 from hub.sdk.connector import Rejected, RemoteRecord
 from hub.store.canonical import RecordMixin
-from hub.store.sync import AuditEntry, Conflict, Link, QuarantineItem
-from hub.sync import derive, identity
+from hub.store.sync import AuditEntry, Link, QuarantineItem
+from hub.sync import derive, identity, refusals, tombstones
 from hub.sync.batch import BatchItem, NewRecords, Tally
-from hub.sync.freshness import is_stale, newer
+from hub.sync.conflicts import record_conflict
+from hub.sync.freshness import is_older, is_stale, newer
 from hub.sync.intents import IntentWriter, same
 from hub.sync.reconcile import decide
 from hub.sync.records import REFERENCES, RecordStore, field_provenance
@@ -45,6 +46,8 @@ class Ingest:
         self._to_check: dict[Entity, dict[str, RecordMixin]] = {}
         self._match_index: dict[Entity, dict[tuple[str, str], str]] = {}
         self._written_keys: dict[Entity, set[tuple[str, str]]] = {}
+        self._restored: set[str] = set()  # records back from a tombstone: pushed as needed
+        self._met: set[Any] = set()  # people this tool linked for the first time
         self.new = NewRecords(session, self.store, connector_id, delivery, self.now)
         #: what this batch changed, for the derivation rules (hub.sync.derive)
         self.changes = derive.ChangeSet()
@@ -71,6 +74,10 @@ class Ingest:
                 self.changes.created(entity, record_id)
         # Fields derived from what changed (a project's budget gate), in this transaction.
         self.tally.derived += derive.run(self.rt, self.session, self.changes, self.now)
+        # Fields this tool refused for want of these people are written again now.
+        refusals.wake(self.session, self.connector_id,
+                      {f"person:{p.primary_email}" for p in self._met if p.primary_email},
+                      self.now)
         return self.tally
 
     # -- stages ----------------------------------------------------------------------------
@@ -135,17 +142,27 @@ class Ingest:
              loaded: dict[Entity, dict[str, RecordMixin]]) -> None:
         record, entity = item.record, item.entity
         link = links.get(key)
-        if link is not None and is_stale(link, record):
+        canonical = loaded.get(entity, {}).get(link.record_id) if link else None
+        if link is not None and link.deleted_at is not None and not record.deleted:
+            if not tombstones.shows_again(link, record, self.delivery):
+                self.tally.stale += 1
+                return
+            tombstones.restore(self, link, canonical, entity)
+            self._restored.add(link.record_id)
+        elif link is not None and (is_older if record.deleted else is_stale)(link, record):
+            # A delete keeps the object's last change time: it is no repeat of that state.
             self.tally.stale += 1
             return
         if record.deleted:
-            self._tombstone(link, record, loaded)
+            tombstones.tombstone(self, link, record, loaded)
             return
         rules = self.rt.rules(entity)
-        canonical = loaded.get(entity, {}).get(link.record_id) if link else None
         created = False
         if canonical is None:
             canonical = self._find(item, rules, loaded)
+            if canonical is not None and canonical.deleted_at is not None:
+                tombstones.restore(self, None, canonical, entity)  # a person met again
+                self._restored.add(canonical.id)
             if canonical is None:
                 if not self._may_create(item, rules):
                     return
@@ -162,6 +179,8 @@ class Ingest:
                         shadow={})
             self.session.add(link)
             links[key] = link
+            if entity is Entity.person:  # someone now known to this tool
+                self._met.add(canonical)
         self._reconcile(item, link, canonical, rules, created)
         if entity is Entity.person and (canonical.custom or {}).get("unverified") and \
                 self.rt.authority(self.connector_id, entity):
@@ -170,11 +189,19 @@ class Ingest:
 
     def _find(self, item: BatchItem, rules: EntitySync,
               loaded: dict[Entity, dict[str, RecordMixin]]) -> RecordMixin | None:
-        """The existing record this remote is, by the hub id it carries or a match rule."""
+        """The existing record this remote is, by the hub id it carries or a match rule. A
+        deleted record is not matched: a new remote id is a new object, unless it is a person
+        (one per e-mail address: someone met again is the same person, restored)."""
         entity, values = item.entity, item.values
         known = loaded.setdefault(entity, {})
-        if item.record.hub_id and item.record.hub_id in known:
-            return known[item.record.hub_id]
+
+        def usable(record_id: str | None) -> RecordMixin | None:
+            found = known.get(record_id) if record_id else None
+            return found if found is not None and (
+                found.deleted_at is None or entity is Entity.person) else None
+
+        if (by_hub_id := usable(item.record.hub_id)) is not None:
+            return by_hub_id
         if entity is Entity.person and "email" in rules.match and values.get("email"):
             # Met earlier in this batch (as someone's assignee): not in the index yet.
             met = self.store.met(str(values["email"]))
@@ -188,8 +215,8 @@ class Ingest:
             if record_id and record_id not in known and self.new.pending(entity):
                 self.new.flush(self._written_keys)  # matched a record new in this batch
                 known.update(self.store.load(entity, [record_id]))
-            if record_id and record_id in known:
-                return known[record_id]
+            if (matched := usable(record_id)) is not None:
+                return matched
         return None
 
     def _may_create(self, item: BatchItem, rules: EntitySync) -> bool:
@@ -260,9 +287,12 @@ class Ingest:
                                   exact=exact is not None and bool(prov.get("exact")))
                 apply = decision.apply
                 if decision.conflict is not None:
-                    self._conflict(entity, canonical.id, name, shadow.get(name), new, cur,
-                                   prov, rules, apply, decision.conflict,
-                                   exact or record.updated_at)
+                    self.session.add(record_conflict(
+                        entity, canonical.id, name, rules.policy(name), base=shadow.get(name),
+                        tool=(self.connector_id, new, exact or record.updated_at),
+                        hub=(cur, prov), tool_won=apply, state=decision.conflict,
+                        now=self.now))
+                    self.tally.conflicts += 1
             if apply and (created or not same(new, cur)):
                 applied[name] = new
             elif not apply:
@@ -312,7 +342,7 @@ class Ingest:
             canonical.provenance = provenance
             if not created:
                 canonical.version += 1
-            self._audit(entity, canonical.id, "create" if created else "update", link,
+            self.audit(entity, canonical.id, "create" if created else "update", link,
                         {k: {"old": current.get(k), "new": v} for k, v in applied.items()})
             identity.remember_match_keys(self.session, entity, canonical.id, applied,
                                          rules.match, self._written_keys.setdefault(entity, set()))
@@ -324,7 +354,7 @@ class Ingest:
         elif provenance != (canonical.provenance or {}):
             canonical.provenance = provenance  # a value reaffirmed later (see _reaffirm)
         if reverted:
-            self._audit(entity, canonical.id, "revert", link,
+            self.audit(entity, canonical.id, "revert", link,
                         {k: {"rejected": v, "kept": current.get(k)} for k, v in reverted.items()})
         if created:
             self.tally.created += 1
@@ -332,51 +362,16 @@ class Ingest:
             self.tally.updated += 1
         else:
             self.tally.unchanged += 1
-        if applied or reverted or created:
+        if applied or reverted or created or canonical.id in self._restored:
             self._to_check.setdefault(entity, {})[canonical.id] = canonical
 
-    def _tombstone(self, link: Link | None, record: RemoteRecord,
-                   loaded: dict[Entity, dict[str, RecordMixin]]) -> None:
-        if link is None or link.deleted_at is not None:
-            self.tally.unchanged += 1
-            return
-        link.deleted_at = self.now
-        link.remote_updated_at = record.updated_at or link.remote_updated_at
-        self.tally.deleted += 1
-        others = self.session.query(Link).filter(
-            Link.entity == link.entity, Link.record_id == link.record_id,
-            Link.deleted_at.is_(None), Link.id != link.id).count()
-        canonical = loaded.get(link.entity, {}).get(link.record_id)
-        if others == 0 and canonical is not None and canonical.deleted_at is None:
-            # The last tool holding it deleted it: the record is gone (kept as a tombstone).
-            canonical.deleted_at = self.now
-            canonical.version += 1
-            self._audit(link.entity, canonical.id, "delete", link, {})
-            self.changes.deleted(link.entity, canonical.id)
-
     # -- rows ------------------------------------------------------------------------------
-    def _conflict(self, entity: Entity, record_id: str, name: str, base: Any, new: Any,
-                  current: Any, prov: dict[str, Any], rules: EntitySync, tool_won: bool,
-                  state: Any, new_time: datetime | None) -> None:
-        policy = rules.policy(name)
-        self.session.add(Conflict(
-            entity=entity, record_id=record_id, field=name, base=base,
-            candidates=[
-                {"source": self.connector_id, "value": new,
-                 "at": new_time.isoformat() if new_time else None},
-                {"source": prov.get("source"), "value": current, "at": prov.get("at")},
-            ],
-            policy=f"owner:{policy.owner}" if isinstance(policy, OwnerPolicy) else policy,
-            state=state, resolved_value=(new if tool_won else current)
-            if state.value == "resolved" else None,
-            resolved_by="policy" if state.value == "resolved" else None,
-            resolved_at=self.now if state.value == "resolved" else None))
-        self.tally.conflicts += 1
-
-    def _audit(self, entity: Entity, record_id: str, action: str, link: Link,
-               changes: dict[str, Any]) -> None:
+    def audit(self, entity: Entity, record_id: str, action: str, link: Link | None,
+              changes: dict[str, Any]) -> None:
+        """An audit entry for a change this batch makes."""
         self.session.add(AuditEntry(entity=entity, record_id=record_id, action=action,
-                                    changes=changes, source=self.connector_id, link_id=link.id,
+                                    changes=changes, source=self.connector_id,
+                                    link_id=link.id if link else None,
                                     delivery=self.delivery, at=self.now))
 
     def _quarantine(self, record: RemoteRecord, reason: str) -> None:

@@ -16,8 +16,9 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.errors import Retriable
 from hub.redact import REDACTOR
-from hub.sdk.connector import RemoteRecord, WebhookRejected
+from hub.sdk.connector import RemoteRecord, WebhookMalformed, WebhookRejected
 from hub.store.sync import InboxItem, InboxState, QuarantineItem, WebhookSecret
+from hub.sync import deliveries
 from hub.sync.batch import Tally
 from hub.sync.inbound import Ingest
 from hub.sync.races import retry_races
@@ -42,26 +43,6 @@ class Received:
     duplicate: bool
 
 
-def handshake(rt: Runtime, connector_id: str,
-              headers: Mapping[str, str]) -> dict[str, str] | None:
-    """Answer a webhook handshake (the headers to send back), keeping the agreed secret; None
-    when the request is an ordinary delivery."""
-    connector = rt.connectors.get(connector_id)
-    if connector is None:
-        raise UnknownConnector(connector_id)
-    agreed = connector.handshake(headers)
-    if agreed is None:
-        return None
-    digest = hashlib.sha256(agreed.secret.encode()).hexdigest()
-    with rt.sessions.begin() as session:
-        if session.get(WebhookSecret, (connector_id, digest)) is None:
-            session.add(WebhookSecret(connector_id=connector_id, digest=digest,
-                                      secret=agreed.secret, created_at=rt.clock()))
-    connector.webhook_secrets.add(agreed.secret)
-    REDACTOR.register([agreed.secret])
-    return agreed.headers
-
-
 def _known_secrets(rt: Runtime, connector_id: str) -> None:
     """Hand the secrets of earlier handshakes to the connector (once per process)."""
     connector = rt.connectors[connector_id]
@@ -76,17 +57,15 @@ def _known_secrets(rt: Runtime, connector_id: str) -> None:
 
 
 def receive(rt: Runtime, connector_id: str, headers: Mapping[str, str], body: bytes) -> Received:
-    """Verify and durably store one delivery. Raises `WebhookRejected` on a bad signature."""
+    """Verify and durably store one delivery. Raises `WebhookRejected` on a bad signature and
+    `WebhookMalformed` for a body that is not what the tool sends (nothing is stored)."""
     connector = rt.connectors.get(connector_id)
     if connector is None:
         raise UnknownConnector(connector_id)
     _known_secrets(rt, connector_id)
     connector.verify_webhook(headers, body)
     digest = hashlib.sha256(body).hexdigest()
-    try:
-        delivery_id = connector.parse_webhook(headers, body).delivery_id
-    except (WebhookRejected, ValueError, KeyError, TypeError):
-        delivery_id = f"sha256:{digest}"  # unreadable: kept, and quarantined when processed
+    delivery_id = deliveries.parse(connector, headers, body).delivery_id
     lowered = {k.lower(): v for k, v in headers.items()}
     item = InboxItem(connector_id=connector_id, delivery_id=delivery_id[:255],
                      body_sha256=digest, body=body,
@@ -110,15 +89,7 @@ async def process_inbox_item(rt: Runtime, item_id: str) -> Tally:
         delivery_id = item.delivery_id
     connector = rt.connectors[connector_id]
     try:
-        delivery = connector.parse_webhook(headers, body)
-        records: list[RemoteRecord] = list(delivery.records)
-        if delivery.needs_fetch and records:
-            by_type: dict[str, list[str]] = {}
-            for r in records:
-                if not r.deleted:
-                    by_type.setdefault(r.remote_type, []).append(r.remote_id)
-            fetched = [rec for t, ids in by_type.items() for rec in await connector.fetch(t, ids)]
-            records = [r for r in records if r.deleted] + fetched
+        records: list[RemoteRecord] = await deliveries.read(connector, headers, body)
     except Retriable as exc:
         with rt.sessions.begin() as session:
             item = session.get_one(InboxItem, item_id)
@@ -127,12 +98,17 @@ async def process_inbox_item(rt: Runtime, item_id: str) -> Tally:
             if item.attempts >= MAX_INBOX_ATTEMPTS:
                 item.state = InboxState.failed
         return Tally()
-    except (WebhookRejected, ValueError, KeyError, TypeError) as exc:
+    except (WebhookRejected, WebhookMalformed, ValueError, LookupError, TypeError) as exc:
+        # Malformed ones are refused at intake; one stored before, or one its connector fails
+        # on, is kept where a person sees it, with what is wrong in words.
+        why = str(exc) if isinstance(exc, WebhookRejected | WebhookMalformed) else \
+            f"its connector failed on it ({type(exc).__name__}: {exc})"
+        reason = f"{connector_id} could not read this webhook delivery: {why}"
         with rt.sessions.begin() as session:
             item = session.get_one(InboxItem, item_id)
-            item.state, item.error, item.processed_at = InboxState.failed, str(exc), rt.clock()
+            item.state, item.error, item.processed_at = InboxState.failed, reason, rt.clock()
             session.add(QuarantineItem(connector_id=connector_id, location=f"webhook {delivery_id}",
-                                       reason=f"unreadable delivery: {exc}",
+                                       reason=reason,
                                        payload={"body": body.decode("utf-8", "replace")[:10000]},
                                        created_at=rt.clock()))
         tally = Tally()

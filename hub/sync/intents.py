@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.model.enums import Entity
-from hub.store.sync import Conflict, ConflictState, IntentState, Link, PushIntent
+from hub.store.sync import Conflict, ConflictState, IntentState, Link, PushIntent, PushRefusal
 from hub.sync.runtime import Runtime
 
 
@@ -41,6 +41,40 @@ def held_fields(session: Session, entity: Entity,
                 Conflict.state == ConflictState.open)):
             out.setdefault(conflict.record_id, set()).add(conflict.field)
     return out
+
+
+class Holds:
+    """What is not to be pushed now, per record and tool: fields with an open conflict (to no
+    tool, until a person decides) and fields a tool refused (`hub.sync.refusals`: to that
+    tool, while the record keeps the refused value, until their retry). Read for many records
+    with two queries."""
+
+    def __init__(self, session: Session, entity: Entity, record_ids: Collection[str],
+                 now: datetime) -> None:
+        self.session, self.now = session, now
+        self.conflicts = held_fields(session, entity, record_ids)
+        self.refusals: dict[tuple[str, str], list[PushRefusal]] = {}
+        if record_ids:
+            for refusal in session.scalars(select(PushRefusal).where(
+                    PushRefusal.entity == entity,
+                    PushRefusal.record_id.in_(list(record_ids)))):
+                self.refusals.setdefault((refusal.record_id, refusal.connector_id),
+                                         []).append(refusal)
+
+    def fields(self, record_id: str, connector_id: str, values: Mapping[str, Any]) -> set[str]:
+        """The fields of `record_id` (whose values are now `values`) not to write to
+        `connector_id` now. A refusal of a value the record no longer has is over: dropped."""
+        held = set(self.conflicts.get(record_id, ()))
+        kept = []
+        for refusal in self.refusals.get((record_id, connector_id), []):
+            if not same(refusal.value, values.get(refusal.field)):
+                self.session.delete(refusal)
+                continue
+            kept.append(refusal)
+            if refusal.retry_at > self.now:
+                held.add(refusal.field)
+        self.refusals[(record_id, connector_id)] = kept
+        return held
 
 
 def same(a: Any, b: Any) -> bool:
@@ -79,7 +113,7 @@ class IntentWriter:
         if not values_by_record:
             return 0
         links = links_by_record(self.session, entity, ids)
-        held = held_fields(self.session, entity, ids)
+        holds = Holds(self.session, entity, ids, self.now)
         existing = {(i.connector_id, i.record_id): i for i in self.session.scalars(
             select(PushIntent).where(PushIntent.entity == entity,
                                      PushIntent.record_id.in_(ids)))} if ids else {}
@@ -91,7 +125,8 @@ class IntentWriter:
                 if link.connector_id not in self.rt.connectors or \
                         not self.rt.exchanges(link.connector_id, entity):
                     continue
-                if pending_patch(self.rt, link, values, held.get(record_id, set())):
+                if pending_patch(self.rt, link, values,
+                                 holds.fields(record_id, link.connector_id, values)):
                     self._upsert(existing, entity, record_id, link.connector_id, link.id)
             linked = {link.connector_id for link in record_links} | (
                 {new[record_id]} if record_id in new else set())
@@ -116,6 +151,9 @@ class IntentWriter:
             intent.state, intent.attempts, intent.next_attempt_at = \
                 IntentState.pending, 0, self.now
             intent.link_id, intent.create = link_id or intent.link_id, create and not link_id
+        elif intent.attempts == 0 and intent.next_attempt_at > self.now:
+            # Waiting only for the retry of a refused field: the new change goes out now.
+            intent.next_attempt_at = self.now
         # A pending intent keeps its backoff: new changes must not defeat a rate limit.
         self.queued += 1
 

@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.errors import HubError, Retriable
-from hub.sdk.connector import PollPage, RemoteRecord
+from hub.sdk.connector import PollPage, RemoteRecord, WebhookTarget
 from hub.store.sync import IntentState, Link, PushIntent, SyncCursor
+from hub.sync import handshakes
 from hub.sync.batch import Tally
 from hub.sync.inbound import Ingest
 from hub.sync.inbox import pending_items, process_inbox_item
@@ -187,9 +188,13 @@ async def register_webhooks(rt: Runtime, connector_id: str, within: float = 30.0
             if asyncio.get_running_loop().time() > deadline:
                 raise Retriable(f"the hub does not answer at its public URL {base}")
             await asyncio.sleep(0.2)  # the server is still starting
+    url = f"{base.rstrip('/')}/webhooks/{connector_id}"
+
+    async def one_time() -> str:  # written before the tool calls back, on any replica
+        return await asyncio.to_thread(handshakes.one_time_url, rt, connector_id, url)
+
     try:
-        return await rt.connectors[connector_id].register_webhooks(
-            f"{base.rstrip('/')}/webhooks/{connector_id}")
+        return await rt.connectors[connector_id].register_webhooks(WebhookTarget(url, one_time))
     except NotImplementedError:
         return 0
 

@@ -20,10 +20,11 @@ from hub.ids import new_id
 from hub.mapping import MappingError, TypeMapping
 from hub.mapping.values import from_json
 from hub.sdk.config import ConnectorConfig
-from hub.sdk.connector import Connector, LinkRef, RemoteRecord
+from hub.sdk.connector import Connector, FieldsRefused, LinkRef, RemoteRecord
 from hub.store.sync import IntentState, Link, PushIntent
+from hub.sync import refusals
 from hub.sync.inbound import Ingest
-from hub.sync.intents import held_fields, pending_patch
+from hub.sync.intents import Holds, pending_patch
 from hub.sync.records import RecordStore
 from hub.sync.runtime import Runtime
 
@@ -38,7 +39,7 @@ MAX_ATTEMPTS = 12
 class PushOutcome:
     """What one push attempt did."""
 
-    state: str  # done, nothing, retry, failed, not_due
+    state: str  # done, partial (some fields refused), nothing, retry, failed, not_due
     detail: str = ""
 
 
@@ -79,16 +80,22 @@ async def push_intent(rt: Runtime, intent_id: str) -> PushOutcome:
                 break
             with rt.sessions.begin() as session:
                 Ingest(rt, session, plan.connector_id, delivery="pre-read").run([fresh])
-        remote = await _write(rt.connectors[plan.connector_id], plan)
+        remote, refused_paths = await _write(rt.connectors[plan.connector_id], plan)
     except Retriable as exc:
         with rt.sessions.begin() as session:
             return _retry(rt, session, intent_id, exc)
     except Permanent as exc:
         with rt.sessions.begin() as session:
             return _fail(session.get_one(PushIntent, intent_id), exc.reason)
+    refused = _refused_fields(plan, refused_paths)
     with rt.sessions.begin() as session:
-        _record_success(rt, session, intent_id, plan, remote)
+        _record_success(rt, session, intent_id, plan, remote, refused)
     log.debug("pushed %s to %s: %s", plan.record_id, plan.connector_id, sorted(plan.sent))
+    if refused:
+        detail = "; ".join(f"{name} refused: {why}" for name, (_, why) in sorted(refused.items()))
+        log.info("push of %s to %s wrote all but: %s", plan.record_id, plan.connector_id,
+                 detail)
+        return PushOutcome("partial", detail)
     return PushOutcome("done", ", ".join(sorted(plan.sent)))
 
 
@@ -104,18 +111,49 @@ def _prepare(rt: Runtime, intent_id: str) -> _Plan | PushOutcome:
         except MappingError as exc:
             return _fail(intent, f"cannot translate for {intent.connector_id}: {exc}")
         if plan is None:
-            intent.state = IntentState.done
-            return PushOutcome("nothing", "the tool already holds every value")
+            refusals.settle(session, intent, rt.clock())
+            return PushOutcome("nothing", "the tool already holds every value it takes")
         return plan
 
 
-async def _write(connector: Connector[ConnectorConfig], plan: _Plan) -> RemoteRecord:
-    if plan.link is not None:
-        return await connector.push(plan.link, plan.remote_patch)
-    remote = await connector.find_by_hub_id(plan.remote_type, plan.record_id)
-    if remote is None:  # a retry after a crash finds the first create instead
-        remote = await connector.create(plan.remote_type, plan.record_id, plan.remote_patch)
-    return remote
+async def _write(connector: Connector[ConnectorConfig],
+                 plan: _Plan) -> tuple[RemoteRecord | None, dict[str, str]]:
+    """Write the plan; what the tool holds afterwards (None: it took nothing), and the remote
+    paths it refused (-> its reason). What a tool refuses in part (`FieldsRefused`) is left
+    out and the rest written again, unless the tool says it wrote the rest already."""
+    patch: dict[str, Any] = dict(plan.remote_patch)
+    refused: dict[str, str] = {}
+    while True:
+        try:
+            if plan.link is not None:
+                return await connector.push(plan.link, patch), refused
+            remote = await connector.find_by_hub_id(plan.remote_type, plan.record_id)
+            if remote is None:  # a retry after a crash (or a refusal) finds the first create
+                remote = await connector.create(plan.remote_type, plan.record_id, patch)
+            return remote, refused
+        except FieldsRefused as exc:
+            named = {path: why for path, why in exc.fields.items() if path in patch}
+            if not named:  # none of what was sent: the write as a whole was refused
+                raise Permanent(exc.reason, status=exc.status) from None
+            refused.update(named)
+            patch = {path: v for path, v in patch.items() if path not in named}
+            if exc.record is not None:
+                return exc.record, refused
+            if not patch:
+                if plan.link is None:
+                    raise Permanent(f"nothing left to create with: {exc.reason}",
+                                    status=exc.status) from None
+                return None, refused
+
+
+def _refused_fields(plan: _Plan, paths: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """Canonical fields of the plan whose remote paths the tool refused (-> path, reason)."""
+    out: dict[str, tuple[str, str]] = {}
+    for name, value in plan.sent.items():
+        for path in plan.mapping.outbound(_typed(plan.mapping, {name: value})):
+            if path in paths:
+                out[name] = (path, paths[path])
+    return out
 
 
 async def _read_back(connector: Connector[ConnectorConfig], plan: _Plan) -> RemoteRecord | None:
@@ -140,13 +178,18 @@ def _plan(rt: Runtime, session: Session, intent: PushIntent) -> _Plan | None:
     if record is None or record.deleted_at is not None:
         return None
     values = store.values(intent.entity, record)
-    held = held_fields(session, intent.entity, [intent.record_id]).get(intent.record_id, set())
+    held = Holds(session, intent.entity, [intent.record_id], rt.clock()).fields(
+        intent.record_id, intent.connector_id, values)
     link = session.get(Link, intent.link_id) if intent.link_id else None
-    if link is None:
-        existing = session.query(Link).filter_by(connector_id=intent.connector_id,
-                                                 entity=intent.entity,
-                                                 record_id=intent.record_id).first()
-        link = existing
+    if link is None or link.deleted_at is not None:
+        # The object the intent was for was deleted in the tool: only a mirror rule makes a
+        # new one (a restored record's counterpart, say); nothing else writes there.
+        link = session.query(Link).filter_by(connector_id=intent.connector_id,
+                                             entity=intent.entity, record_id=intent.record_id,
+                                             deleted_at=None).first()
+        intent.link_id = link.id if link is not None else None
+        if link is None and not intent.create:
+            return None
     if link is not None:
         intent.link_id = link.id
         mapping = rt.type_mapping(link.connector_id, link.remote_type)
@@ -173,9 +216,24 @@ def _typed(mapping: TypeMapping, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _record_success(rt: Runtime, session: Session, intent_id: str, plan: _Plan,
-                    remote: RemoteRecord) -> None:
+                    remote: RemoteRecord | None, refused: dict[str, tuple[str, str]]) -> None:
     intent = session.get_one(PushIntent, intent_id)
     intent.state, intent.last_error, intent.attempts = IntentState.done, None, 0
+    refusals.record(session, intent, plan.sent, refused, rt.clock())
+    if remote is not None:
+        _learn(rt, session, intent, plan, remote,
+               {f: v for f, v in plan.sent.items() if f not in refused})
+    if _still_behind(rt, session, intent):
+        # A change arrived while this push was under way (a resolved conflict, an API edit):
+        # the intent stays open for it, rather than closing with the tool a change behind.
+        intent.state, intent.next_attempt_at = IntentState.pending, rt.clock()
+    else:
+        refusals.settle(session, intent, rt.clock())
+
+
+def _learn(rt: Runtime, session: Session, intent: PushIntent, plan: _Plan,
+           remote: RemoteRecord, written: dict[str, Any]) -> None:
+    """Take the tool's answer: the link (a new one for a create), what it now holds."""
     link = session.get(Link, intent.link_id) if intent.link_id else None
     if link is None:
         link = Link(id=new_id(), connector_id=plan.connector_id, remote_type=plan.remote_type,
@@ -189,30 +247,30 @@ def _record_success(rt: Runtime, session: Session, intent_id: str, plan: _Plan,
     if not newer_known:
         # The tool holds what we sent, unless we already saw a later state of it; and our own
         # write is no person's edit, so its field times are taken as seen.
-        link.shadow = {**(link.shadow or {}), **plan.sent}
-        link.field_times = {**(link.field_times or {}), **_written_times(plan, remote)}
+        link.shadow = {**(link.shadow or {}), **written}
+        link.field_times = {**(link.field_times or {}), **_written_times(plan, remote, written)}
     Ingest(rt, session, plan.connector_id, delivery="push").run([remote])
-    if _still_behind(rt, session, intent, link):
-        # A change arrived while this push was under way (a resolved conflict, an API edit):
-        # the intent stays open for it, rather than closing with the tool a change behind.
-        intent.state, intent.next_attempt_at = IntentState.pending, rt.clock()
 
 
-def _still_behind(rt: Runtime, session: Session, intent: PushIntent, link: Link) -> bool:
+def _still_behind(rt: Runtime, session: Session, intent: PushIntent) -> bool:
+    link = session.get(Link, intent.link_id) if intent.link_id else None
     store = RecordStore(session)
     record = store.load(intent.entity, [intent.record_id]).get(intent.record_id)
-    if record is None or record.deleted_at is not None:
+    if link is None or record is None or record.deleted_at is not None:
         return False
-    held = held_fields(session, intent.entity, [intent.record_id]).get(intent.record_id, set())
-    return bool(pending_patch(rt, link, store.values(intent.entity, record), held))
+    values = store.values(intent.entity, record)
+    held = Holds(session, intent.entity, [intent.record_id], rt.clock()).fields(
+        intent.record_id, intent.connector_id, values)
+    return bool(pending_patch(rt, link, values, held))
 
 
-def _written_times(plan: _Plan, remote: RemoteRecord) -> dict[str, str]:
+def _written_times(plan: _Plan, remote: RemoteRecord, written: dict[str, Any]
+                   ) -> dict[str, str]:
     try:
         sources = plan.mapping.inbound(remote.payload).sources
     except MappingError:
         return {}
-    times = {name: remote.exact_time(sources.get(name)) for name in plan.sent}
+    times = {name: remote.exact_time(sources.get(name)) for name in written}
     return {name: t.isoformat() for name, t in times.items() if t is not None}
 
 

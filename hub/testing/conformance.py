@@ -20,7 +20,13 @@ from pydantic import SecretStr
 
 from hub.errors import AuthenticationFailed, Permanent
 from hub.sdk.config import ConnectorConfig
-from hub.sdk.connector import Connector, LinkRef, RemoteRecord, WebhookRejected
+from hub.sdk.connector import (
+    Connector,
+    LinkRef,
+    RemoteRecord,
+    WebhookMalformed,
+    WebhookRejected,
+)
 
 
 class SandboxDriver(Protocol):
@@ -139,6 +145,18 @@ class ConnectorConformance:
         again = connector.parse_webhook(dict(headers), bytes(body))
         assert first.delivery_id == again.delivery_id
         assert remote_id in {r.remote_id for r in first.records}
+
+    @pytest.mark.parametrize("malformed", [b"not json", b"[]", b"{}", b"[" * 100_000],
+                             ids=["text", "list", "empty", "deep"])
+    async def test_a_body_the_tool_does_not_send_is_malformed(
+            self, driver: SandboxDriver, connector: Connector[ConnectorConfig],
+            malformed: bytes) -> None:
+        delivery = driver.signed_webhook(driver.user_create())
+        if delivery is None:
+            pytest.skip("this tool sends no webhooks")
+        # The hub answers 400 and stores nothing: never a crash, never a delivery of nothing.
+        with pytest.raises(WebhookMalformed):
+            connector.parse_webhook(delivery[0], malformed)
 
     async def test_push_writes_the_patch(
             self, driver: SandboxDriver, connector: Connector[ConnectorConfig]) -> None:

@@ -16,19 +16,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
 
-from pydantic import SecretStr
+from pydantic import AwareDatetime, BaseModel, SecretStr
 
 from hub.errors import AuthenticationFailed, Permanent, Retriable
 from hub.sdk.config import ConnectorConfig
 from hub.sdk.connector import (
     CheckResult,
     Connector,
+    FieldsRefused,
     LinkRef,
     PollPage,
     RemoteRecord,
     WebhookDelivery,
     WebhookRejected,
 )
+from hub.sdk.webhooks import read_body
 
 Fault = Literal["retriable", "rate_limit", "timeout_after_apply", "permanent"]
 SIGNATURE_HEADER = "x-fake-signature"
@@ -63,6 +65,11 @@ class FakeTool:
     outbox: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     calls: dict[str, int] = field(default_factory=dict)
+    #: field -> value -> the tool's reason: writes of that value are refused (a workflow that
+    #: has no way to a status), the rest of the write is taken
+    refuse: dict[str, dict[Any, str]] = field(default_factory=dict)
+    #: the people with an account here (None: anyone); another assignee is refused
+    people: set[str] | None = None
     _seq: int = 0
 
     registry: ClassVar[dict[str, FakeTool]] = {}
@@ -99,6 +106,19 @@ class FakeTool:
         obj.deleted = True
         self._bump(obj)
         self._emit(obj, "deleted")
+
+    def refusals(self, patch: Mapping[str, Any]) -> dict[str, str]:
+        """The paths of `patch` this tool refuses, with its reason."""
+        out: dict[str, str] = {}
+        for path, value in patch.items():
+            name = path.removeprefix("fields.")
+            reason = self.refuse.get(name, {}).get(value) if isinstance(value, str) else None
+            if name == "assignees" and self.people is not None:
+                unknown = [p for p in value or [] if p not in self.people]
+                reason = f"assignee: Not a recognized ID: {unknown[0]}" if unknown else None
+            if reason:
+                out[path] = reason
+        return out
 
     # -- faults ----------------------------------------------------------------------------
     def inject(self, *faults: Fault) -> None:
@@ -156,6 +176,18 @@ class FakeTool:
         return {SIGNATURE_HEADER: f"sha256={digest}", DELIVERY_HEADER: delivery_id}
 
 
+class FakeEvent(BaseModel):
+    """A fake tool's delivery (`FakeTool._emit`)."""
+
+    id: str
+    version: int
+    updated_at: AwareDatetime
+    fields: dict[str, Any]
+    hub_id: str | None = None
+    deleted: bool = False
+    field_times: dict[str, AwareDatetime] = {}
+
+
 class FakeConfig(ConnectorConfig):
     """Settings of a fake connector: which `FakeTool` it talks to, and the token."""
 
@@ -205,17 +237,14 @@ class FakeConnector(Connector[FakeConfig]):
             raise WebhookRejected("missing or invalid signature")
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:
-        event = json.loads(body)
+        event = read_body(FakeEvent, body, "fake tool")
         delivery = {k.lower(): v for k, v in headers.items()}.get(DELIVERY_HEADER)
         record = RemoteRecord(
-            remote_type=self.tool.remote_type, remote_id=event["id"],
-            payload={"id": event["id"], "fields": event["fields"]},
-            updated_at=datetime.fromisoformat(event["updated_at"]),
-            version=str(event["version"]), hub_id=event.get("hub_id"),
-            deleted=event.get("deleted", False),
-            field_times={f"fields.{k}": datetime.fromisoformat(v)
-                         for k, v in event.get("field_times", {}).items()})
-        return WebhookDelivery(delivery_id=delivery or f"{event['id']}:{event['version']}",
+            remote_type=self.tool.remote_type, remote_id=event.id,
+            payload={"id": event.id, "fields": event.fields}, updated_at=event.updated_at,
+            version=str(event.version), hub_id=event.hub_id, deleted=event.deleted,
+            field_times={f"fields.{k}": v for k, v in event.field_times.items()})
+        return WebhookDelivery(delivery_id=delivery or f"{event.id}:{event.version}",
                                records=[record])
 
     async def fetch(self, remote_type: str, remote_ids: list[str]) -> list[RemoteRecord]:
@@ -225,18 +254,27 @@ class FakeConnector(Connector[FakeConfig]):
         return [self.tool.record(o) for o in objs]
 
     async def push(self, link: LinkRef, patch: Mapping[str, Any]) -> RemoteRecord:
+        refused = self.tool.refusals(patch)
+
         def write() -> FakeObject:
             obj = self.tool.objects.get(link.remote_id)
             if obj is None or obj.deleted:
                 raise Permanent(f"{self.tool.name}: {link.remote_id} does not exist", status=404)
-            self.tool._write(obj, _fields(patch))
+            self.tool._write(obj, _fields({k: v for k, v in patch.items() if k not in refused}))
             self.tool._emit(obj, "updated")  # real tools send webhooks for API writes too
             return obj
 
-        return self.tool.record(self.tool._api("push", self._token, write))
+        written = self.tool.record(self.tool._api("push", self._token, write))
+        if refused:  # like Jira: the fields are written, then the status is refused
+            raise FieldsRefused(refused, record=written, status=400)
+        return written
 
     async def create(self, remote_type: str, hub_id: str,
                      values: Mapping[str, Any]) -> RemoteRecord:
+        refused = self.tool.refusals(values)
+        if refused:  # like Asana: the whole create is refused, naming the field
+            self.tool._api("create", self._token)
+            raise FieldsRefused(refused, status=400)
         obj = self.tool._api("create", self._token,
                              lambda: self.tool.user_create(_fields(values), hub_id=hub_id))
         return self.tool.record(obj)

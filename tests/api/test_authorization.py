@@ -60,6 +60,7 @@ CASES = [
     Case("GET", "/api/v1/connectors", None, 200, UNSCOPED),
     Case("GET", "/api/v1/connectors/a/quarantine", None, 200, UNSCOPED),
     Case("GET", "/api/v1/connectors/a/failed-pushes", None, 200, UNSCOPED),
+    Case("GET", "/api/v1/connectors/a/refused-fields", None, 200, UNSCOPED),
     Case("POST", "/api/v1/connectors/a/retry-failed", None, 200, OPERATORS),
     Case("POST", "/api/v1/connectors/a/sync", None, 503, OPERATORS),  # no workers in tests
     Case("GET", "/metrics", None, 200, UNSCOPED),

@@ -17,7 +17,19 @@ def test_connector_health_shows_what_waits_for_a_person(client: TestClient,
 
     assert (a["id"], a["kind"], a["state"]) == ("a", "fake", "degraded")
     assert (a["quarantined"], a["failed_pushes"], a["errors_24h"]) == (1, 2, 3)
-    assert (b["id"], b["state"], b["last_success_at"]) == ("b", "never_polled", None)
+    assert (b["id"], b["state"], b["last_success_at"]) == ("b", "degraded", None)
+    assert (a["refused_fields"], b["refused_fields"]) == (0, 1)
+
+
+def test_refused_fields_carry_the_tools_reason_and_when_they_go_out_again(
+        client: TestClient, world: World) -> None:
+    [refused] = client.get("/api/v1/connectors/b/refused-fields",
+                           headers=world.auth("viewer")).json()["items"]
+
+    assert (refused["record_id"], refused["field"]) == (world.ids["rd_task"], "status")
+    assert refused["reason"] == "b: no workflow path from Done to 'Blocked'"
+    assert refused["retry_at"] == "2026-11-02T10:00:00+00:00"
+    assert "value" not in refused
 
 
 def test_failed_pushes_carry_the_tools_reason_and_can_be_retried(
@@ -68,6 +80,7 @@ def test_metrics_are_in_prometheus_text_format(client: TestClient, world: World)
     assert 'hub_push_intents{connector="a",state="failed"} 2.0' in text
     assert 'hub_quarantined_records{connector="a"} 1.0' in text
     assert 'hub_inbox_pending{connector="b"} 0.0' in text
+    assert 'hub_refused_fields{connector="b"} 1.0' in text
 
 
 def test_a_request_id_is_kept_or_made(client: TestClient, world: World) -> None:

@@ -8,7 +8,7 @@ is in scope for the R&D department and the partner; `mk_*` is out of their scope
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Engine
@@ -32,6 +32,7 @@ from hub.store.sync import (
     IntentState,
     Link,
     PushIntent,
+    PushRefusal,
     QuarantineItem,
 )
 
@@ -124,6 +125,12 @@ def seed(engine: Engine) -> World:
             session.add(PushIntent(connector_id="a", entity=Entity.task, record_id=task.id,
                                    link_id=link.id, state=IntentState.failed,
                                    last_error=f"a: transition refused for {scope}"))
+        session.add(PushRefusal(connector_id="b", entity=Entity.task,
+                                record_id=tasks["rd_task"].id, field="status",
+                                remote_path="fields.status", value="blocked",
+                                reason="b: no workflow path from Done to 'Blocked'",
+                                refused_at=NOW, last_refused_at=NOW,
+                                retry_at=NOW + timedelta(hours=1)))
         session.add(QuarantineItem(connector_id="a", remote_type="item", remote_id="bad-1",
                                    reason="status: \"Weird\" is not in the value map",
                                    payload={"id": "bad-1"}))

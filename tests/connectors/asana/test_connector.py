@@ -15,7 +15,7 @@ import respx
 from connectors.asana.connector import AsanaConnector
 from connectors.asana.sandbox import AsanaSandbox
 from hub.errors import Retriable
-from hub.sdk.connector import LinkRef
+from hub.sdk.connector import FieldsRefused, LinkRef
 from hub.sdk.http import RateLimit
 from hub.testing.conformance import poll_all
 from hub.testing.server import RunningServer
@@ -165,3 +165,35 @@ async def test_the_rate_limit_spaces_calls_to_the_budget() -> None:
         await limit.take()
 
     assert asyncio.get_running_loop().time() - started >= 0.25
+
+
+async def test_an_assignee_without_an_asana_account_is_refused_alone(
+        sandbox: AsanaSandbox, asana: AsanaConnector, project: dict[str, Any]) -> None:
+    task = sandbox.create_task(str(project["gid"]), "Brief")
+
+    with pytest.raises(FieldsRefused) as on_create:  # Asana refuses the whole POST
+        await asana.create("task", "hub-1", {"name": "Mirrored", "assignee.email": ["x@y.z"]})
+    with pytest.raises(FieldsRefused) as on_update:
+        await asana.push(LinkRef("task", str(task["gid"]), {}),
+                         {"name": "Brief v2", "assignee.email": ["x@y.z"]})
+
+    for refused in (on_create.value, on_update.value):
+        assert list(refused.fields) == ["assignee.email"]
+        assert "assignee: Not a recognized ID: x@y.z" in refused.fields["assignee.email"]
+        assert refused.record is None  # nothing written: the engine writes the rest alone
+    assert sandbox.task(str(task["gid"]))["name"] == "Brief"
+
+
+async def test_an_option_the_status_field_lacks_is_refused_alone(
+        sandbox: AsanaSandbox, asana: AsanaConnector, project: dict[str, Any]) -> None:
+    task = sandbox.create_task(str(project["gid"]), "Brief")
+
+    with pytest.raises(FieldsRefused) as refused:
+        await asana.push(LinkRef("task", str(task["gid"]), {}),
+                         {"name": "Brief v2", "status": "Someday"})
+
+    assert list(refused.value.fields) == ["status"]
+    assert "Status has no option 'Someday'" in refused.value.fields["status"]
+    assert refused.value.record is not None
+    assert refused.value.record.payload["name"] == "Brief v2"
+    assert sandbox.task(str(task["gid"]))["completed"] is False

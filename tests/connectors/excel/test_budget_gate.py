@@ -160,3 +160,27 @@ async def test_a_rejected_budget_reaches_the_linked_jira_issue(
         assert not await push_due(rt)
     finally:
         await rt.aclose()
+
+
+async def test_a_budget_line_back_in_the_next_export_is_restored(
+        engine: Engine, tmp_path: Path) -> None:
+    rt = runtime(engine, tmp_path)
+    drop(tmp_path, "sap_budget_utf16.txt", "budget_2026-10.txt", age=600)
+    await poll_connector(rt, "finance")
+    gone = tmp_path / "budget_2026-11.txt"
+    gone.write_bytes("\ufeff".encode("utf-16-le") + REJECTED.encode("utf-16-le"))
+    settle(gone, 300)
+    assert (await poll_connector(rt, "finance")).deleted == 1  # MKT's line is not in it
+    assert gates(engine)["MKT"] == "unknown"
+
+    drop(tmp_path, "sap_budget_utf16.txt", "budget_2026-12.txt", age=60)  # and back it is
+    tally = await poll_connector(rt, "finance")
+
+    assert tally.restored == 1
+    assert gates(engine)["MKT"] == "rejected"
+    with rt.sessions() as session:
+        line = session.scalars(select(BudgetLine).where(BudgetLine.cost_center == "6200")).one()
+        assert line.deleted_at is None
+        actions = list(session.scalars(select(AuditEntry.action).where(
+            AuditEntry.record_id == line.id).order_by(AuditEntry.id)))
+    assert actions[:3] == ["create", "delete", "restore"]

@@ -14,7 +14,7 @@ from connectors.jira.connector import JiraConnector
 from connectors.jira.sandbox import JiraSandbox
 from connectors.jira.sandbox_workflow import Workflow
 from hub.errors import Permanent, Retriable
-from hub.sdk.connector import LinkRef
+from hub.sdk.connector import FieldsRefused, LinkRef
 from hub.testing.conformance import poll_all
 from hub.testing.server import RunningServer
 from tests.connectors.conftest import FakeClock
@@ -64,7 +64,7 @@ async def test_assignee_is_written_as_the_account_of_the_email(
     issue = sandbox.create_issue("RD", "Plan")
 
     await jira.push(_ref(issue), {"fields.assignee.emailAddress": ["ANN.LEE@example.com"]})
-    with pytest.raises(Permanent, match=r"no Jira user has the e-mail nobody@example\.com"):
+    with pytest.raises(FieldsRefused, match=r"no Jira user has the e-mail nobody@example\.com"):
         await jira.push(_ref(issue), {"fields.assignee.emailAddress": ["nobody@example.com"]})
 
     assert sandbox.issue(issue["key"])["fields"]["assignee"]["emailAddress"] == \
@@ -188,4 +188,64 @@ async def test_a_refused_edit_carries_jiras_reason() -> None:
 
     with pytest.raises(Permanent, match=r"duedate: Due date is not on the screen\."):
         await jira.push(LinkRef("issue", "10001", {}), {"fields.duedate": "2026-12-01"})
+    await jira.aclose()
+
+
+async def test_a_status_out_of_reach_is_refused_alone_and_the_issue_stays_where_it_was(
+        sandbox: JiraSandbox, sandbox_server: RunningServer) -> None:
+    # Blocked is three transitions away; the connector may take two.
+    sandbox.set_workflow("RD", Workflow.build(
+        "long way", [("To Do", "new"), ("In Progress", "indeterminate"), ("Done", "done"),
+                     ("Blocked", "indeterminate")],
+        [("To Do", "In Progress"), ("In Progress", "Done"), ("Done", "To Do"),
+         ("Done", "Blocked")]))
+    issue = sandbox.create_issue("RD", "Stuck")
+    jira = JiraConnector("rd-jira", jira_config(sandbox_server.url, max_hops=2))
+
+    with pytest.raises(FieldsRefused) as refused:
+        await jira.push(_ref(issue), {"fields.summary": "Stuck, renamed",
+                                      "fields.status.name": "Blocked"})
+
+    assert list(refused.value.fields) == ["fields.status.name"]
+    assert "no workflow path from To Do -> In Progress" in refused.value.reason
+    written = refused.value.record
+    assert written is not None
+    assert written.payload["fields"]["summary"] == "Stuck, renamed"
+    assert written.payload["fields"]["status"]["name"] == "To Do"  # walked back
+    assert sandbox.issue(issue["key"])["fields"]["status"]["name"] == "To Do"
+    await jira.aclose()
+
+
+async def test_an_assignee_without_a_jira_account_is_refused_alone(
+        sandbox: JiraSandbox, jira: JiraConnector) -> None:
+    issue = sandbox.create_issue("RD", "Plan")
+
+    with pytest.raises(FieldsRefused) as refused:
+        await jira.push(_ref(issue), {"fields.summary": "Plan v2",
+                                      "fields.assignee.emailAddress": ["new@example.com"]})
+    sandbox.add_user("new@example.com", "New Hire")  # the account comes later...
+    jira._accounts["new@example.com"] = (None, 0.0)  # ...and outlives what the hub knew
+    await jira.push(_ref(issue), {"fields.assignee.emailAddress": ["new@example.com"]})
+
+    assert refused.value.fields == {
+        "fields.assignee.emailAddress": "jira: no Jira user has the e-mail new@example.com"}
+    assert refused.value.record is not None
+    assert refused.value.record.payload["fields"]["summary"] == "Plan v2"
+    assert sandbox.issue(issue["key"])["fields"]["assignee"]["emailAddress"] == \
+        "new@example.com"
+
+
+@respx.mock
+async def test_a_field_jira_names_in_its_refusal_is_refused_alone() -> None:
+    respx.put(f"{BASE}/rest/api/3/issue/10001").respond(400, json={
+        "errorMessages": [], "errors": {"duedate": "Due date is not on the screen."}})
+    jira = _offline()
+
+    with pytest.raises(FieldsRefused) as refused:
+        await jira.push(LinkRef("issue", "10001", {}),
+                        {"fields.duedate": "2026-12-01", "fields.summary": "Plan"})
+
+    assert refused.value.fields == {
+        "fields.duedate": "jira: duedate: Due date is not on the screen."}
+    assert refused.value.record is None  # nothing written: the engine writes the rest again
     await jira.aclose()

@@ -5,7 +5,7 @@ echo of the hub's own writes changes nothing; forged and repeated deliveries are
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import httpx
@@ -22,6 +22,7 @@ from hub.model.enums import Entity
 from hub.sdk.config import PollConfig
 from hub.sdk.registry import Registry
 from hub.store.sync import AuditEntry, InboxItem, IntentState, Link, PushIntent
+from hub.sync.inbox import process_inbox_item, receive
 from hub.sync.jobs import poll_connector, push_due, scan_deletes
 from hub.sync.records import RecordStore
 from hub.sync.runtime import Runtime
@@ -189,4 +190,37 @@ async def test_the_delete_scan_finds_issues_gone_without_a_webhook(
     with _session(engine) as session:
         live = set(session.scalars(select(Link.remote_id).where(Link.deleted_at.is_(None))))
     assert live == {str(kept["id"])}
+    await rt.aclose()
+
+
+@pytest.mark.anyio
+async def test_an_issue_deleted_webhook_is_read_back_before_anything_is_tombstoned(
+        engine: Engine, sandbox: JiraSandbox, sandbox_server: RunningServer) -> None:
+    setup = _setup(sandbox_server.url, webhooks=False)
+    rt = Runtime(setup.config, setup.registry, engine)
+    alive = sandbox.create_issue("RD", "Still here")
+    gone = sandbox.create_issue("RD", "Really deleted")
+    await poll_connector(rt, "rd-jira")
+    hook = sandbox.state.webhooks.get(int(sandbox.register_webhook("http://127.0.0.1:9/x",
+                                                                   SECRET)))
+    assert hook is not None
+    sandbox.webhooks.pause()
+    sandbox.delete_issue(gone["key"])
+    [real] = sandbox.webhooks.pending()
+    # The same event for an issue that is there (a misrouted or forged delivery, signed).
+    body = real.body.replace(str(gone["id"]).encode(), str(alive["id"]).encode()) \
+        .replace(gone["key"].encode(), alive["key"].encode())
+
+    tallies = []
+    for payload, identifier in ((body, "forged-1"), (real.body, real.identifier)):
+        received = receive(rt, "rd-jira", sandbox.webhooks.headers(
+            hook, replace(real, body=payload, identifier=identifier)), payload)
+        assert received.item_id is not None
+        tallies.append(await process_inbox_item(rt, received.item_id))
+
+    assert [t.deleted for t in tallies] == [0, 1]
+    with _session(engine) as session:
+        live = set(session.scalars(select(Link.remote_id).where(
+            Link.deleted_at.is_(None), Link.entity == Entity.task)))
+    assert live == {str(alive["id"])}
     await rt.aclose()
