@@ -5,10 +5,8 @@ sources is one line, not two."""
 
 from __future__ import annotations
 
-import logging
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,14 +41,7 @@ WORKBOOK = ("Projekt;Kostenstelle;Periode;Währung;Plan;Genehmigt;Ist;Status\r\n
             "MKT;6200;03.2026;EUR;12.000,00;0,00;0,00;Offen\r\n")
 
 
-@pytest.fixture(autouse=True)
-def _keep_logging() -> Iterator[None]:
-    # The command points the root logger at its own stderr; later tests need theirs back.
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
+pytestmark = pytest.mark.usefixtures("restore_logging")
 
 
 def write(path: Path, text: str, age: float, encoding: str = "utf-8") -> None:
