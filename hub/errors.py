@@ -6,7 +6,7 @@ Connectors raise `Retriable` or `Permanent`; configuration problems are
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -41,6 +41,24 @@ class Permanent(HubError):
         super().__init__(reason)
         self.reason = reason
         self.status = status
+
+
+class PartlyApplied(HubError):
+    """A poll whose independent parts (a finance connector's sources) went different ways: the
+    parts in `applied` were read and committed; those in `failed`, each with its error, changed
+    nothing and are read again at the next poll. Raised after the poll's last page."""
+
+    def __init__(self, failed: Mapping[str, HubError], applied: Sequence[str]) -> None:
+        self.failed = dict(failed)
+        self.applied = list(applied)
+        done = f" ({', '.join(self.applied)} applied)" if self.applied else ""
+        super().__init__("; ".join(f"{part}: {error}" for part, error in self.failed.items())
+                         + done)
+
+    @property
+    def waiting(self) -> bool:
+        """Whether every failed part is only not ready yet (a file still being copied)."""
+        return all(isinstance(error, NotYet) for error in self.failed.values())
 
 
 class AuthenticationFailed(Permanent):

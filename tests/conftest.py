@@ -7,6 +7,7 @@ an unreachable PostgreSQL fails the run instead of skipping.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -46,6 +47,17 @@ def anyio_backend() -> str:
 def _forget_secrets() -> Iterator[None]:
     yield
     REDACTOR.clear()
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """For tests that run `hub` commands in-process: a command points the root logger at its
+    own stderr; later tests need theirs back."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")

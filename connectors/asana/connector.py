@@ -44,7 +44,9 @@ from hub.sdk.webhooks import read_body
 #: above this many changed tasks in a project, one `modified_since` listing beats single reads
 _FETCH_ONE_BY_ONE = 20
 #: task fields a patch may set directly
-_PLAIN = {"name", "notes", "due_on", "due_at", "completed", "start_on"}
+_PLAIN = {"due_on", "due_at", "completed", "start_on"}
+#: task fields that are strings, never null (asana.yaml): an empty value is ""
+_TEXT = {"name", "notes"}
 
 
 class AsanaConnector(Connector[AsanaConfig]):
@@ -137,13 +139,14 @@ class AsanaConnector(Connector[AsanaConfig]):
 
     async def _read_project(self, project: str,
                             since: str | None) -> AsyncIterator[list[RemoteRecord]]:
-        params: dict[str, Any] = {"opt_fields": TASK_FIELDS}
+        params: dict[str, Any] = {"project": project, "opt_fields": TASK_FIELDS}
         if since:  # a little overlap: modified_at and the events clock are not one clock
             start = parse_time(since)
             if start is not None:
                 params["modified_since"] = (start - timedelta(minutes=1)).isoformat()
-        async for tasks in self.client.pages(f"/projects/{project}/tasks", params,
-                                             self.config.page_size):
+        # GET /tasks takes modified_since; GET /projects/{gid}/tasks would ignore it and
+        # answer every task of the project.
+        async for tasks in self.client.pages("/tasks", params, self.config.page_size):
             yield [self._record(t) for t in tasks]
 
     async def fetch(self, remote_type: str, remote_ids: list[str]) -> list[RemoteRecord]:
@@ -266,7 +269,9 @@ class AsanaConnector(Connector[AsanaConfig]):
         refused: dict[str, str] = {}
         for path, value in patch.items():
             try:
-                if path in _PLAIN:
+                if path in _TEXT:
+                    body[path] = "" if value is None else value  # Asana's text is never null
+                elif path in _PLAIN:
                     body[path] = value
                 elif path == "assignee.email":
                     email = value[0] if isinstance(value, list) and value else value or None

@@ -103,7 +103,8 @@ def read_routes(sandbox: AsanaSandbox) -> APIRouter:
 
     @router.get("/projects/{gid}/tasks")
     async def project_tasks(gid: str, caller: Caller, request: Request) -> Response:
-        return tasks_of(gid, request)
+        # asana.yaml declares no `modified_since` here (only on GET /tasks): Asana ignores it.
+        return tasks_of(gid, request, modified_since=False)
 
     @router.get("/tasks")
     async def tasks(caller: Caller, request: Request) -> Response:
@@ -113,7 +114,7 @@ def read_routes(sandbox: AsanaSandbox) -> APIRouter:
                               "user task list, or assignee + workspace")
         return tasks_of(gid, request)
 
-    def tasks_of(gid: str, request: Request) -> Response:
+    def tasks_of(gid: str, request: Request, modified_since: bool = True) -> Response:
         section = None
         if request.query_params.get("section"):
             section = state.section(gid)
@@ -121,8 +122,9 @@ def read_routes(sandbox: AsanaSandbox) -> APIRouter:
         else:
             found = state.project(gid)
         with state.lock:
-            items = state.project_tasks(found, time_param(request, "modified_since"),
-                                        time_param(request, "completed_since"))
+            items = state.project_tasks(
+                found, time_param(request, "modified_since") if modified_since else None,
+                time_param(request, "completed_since"))
             if section is not None:
                 items = [t for t in items if t.memberships.get(found.gid) is section]
             tree = fields_tree(opt_fields(request))

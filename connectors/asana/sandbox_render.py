@@ -120,8 +120,9 @@ class Renderer:
             "parent": ({"gid": task.parent.gid, "resource_type": "task",
                         "name": task.parent.name} if task.parent else None),
             "workspace": state.workspace(), "num_subtasks": len(state.subtasks(task)),
-            "dependencies": [{"gid": d, "resource_type": "task"} for d in task.dependencies],
-            "external": task.external}
+            "dependencies": [{"gid": d, "resource_type": "task"} for d in task.dependencies]}
+        if task.external:  # only when set, and its data only when it has some (asana.yaml)
+            record["external"] = {k: v for k, v in task.external.items() if v is not None}
         return record
 
     def full_task(self, task: Task, tree: Tree | None) -> dict[str, Any]:

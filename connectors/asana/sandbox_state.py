@@ -8,6 +8,7 @@ One re-entrant lock guards it all, so a server thread and test code can share it
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import OrderedDict
@@ -303,10 +304,11 @@ class AsanaState:
                 setattr(task, attr or name, value)
                 changed.append(name)
 
-        if "name" in data:
-            put("name", str(data["name"] or ""))
-        if "notes" in data:
-            put("notes", str(data["notes"] or ""))
+        for text in ("name", "notes"):
+            if text in data:  # strings, never null (asana.yaml TaskBase); "" clears the notes
+                if not isinstance(data[text], str):
+                    raise bad_request(f"{text}: Not a string: {json.dumps(data[text])}")
+                put(text, data[text])
         if "due_on" in data:
             put("due_on", _day(data["due_on"]))
         if "assignee" in data:

@@ -8,7 +8,9 @@ content hash changed, and its rows are diffed against the snapshot of the versio
 tombstones; unchanged rows are not sent at all. A row with a cell that doesn't parse is
 rejected (quarantined with file, sheet, row, column, value and reason) and its last imported
 state stands. A file that can't be read at all changes nothing and fails the poll with its
-name; one that is still being copied is read at a later poll.
+name; one that is still being copied is read at a later poll. Sources are independent: each
+one's rows and snapshot commit on their own, and a source that fails leaves the others applied
+(`PartlyApplied` names it).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from connectors.excel.tables import (
     plain_value,
 )
 from connectors.excel.writeback import update_in_place, write_report
-from hub.errors import NotYet, Permanent
+from hub.errors import HubError, NotYet, PartlyApplied, Permanent
 from hub.sdk.connector import (
     CheckResult,
     Connector,
@@ -153,24 +155,31 @@ class ExcelConnector(Connector[ExcelConfig]):
     async def poll(self, cursor: str | None) -> AsyncIterator[PollPage]:
         before = load_cursor(cursor)
         after = dict(before)
-        problems: list[FileProblem] = []
-        waiting: list[str] = []
+        failed: dict[str, HubError] = {}
+        applied: list[str] = []
         for source in self.sources.values():
             old = before.get(source.name, Snapshot())
             pages = self._pages(source, old, after)
             try:
                 while (page := await asyncio.to_thread(next, pages, None)) is not None:
-                    yield page
+                    yield replace(page, part=source.name)
             except NotReady as exc:
-                waiting.append(exc.reason)
+                exc.retry_after = exc.retry_after or self.config.settle.total_seconds()
+                failed[source.name] = exc
+                continue
             except FileProblem as exc:
-                problems.append(exc)
-        yield PollPage([], dump_cursor(after))
-        if problems:
-            raise Permanent("; ".join(str(p) for p in problems)
-                            + " (nothing of these files was imported)")
-        if waiting:
-            raise NotReady("; ".join(waiting), retry_after=self.config.settle.total_seconds())
+                failed[source.name] = Permanent(
+                    f"{exc} (nothing of this file was imported and the previous version "
+                    "stands; drop a fixed file and the next poll reads it)")
+                continue
+            # Each source commits on its own: its snapshot goes with its last page.
+            applied.append(source.name)
+            yield PollPage([], dump_cursor(after), part=source.name)
+        if not failed:
+            return
+        if len(self.sources) == 1:  # the source is the poll: its own error
+            raise next(iter(failed.values()))
+        raise PartlyApplied(failed, applied)
 
     def _pages(self, source: _Source, old: Snapshot,
                after: dict[str, Snapshot]) -> Iterator[PollPage]:

@@ -101,8 +101,10 @@ def api_routes(sandbox: BambooHRSandbox) -> APIRouter:
     @router.get("/meta/time_off/types")
     async def time_off_types(request: Request, key: ApiKey) -> Response:
         return _json(request, {"timeOffTypes": [
-            {"id": str(i), "name": name, "units": "days", "color": None, "icon": icon}
-            for i, (name, icon) in TIME_OFF_TYPES.items()], "defaultHours": []})
+            {"id": i, "name": name, "units": "days", "color": None, "icon": icon,
+             "source": "internal"} for i, (name, icon) in TIME_OFF_TYPES.items()],
+            "defaultHours": [{"name": day, "amount": "8"} for day in (
+                "Monday", "Tuesday", "Wednesday", "Thursday", "Friday")]})
 
     @router.get("/time_off/requests")
     async def time_off_requests(request: Request, key: ApiKey) -> Response:

@@ -68,10 +68,11 @@ def _field(field_id: str, name: str, schema: dict[str, Any], *, clauses: list[st
     out: dict[str, Any] = {
         "id": field_id, "key": key or field_id, "name": name, "custom": custom,
         "orderable": orderable, "navigable": navigable, "searchable": searchable,
-        "clauseNames": clauses if clauses is not None else [field_id], "schema": schema}
+        "clauseNames": clauses if clauses is not None else [field_id]}
+    if schema:  # a field without a type (the issue key) has no `schema` (FieldDetails)
+        out["schema"] = schema
     if custom:
         number = field_id.removeprefix("customfield_")
-        out["untranslatedName"] = name
         out["clauseNames"] = [f"cf[{number}]", name]
     return out
 

@@ -60,7 +60,15 @@ def sync(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="report, write nothing")] = False,
     push: Annotated[bool, typer.Option(help="push resulting changes to the tools")] = True,
 ) -> None:
-    """Poll one connector now (or backfill it with --full) and print what changed."""
+    """Poll one connector now (or backfill it with --full) and print what changed.
+
+    Exit codes:
+    0 everything read was applied;
+    1 the poll failed and nothing more was applied;
+    2 a usage or config error;
+    3 partly applied: some sources of a finance connector were applied;
+    the failed ones are named on stderr and read again at the next poll.
+    """
     from hub.cli.sync_cmd import run_sync
 
     raise typer.Exit(code=run_sync(load(config), connector, full, dry_run, push))

@@ -21,7 +21,12 @@ def sync_reference_problems(config: HubConfig, connector_ids: Collection[str],
     for entity, rules in config.sync.entities.items():
         base: Loc = ("sync", "entities", entity.value)
         connectors = [((*base, "connectors", i), n) for i, n in enumerate(rules.connectors or [])]
-        fields = [((*base, "match", i), n) for i, n in enumerate(rules.match)]
+        fields: list[tuple[Loc, str]] = []
+        for i, match in enumerate(rules.match):
+            if isinstance(match, str):
+                fields.append(((*base, "match", i), match))
+            else:  # fields that identify a record together
+                fields += [((*base, "match", i, j), name) for j, name in enumerate(match)]
         for name, policy in rules.fields.items():
             fields.append(((*base, "fields", name), name))
             if isinstance(policy, OwnerPolicy):

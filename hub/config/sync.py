@@ -26,6 +26,15 @@ def _policy(value: Any) -> Any:
 
 
 FieldPolicy = Annotated[Literal["latest", "manual"] | OwnerPolicy, BeforeValidator(_policy)]
+#: a canonical field whose value identifies a record (`custom.jira_key`), or several that do
+#: together (`[project, cost_center, period, currency]`)
+MatchRule = str | Annotated[list[str], Field(min_length=1)]
+#: the match rules of entities whose `sync:` entry says none: people are one person by e-mail;
+#: a budget line is one line whichever finance export reports it
+DEFAULT_MATCH: dict[Entity, list[MatchRule]] = {
+    Entity.person: ["email"],
+    Entity.budget_line: [["project", "cost_center", "period", "currency"]],
+}
 
 
 class MirrorRule(StrictModel):
@@ -46,9 +55,13 @@ class EntitySync(StrictModel):
     connectors: list[str] | None = Field(
         default=None, description="connectors that exchange this entity; default: every "
                                   "connector whose mapping has it")
-    match: list[str] = Field(
-        default_factory=list, description="canonical fields that identify the same record "
-                                          "across tools, e.g. custom.jira_key or email")
+    match: list[MatchRule] = Field(
+        default_factory=list, description="what identifies the same record across tools, "
+                                          "each entry on its own: a canonical field (e.g. "
+                                          "custom.jira_key, email) or a list of fields equal "
+                                          "together (e.g. [project, cost_center, period, "
+                                          "currency]); default: email for people, that list "
+                                          "for budget lines, none otherwise; [] for none")
     default_policy: FieldPolicy = Field(default="latest", description="policy of unlisted fields")
     fields: dict[str, FieldPolicy] = Field(
         default_factory=dict, description="field -> latest | manual | {owner: <connector>}")
@@ -78,11 +91,28 @@ class SyncConfig(StrictModel):
         default_factory=list, description="people known by more than one e-mail or id: each "
                                           "resolves to the person with the main e-mail")
 
+    @field_validator("entities", mode="before")
+    @classmethod
+    def _default_match(cls, value: Any) -> Any:
+        # An entity configured without `match:` keeps its default rules (an explicit [] drops
+        # them): set here, so `hub config show` shows them too.
+        if not isinstance(value, dict):
+            return value
+        out = dict(value)
+        for name, rules in value.items():
+            try:
+                default = DEFAULT_MATCH.get(Entity(name))
+            except ValueError:
+                continue  # an unknown entity: reported by the validation
+            if default is not None and isinstance(rules, dict) and "match" not in rules:
+                out[name] = {**rules, "match": default}
+        return out
+
     @field_validator("entities")
     @classmethod
     def _never_by_name(cls, value: dict[Entity, EntitySync]) -> dict[Entity, EntitySync]:
         person = value.get(Entity.person)
-        if person is not None and "display_name" in person.match:
+        if person is not None and "display_name" in match_fields(person.match):
             # Two people may share a name; merging them would mix their work and their HR data.
             raise ValueError("people are never matched by display_name (two people may share "
                              "a name): match them by email, and list other addresses or ids "
@@ -91,10 +121,9 @@ class SyncConfig(StrictModel):
 
     def for_entity(self, entity: Entity,
                    default_owners: Mapping[str, str] | None = None) -> EntitySync:
-        """The rules of `entity` (defaults when not configured: people match by e-mail);
+        """The rules of `entity` (defaults when not configured: `DEFAULT_MATCH`);
         `default_owners` (field -> connector) own the fields the rules leave unsaid."""
-        rules = self.entities.get(entity) or (
-            _PEOPLE_BY_EMAIL if entity is Entity.person else _DEFAULT)
+        rules = self.entities.get(entity) or _DEFAULTS.get(entity, _DEFAULT)
         unsaid = {name: OwnerPolicy(owner=owner)
                   for name, owner in (default_owners or {}).items() if name not in rules.fields}
         if unsaid:
@@ -102,5 +131,10 @@ class SyncConfig(StrictModel):
         return rules
 
 
+def match_fields(rules: list[MatchRule]) -> list[str]:
+    """Every field the match rules name."""
+    return [name for rule in rules for name in ([rule] if isinstance(rule, str) else rule)]
+
+
 _DEFAULT = EntitySync()
-_PEOPLE_BY_EMAIL = EntitySync(match=["email"])
+_DEFAULTS = {entity: EntitySync(match=match) for entity, match in DEFAULT_MATCH.items()}

@@ -94,6 +94,9 @@ class TypeMapping:
         #: a tool's raw value field (its own status name) -> the main field it goes with
         self.raw_of = {r.raw: r.name for r in self.rules if r.raw}
         self._reading = tuple(r for r in self.rules if r.reads)
+        #: where a user overrides entries of this mapping (the connector's `mapping_overrides`
+        #: in the config, set by the loader): named in hints of errors
+        self.overrides_at = "mapping_overrides"
 
     def __repr__(self) -> str:
         return f"TypeMapping({self.kind}:{self.remote_type} -> {self.entity})"
@@ -163,8 +166,13 @@ class TypeMapping:
         if rule.unmapped == "default":
             raise _Defaulted
         known = ", ".join(rule.value_map)
+        # Say where the word goes: one override entry, not an edit of the shipped file.
+        hint = (f"To accept it, add {show(key)}: <{rule.name} value> under "
+                f"{self.overrides_at}.types.{self.remote_type}.fields.{rule.name}.map "
+                "(then `hub sync --full` reads the record again)")
         raise MappingError(rule.name, f"{show(value)} at {rule.path} is not in the value map "
-                                      f"(known: {known})", path=str(rule.path), value=value)
+                                      f"(known: {known}). {hint}", path=str(rule.path),
+                           value=value)
 
     def outbound(self, values: abc.Mapping[str, Any]) -> dict[str, Any]:
         """Remote path -> remote value for the outbound fields present in `values` (canonical

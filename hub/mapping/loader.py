@@ -70,6 +70,8 @@ def load_mapping(path: Path | str, overrides: abc.Mapping[str, Any] | None = Non
     mapping = _mapping(located, problems, path)
     if len(problems) or mapping is None:
         raise ConfigError(_relocate(problems.found, touched, overrides_from))
+    for type_mapping in mapping.types.values():
+        type_mapping.overrides_at = overrides_from
     return mapping
 
 

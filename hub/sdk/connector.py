@@ -68,12 +68,19 @@ class Rejected:
 
 @dataclass(frozen=True)
 class PollPage:
-    """A batch of records and the cursor to store once the batch is committed."""
+    """A batch of records and the cursor to store once the batch is committed.
+
+    `part` names the independent part of the scope the page belongs to (a finance connector's
+    source), for connectors whose parts are applied, and fail, each on its own: the engine
+    never batches pages of two parts together, and `hub sync` reports each part. A part's last
+    page carries its cursor; a part that fails is named in `PartlyApplied`.
+    """
 
     records: list[RemoteRecord]
     cursor: str | None
     stream: str = "default"
     rejected: list[Rejected] = field(default_factory=list)
+    part: str | None = None
 
 
 @dataclass(frozen=True)

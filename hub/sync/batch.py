@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from hub.config.sync import MatchRule
 from hub.ids import new_id
 from hub.mapping import TypeMapping
 from hub.model.enums import Entity
@@ -69,7 +70,7 @@ class NewRecords:
         self._assignees: list[dict[str, str]] = []
         self._links: list[dict[str, Any]] = []
         self._audit: list[dict[str, Any]] = []
-        self._keys: list[tuple[Entity, str, str, Any]] = []
+        self._keys: list[tuple[Entity, Sequence[MatchRule], str, dict[str, Any]]] = []
         #: entity -> record id -> values, of every record created in this batch
         self.created: dict[Entity, dict[str, dict[str, Any]]] = {}
 
@@ -77,7 +78,7 @@ class NewRecords:
         """Whether rows of `entity` wait to be inserted."""
         return bool(self._rows.get(entity))
 
-    def add(self, item: BatchItem, match_fields: Sequence[str]) -> str:
+    def add(self, item: BatchItem, match: Sequence[MatchRule]) -> str:
         """A new record and its link for `item`; returns the new record's id."""
         entity, record, values = item.entity, item.record, item.values
         record_id, link_id = new_id(), new_id()
@@ -98,7 +99,8 @@ class NewRecords:
             "entity": entity, "record_id": record_id, "action": "create", "changes": values,
             "source": self.connector_id, "link_id": link_id, "delivery": self.delivery,
             "at": self.now})
-        self._keys += [(entity, f, record_id, values.get(f)) for f in match_fields]
+        if match:
+            self._keys.append((entity, match, record_id, values))
         self.created.setdefault(entity, {})[record_id] = values
         return record_id
 
@@ -129,7 +131,7 @@ class NewRecords:
             conn.execute(insert(Link), self._links)
         if self._audit:
             conn.execute(insert(AuditEntry), self._audit)
-        for entity, name, record_id, value in self._keys:
-            identity.remember_match_keys(self.session, entity, record_id, {name: value}, [name],
+        for entity, match, record_id, values in self._keys:
+            identity.remember_match_keys(self.session, entity, record_id, values, match,
                                          written_keys.setdefault(entity, set()))
         self._assignees, self._links, self._audit, self._keys = [], [], [], []

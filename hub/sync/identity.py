@@ -3,13 +3,13 @@ an existing link, the hub id stored in the remote, a YAML match rule, else a new
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.config.sync import PersonAlias
+from hub.config.sync import MatchRule, PersonAlias
 from hub.model.enums import Entity
 from hub.sdk.connector import RemoteRecord
 from hub.store.canonical import PersonEmail
@@ -49,6 +49,28 @@ def match_value(value: Any) -> str | None:
     return str(value).strip().casefold()[:500] or None
 
 
+def rule_name(rule: MatchRule) -> str:
+    """The name a match rule's keys are indexed under: the field, or the fields joined by +."""
+    return rule if isinstance(rule, str) else "+".join(rule)
+
+
+def rule_value(rule: MatchRule, values: Mapping[str, Any]) -> str | None:
+    """The key `values` have under a match rule; None if they can't be identified by it. A
+    rule of several fields joins their values (an empty one stays empty: a budget line without
+    a cost center is still that project's line for the period)."""
+    if isinstance(rule, str):
+        return match_value(values.get(rule))
+    parts = [match_value(values.get(name)) for name in rule]
+    if all(part is None for part in parts):
+        return None
+    return "|".join(part or "" for part in parts)[:500]
+
+
+def rule_touches(rule: MatchRule, fields: Collection[str]) -> bool:
+    """Whether a change of `fields` changes the record's key under `rule`."""
+    return any(name in fields for name in ([rule] if isinstance(rule, str) else rule))
+
+
 def find_matches(session: Session, entity: Entity, field: str,
                  values: Iterable[str]) -> dict[str, str]:
     """match value -> record id, for one match field, in one query."""
@@ -65,25 +87,33 @@ def find_matches(session: Session, entity: Entity, field: str,
 
 
 def remember_match_keys(session: Session, entity: Entity, record_id: str,
-                        values: dict[str, Any], fields: Sequence[str],
-                        written: set[tuple[str, str]]) -> None:
-    """Index this record's match values; an existing key for another live record is left as
-    is (first come, first linked), one of a deleted record passes to this one (the new object
-    the value names now). `written` remembers keys added in this transaction."""
-    table = RECORD_TABLES[entity]
-    for field in fields:
-        if entity is Entity.person and field == "email":
+                        values: Mapping[str, Any], rules: Sequence[MatchRule],
+                        written: set[tuple[str, str]],
+                        changed: Collection[str] | None = None) -> None:
+    """Index this record's keys under the match rules (only those a change of `changed`
+    fields touches, when given); an existing key for another record is left as is (first
+    come, first linked). `written` remembers keys added in this transaction."""
+    for rule in rules:
+        if entity is Entity.person and rule == "email":
             continue  # people are found through their e-mail addresses already
-        value = match_value(values.get(field))
+        if changed is not None and not rule_touches(rule, changed):
+            continue
+        field, value = rule_name(rule), rule_value(rule, values)
         if value is None or (field, value) in written:
             continue
         written.add((field, value))
-        key = session.get(MatchKey, (entity, field, value))
-        if key is None:
+        known = session.get(MatchKey, (entity, field, value))
+        if known is None:
             session.add(MatchKey(entity=entity, field=field, value=value, record_id=record_id))
-        elif key.record_id != record_id and session.scalar(
-                select(table.deleted_at).where(table.id == key.record_id)) is not None:
-            key.record_id = record_id
+        elif known.record_id != record_id and _deleted(session, entity, known.record_id):
+            known.record_id = record_id  # the record it named is gone: this one is it now
+
+
+def _deleted(session: Session, entity: Entity, record_id: str) -> bool:
+    """Whether the record is deleted (or not there at all)."""
+    table = RECORD_TABLES[entity]
+    row = session.execute(select(table.id, table.deleted_at).where(table.id == record_id)).first()
+    return row is None or row.deleted_at is not None
 
 
 class Aliases:

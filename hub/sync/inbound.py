@@ -121,11 +121,12 @@ class Ingest:
                                             [i.record.hub_id for i in mine if i.record.hub_id])
             ids.setdefault(entity, set()).update(hub_ids)
             index = self._match_index.setdefault(entity, {})
-            for rule_field in self.rt.rules(entity).match:
-                wanted = {identity.match_value(i.values.get(rule_field)) for i in mine} - {None}
-                found = identity.find_matches(self.session, entity, rule_field,
+            for rule in self.rt.rules(entity).match:
+                name = identity.rule_name(rule)
+                wanted = {identity.rule_value(rule, i.values) for i in mine} - {None}
+                found = identity.find_matches(self.session, entity, name,
                                               [w for w in wanted if w])
-                index.update({(rule_field, v): rid for v, rid in found.items()})
+                index.update({(name, v): rid for v, rid in found.items()})
                 ids[entity].update(found.values())
         emails: set[str] = set()
         keys: set[str] = set()
@@ -209,9 +210,9 @@ class Ingest:
                 known[met.id] = met
                 return met
         index = self._match_index.setdefault(entity, {})
-        for rule_field in rules.match:
-            value = identity.match_value(values.get(rule_field))
-            record_id = index.get((rule_field, value)) if value else None
+        for rule in rules.match:
+            value = identity.rule_value(rule, values)
+            record_id = index.get((identity.rule_name(rule), value)) if value else None
             if record_id and record_id not in known and self.new.pending(entity):
                 self.new.flush(self._written_keys)  # matched a record new in this batch
                 known.update(self.store.load(entity, [record_id]))
@@ -234,10 +235,10 @@ class Ingest:
 
     def _index_new(self, item: BatchItem, rules: EntitySync, record_id: str) -> None:
         index = self._match_index.setdefault(item.entity, {})
-        for rule_field in rules.match:  # later records in this batch must find it too
-            value = identity.match_value(item.values.get(rule_field))
+        for rule in rules.match:  # later records in this batch must find it too
+            value = identity.rule_value(rule, item.values)
             if value:
-                index[(rule_field, value)] = record_id
+                index[(identity.rule_name(rule), value)] = record_id
 
     def _create_fast(self, item: BatchItem, rules: EntitySync) -> None:
         record_id = self.new.add(item, rules.match)
@@ -344,8 +345,10 @@ class Ingest:
                 canonical.version += 1
             self.audit(entity, canonical.id, "create" if created else "update", link,
                         {k: {"old": current.get(k), "new": v} for k, v in applied.items()})
-            identity.remember_match_keys(self.session, entity, canonical.id, applied,
-                                         rules.match, self._written_keys.setdefault(entity, set()))
+            identity.remember_match_keys(self.session, entity, canonical.id,
+                                         {**current, **applied}, rules.match,
+                                         self._written_keys.setdefault(entity, set()),
+                                         changed=applied)
             if created:
                 self.changes.created(entity, canonical.id)
             else:

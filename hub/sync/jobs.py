@@ -113,8 +113,9 @@ async def _batches(pages: AsyncIterator[PollPage], ahead: int = 10,
             while size < most and not queue.empty():
                 item = queue.get_nowait()
                 if not isinstance(item, PollPage) or item.stream != first.stream or \
-                        size + len(item.records) > most:
-                    held.append(item)  # the end, a failure, or another stream: after this batch
+                        item.part != first.part or size + len(item.records) > most:
+                    # the end, a failure, another stream or part: after this batch
+                    held.append(item)
                     break
                 batch.append(item)
                 size += len(item.records)
@@ -126,12 +127,13 @@ async def _batches(pages: AsyncIterator[PollPage], ahead: int = 10,
 
 
 def _merged(pages: list[PollPage]) -> PollPage:
-    """Consecutive pages of one stream as one: their records in order, the last cursor."""
+    """Consecutive pages of one stream (and part) as one: their records in order, the last
+    cursor."""
     if len(pages) == 1:
         return pages[0]
     cursors = [p.cursor for p in pages if p.cursor is not None]
     return PollPage([r for p in pages for r in p.records], cursors[-1] if cursors else None,
-                    pages[0].stream, [r for p in pages for r in p.rejected])
+                    pages[0].stream, [r for p in pages for r in p.rejected], pages[0].part)
 
 
 def _save_cursor(rt: Runtime, session: Session, connector_id: str, page: PollPage) -> None:

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from hub.errors import NotYet
+from hub.errors import NotYet, PartlyApplied
 from hub.sync import jobs
 from hub.sync.reports import publish_reports
 from hub.sync.runtime import Runtime
@@ -191,6 +191,12 @@ class EmbeddedRunner:
             raise
         except NotYet as exc:  # waiting for the tool is no failure: tried again later
             log.info("%s job for %s waits: %s", job.name, job.arg, exc)
+        except PartlyApplied as exc:  # the other parts were applied; the failed ones wait
+            if exc.waiting:
+                log.info("%s job for %s waits in part: %s", job.name, job.arg, exc)
+            else:
+                self.errors.append(f"{job.name} {job.arg}: {exc}")
+                log.warning("%s job for %s failed in part: %s", job.name, job.arg, exc)
         except Exception as exc:  # a failed job is logged; its durable state lets it retry
             self.errors.append(f"{job.name} {job.arg}: {exc}")
             log.warning("%s job for %s failed: %s", job.name, job.arg, exc)

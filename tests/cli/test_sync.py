@@ -5,9 +5,7 @@ The CLI runs in this process, so the fake tools the test makes are the ones its 
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,14 +46,7 @@ def _fake_kind(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(common, "discover", fake_registry)  # kind `fake` is "installed"
 
 
-@pytest.fixture(autouse=True)
-def _keep_logging() -> Iterator[None]:
-    # The command points the root logger at its own stderr; later tests need theirs back.
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
+pytestmark = pytest.mark.usefixtures("restore_logging")
 
 
 @pytest.fixture

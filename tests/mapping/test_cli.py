@@ -79,7 +79,9 @@ def test_a_payload_that_cannot_be_mapped_exits_1_with_every_reason(tmp_path: Pat
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         'status: "Stuck" at fields.status is not in the value map '
-        "(known: To do, Doing, Blocked, Review, Done, Won't do)",
+        "(known: To do, Doing, Blocked, Review, Done, Won't do). To accept it, add "
+        '"Stuck": <status value> under mapping_overrides.types.item.fields.status.map '
+        "(then `hub sync --full` reads the record again)",
         'due_date: "soon" at fields.due_date is not a date '
         "(expected YYYY-MM-DD or an ISO 8601 date-time)"]
     assert result.stdout == ""

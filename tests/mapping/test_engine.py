@@ -70,7 +70,10 @@ def test_an_unmapped_value_is_an_error_by_default(load_text: LoadText) -> None:
     with pytest.raises(MappingError) as info:
         load_text(JIRA % "").for_type("issue").inbound({"fields": {"status": {"name": "Blocked"}}})
     assert str(info.value) == ('status: "Blocked" at fields.status.name is not in the value map '
-                               "(known: To do, Doing, Done, Won't do)")
+                               "(known: To do, Doing, Done, Won't do). To accept it, add "
+                               '"Blocked": <status value> under '
+                               "mapping_overrides.types.issue.fields.status.map "
+                               "(then `hub sync --full` reads the record again)")
     assert (info.value.field, info.value.path, info.value.value) == (
         "status", "fields.status.name", "Blocked")
 
@@ -100,7 +103,9 @@ def test_every_bad_field_of_a_record_is_in_one_error(load_text: LoadText) -> Non
     reasons = str(info.value).split("; ")
     assert reasons == [
         'status: "Blocked" at fields.status.name is not in the value map '
-        "(known: To do, Doing, Done, Won't do)",
+        "(known: To do, Doing, Done, Won't do). To accept it, add \"Blocked\": <status value> "
+        "under mapping_overrides.types.issue.fields.status.map (then `hub sync --full` reads "
+        "the record again)",
         'due_date: "next week" at fields.duedate is not a date '
         "(expected YYYY-MM-DD or an ISO 8601 date-time)",
         'assignees: ["ana"] at fields.assignees[*].emailAddress has an item "ana" that is '

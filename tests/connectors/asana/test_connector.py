@@ -20,6 +20,7 @@ from hub.sdk.http import RateLimit
 from hub.testing.conformance import poll_all
 from hub.testing.server import RunningServer
 from tests.connectors.asana.drivers import asana_config
+from tests.connectors.conftest import FakeClock
 
 pytestmark = pytest.mark.anyio
 
@@ -49,6 +50,37 @@ async def test_changes_come_from_events_and_an_expired_token_falls_back(
     assert [r.remote_id for r in found] == [str(changed["gid"])]
     assert incremental_calls <= 3  # events, then one read of the changed task
     assert str(old["gid"]) in {r.remote_id for r in after_expiry}  # nothing was missed
+
+
+async def test_after_a_token_expires_only_what_changed_is_read_again(
+        sandbox: AsanaSandbox, asana: AsanaConnector, project: dict[str, Any],
+        clock: FakeClock) -> None:
+    gid = str(project["gid"])
+    tasks = [sandbox.create_task(gid, f"Task {n}") for n in range(30)]
+    _, cursor = await poll_all(asana, None)
+    clock.now += 3600
+    sandbox.update_task(tasks[0]["gid"], name="Seen through the events")
+    _, cursor = await poll_all(asana, cursor)
+    clock.now += 3600
+    sandbox.expire_sync_tokens()
+    sandbox.update_task(tasks[7]["gid"], name="Renamed while the token expired")
+
+    after_expiry, _ = await poll_all(asana, cursor)
+
+    # Asana filters by modified_since on GET /tasks only: the hub asks there, so it reads what
+    # changed since the last change it saw (that one again, as overlap), not all thirty.
+    read = {r.remote_id for r in after_expiry if r.remote_type == "task"}
+    assert str(tasks[7]["gid"]) in read
+    assert read <= {str(tasks[0]["gid"]), str(tasks[7]["gid"])}
+
+
+async def test_a_cleared_description_is_sent_as_empty_notes_not_null(
+        sandbox: AsanaSandbox, asana: AsanaConnector, project: dict[str, Any]) -> None:
+    task = sandbox.create_task(str(project["gid"]), "Brief", notes="For the spring list")
+
+    await asana.push(LinkRef("task", str(task["gid"]), {}), {"notes": None})
+
+    assert sandbox.task(task["gid"])["notes"] == ""
 
 
 async def test_deleted_tasks_become_tombstones(sandbox: AsanaSandbox, asana: AsanaConnector,
@@ -140,7 +172,7 @@ async def test_a_412_reads_the_project_then_goes_on_with_the_fresh_token() -> No
         httpx.Response(412, json={"sync": "fresh-token", "errors": [{"message": "Sync token "
                                                                       "invalid or too old."}]}),
         httpx.Response(200, json={"data": [], "sync": "next-token", "has_more": False})])
-    listing = respx.get(f"{BASE}/api/1.0/projects/1/tasks").respond(json={"data": [
+    listing = respx.get(f"{BASE}/api/1.0/tasks", params={"project": "1"}).respond(json={"data": [
         {"gid": "7", "name": "Brief", "modified_at": "2026-11-21T10:00:00.000Z",
          "memberships": []}]})
     asana = AsanaConnector("mkt-asana", asana_config(BASE, ["1"]))

@@ -128,8 +128,8 @@ def test_opt_fields_shape_list_and_task_answers(asana_http: httpx.Client,
     assert rich["memberships"][0]["section"]["name"] == "To do"
     assert rich["custom_fields"][0]["enum_value"]["name"] == "Waiting"
     only = asana_http.get(f"/tasks/{task['gid']}", params={"opt_fields": "name,external"})
-    assert only.json()["data"] == {"gid": task["gid"], "name": "Film product video",
-                                   "external": None}
+    # No external id set: no `external` (asana.yaml: an object, returned when set)
+    assert only.json()["data"] == {"gid": task["gid"], "name": "Film product video"}
 
 
 def test_pages_with_next_page_offsets(asana_http: httpx.Client, project: dict[str, Any],
@@ -152,20 +152,37 @@ def test_pages_with_next_page_offsets(asana_http: httpx.Client, project: dict[st
                           params={"offset": "garbage!"}).status_code == 400
 
 
-def test_modified_since_returns_only_recent_changes(asana_http: httpx.Client,
-                                                    project: dict[str, Any],
-                                                    sandbox: AsanaSandbox,
-                                                    clock: FakeClock) -> None:
+def test_modified_since_returns_only_recent_changes_where_asana_declares_it(
+        asana_http: httpx.Client, project: dict[str, Any], sandbox: AsanaSandbox,
+        clock: FakeClock) -> None:
     old = sandbox.create_task(project["gid"], "Old")
-    sandbox.create_task(project["gid"], "Untouched")
+    untouched = sandbox.create_task(project["gid"], "Untouched")
     clock.now += 3600
     since = "2026-11-21T10:30:00Z"
     sandbox.update_task(old["gid"], notes="touched")
     new = sandbox.create_task(project["gid"], "New")
-    for path in (f"/projects/{project['gid']}/tasks", "/tasks"):
-        params = {"modified_since": since, "project": project["gid"]}
-        found = asana_http.get(path, params=params).json()["data"]
-        assert [t["gid"] for t in found] == [old["gid"], new["gid"]]
+
+    recent = asana_http.get("/tasks", params={"modified_since": since,
+                                              "project": project["gid"]}).json()["data"]
+    # GET /projects/{gid}/tasks declares no modified_since: Asana ignores it there.
+    every = asana_http.get(f"/projects/{project['gid']}/tasks",
+                           params={"modified_since": since}).json()["data"]
+
+    assert [t["gid"] for t in recent] == [old["gid"], new["gid"]]
+    assert [t["gid"] for t in every] == [old["gid"], untouched["gid"], new["gid"]]
+
+
+def test_task_text_is_never_null(asana_http: httpx.Client, project: dict[str, Any],
+                                 sandbox: AsanaSandbox) -> None:
+    task = sandbox.create_task(project["gid"], "Brief", notes="For the spring list")
+
+    refused = asana_http.put(f"/tasks/{task['gid']}", json={"data": {"notes": None}})
+    cleared = asana_http.put(f"/tasks/{task['gid']}", json={"data": {"notes": ""}})
+
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["message"] == "notes: Not a string: null"
+    assert cleared.status_code == 200
+    assert sandbox.task(task["gid"])["notes"] == ""
 
 
 def test_section_moves_and_subtasks(asana_http: httpx.Client, project: dict[str, Any],

@@ -65,11 +65,8 @@ def test_latency_and_slow_answers(asana_http: httpx.Client, sandbox: AsanaSandbo
 
 def test_seeding_ten_thousand_tasks_and_paging_through_them(
         asana_http: httpx.Client, sandbox: AsanaSandbox) -> None:
-    started = time.monotonic()
     sandbox.seed(projects=1, tasks_per_project=10_000, users=20)
-    assert time.monotonic() - started < 3
     project = next(p for p in sandbox.state.projects.values() if len(p.tasks) == 10_000)
-    started = time.monotonic()
     seen, offset = 0, None
     while True:
         params: dict[str, Any] = {"limit": 100, "opt_fields": "name,modified_at"}
@@ -81,7 +78,6 @@ def test_seeding_ten_thousand_tasks_and_paging_through_them(
             break
         offset = page["next_page"]["offset"]
     assert seen == 10_000
-    assert time.monotonic() - started < 5
     assert sandbox.calls["GET /projects/{gid}/tasks"] == 100
     too_big = asana_http.get(f"/projects/{project.gid}/tasks")
     assert too_big.status_code == 400
