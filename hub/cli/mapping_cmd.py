@@ -18,11 +18,13 @@ from hub.errors import ConfigError
 from hub.mapping import (
     Mapping,
     MappingError,
+    OverridesOrigin,
     TypeMapping,
     default_mapping_path,
     load_mapping,
     to_json,
 )
+from hub.sync.runtime import overrides_origin
 
 app = typer.Typer(help="Try connector mappings on sample payloads.", no_args_is_help=True)
 
@@ -73,12 +75,12 @@ def _mapping_for(connector: str, option: Path | None) -> Mapping:
     loaded = load(option, required=False)
     settings = loaded.config.connectors.get(connector)
     overrides: dict[str, Any] = {}
-    origin = "mapping_overrides"
+    origin = OverridesOrigin("mapping_overrides", "")
     if settings is not None:
         path = (loaded.config.base_dir / settings.mapping if settings.mapping
                 else default_mapping_path(settings.kind))
         overrides = settings.mapping_overrides
-        origin = f"{loaded.path} connectors.{connector}.mapping_overrides"
+        origin = overrides_origin(loaded.config, connector, str(loaded.path))
     else:
         shipped = _shipped(connector)
         if shipped is None:

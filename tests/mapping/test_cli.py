@@ -111,7 +111,7 @@ def test_a_broken_override_names_the_config(tmp_path: Path) -> None:
 
     assert result.returncode == 2
     assert result.stderr.startswith(
-        "config.yaml connectors.rd-jira.mapping_overrides types.item.fields.status.map.Stuck: "
+        "config.yaml:13 connectors.rd-jira.mapping_overrides.types.item.fields.status.map.Stuck: "
         '"blokked" is not a task status')
 
 
