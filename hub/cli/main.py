@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gc
+import platform
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+import hub
 from hub.cli import config_cmd, db, mapping_cmd, people_cmd, sandbox_cmd, token_cmd
 from hub.cli.check import render, run_checks
 from hub.cli.common import ConfigOption, load
@@ -19,6 +21,21 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # locals may hold secrets
     add_completion=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"hub {hub.__version__} (Python {platform.python_version()})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="print the hub's version and exit")] = False) -> None:
+    """Integration hub: every department keeps its tool, every tool shows the same truth."""
+
+
 app.add_typer(db.app, name="db")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(mapping_cmd.app, name="mapping")
@@ -49,7 +66,7 @@ def serve(
     """Run the API and webhook server (creates and upgrades the SQLite file on its own)."""
     from hub.cli.serve import serve as run  # uvicorn is only imported when serving
 
-    run(load(config, required=False), host, port)
+    run(load(config), host, port)
 
 
 @app.command()

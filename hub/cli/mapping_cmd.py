@@ -72,7 +72,7 @@ def _fail(message: str) -> NoReturn:
 
 def _mapping_for(connector: str, option: Path | None) -> Mapping:
     """The connector's mapping with its overrides, else the shipped mapping of kind `connector`."""
-    loaded = load(option, required=False)
+    loaded = load(option, announce_defaults=False)  # a shipped mapping needs no config
     settings = loaded.config.connectors.get(connector)
     overrides: dict[str, Any] = {}
     origin = OverridesOrigin("mapping_overrides", "")

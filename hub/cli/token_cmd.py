@@ -44,7 +44,7 @@ def create(
     """Create a token and print its secret (shown only this once)."""
     lifetime = _expiry(expires)
     keys = [k.strip() for k in (projects or "").split(",") if k.strip()]
-    engine = open_database(load(config, required=False).config)
+    engine = open_database(load(config).config)
     try:
         with make_sessionmaker(engine).begin() as session:
             new = create_token(session, role, datetime.now(UTC), name=name,
@@ -67,7 +67,7 @@ def create(
 @app.command("list")
 def list_(config: ConfigOption = None) -> None:
     """List tokens (never their secrets)."""
-    engine = open_database(load(config, required=False).config)
+    engine = open_database(load(config).config)
     now = datetime.now(UTC)
     try:
         with make_sessionmaker(engine)() as session:
@@ -88,7 +88,7 @@ def list_(config: ConfigOption = None) -> None:
 def revoke(token_id: Annotated[str, typer.Argument(help="token id from `hub token list`")],
            config: ConfigOption = None) -> None:
     """Revoke a token: requests with it are refused from now on."""
-    engine = open_database(load(config, required=False).config)
+    engine = open_database(load(config).config)
     try:
         with make_sessionmaker(engine).begin() as session:
             token = revoke_token(session, token_id, datetime.now(UTC))
