@@ -3,6 +3,8 @@ loading the config with its connector kinds."""
 
 from __future__ import annotations
 
+import getpass
+import json
 import logging
 import os
 from collections.abc import Iterator
@@ -16,6 +18,7 @@ from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from hub.auth.principal import Principal
 from hub.config.loader import load_config
 from hub.config.models import DatabaseConfig, HubConfig
 from hub.errors import ConfigError
@@ -23,6 +26,7 @@ from hub.logs import configure
 from hub.redact import REDACTOR
 from hub.sdk.registry import Registry, discover
 from hub.store import migrate
+from hub.store.auth import Role
 from hub.store.db import is_sqlite, make_engine
 from hub.sync.runtime import mapping_problems
 
@@ -139,3 +143,15 @@ def open_database(config: HubConfig) -> Engine:
             engine.dispose()
             raise
     return engine
+
+
+def operator() -> Principal:
+    """Whoever runs `hub` at the console: an admin (they hold the config and the database),
+    recorded as `cli:<user>`."""
+    return Principal(token_id="cli", name=getpass.getuser(), role=Role.admin,  # noqa: S106
+                     channel="cli")
+
+
+def print_json(data: Any) -> None:
+    """JSON for scripts, on stdout, secrets masked like every other output."""
+    out.print(json.dumps(data, indent=2, ensure_ascii=False, default=str), markup=False)

@@ -10,9 +10,18 @@ from typing import Annotated
 import typer
 
 import hub
-from hub.cli import config_cmd, db, mapping_cmd, people_cmd, sandbox_cmd, token_cmd
+from hub.cli import (
+    config_cmd,
+    conflicts_cmd,
+    db,
+    health_cmd,
+    mapping_cmd,
+    people_cmd,
+    sandbox_cmd,
+    token_cmd,
+)
 from hub.cli.check import render, run_checks
-from hub.cli.common import ConfigOption, load
+from hub.cli.common import ConfigOption, load, print_json
 
 app = typer.Typer(
     name="hub",
@@ -42,17 +51,26 @@ app.add_typer(mapping_cmd.app, name="mapping")
 app.add_typer(people_cmd.app, name="people")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(token_cmd.app, name="token")
+app.add_typer(conflicts_cmd.app, name="conflicts")
+app.add_typer(health_cmd.quarantine_app, name="quarantine")
+app.add_typer(health_cmd.pushes_app, name="pushes")
 
 
 @app.command()
 def check(
     config: ConfigOption = None,
     timeout: Annotated[float, typer.Option(help="seconds to wait for each tool")] = 20.0,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
 ) -> None:
     """Validate the config, then try the database and each connector without changing anything."""
     loaded = load(config)
     rows = run_checks(loaded, timeout)
-    render(rows)
+    if as_json:
+        print_json({"ok": all(row.ok for row in rows), "checks": [
+            {"name": r.name, "kind": r.kind, "ok": r.ok, "detail": r.detail,
+             "seconds": round(r.seconds, 3)} for r in rows]})
+    else:
+        render(rows)
     if not all(row.ok for row in rows):
         raise typer.Exit(code=1)
 
