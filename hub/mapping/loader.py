@@ -29,6 +29,7 @@ from hub.mapping.spec import (
     Problems,
     TypeSpec,
     check_entity,
+    compile_envelopes,
     compile_field,
 )
 from hub.model.enums import Entity
@@ -166,7 +167,8 @@ def _mapping(located: Located, problems: Problems, path: Path) -> Mapping | None
         compiled = _type(top.kind, str(remote_type), raw, ("types", remote_type), problems)
         if compiled is not None:
             types[str(remote_type)] = compiled
-    return Mapping(top.kind, types, path)
+    envelopes = compile_envelopes(top.envelopes, list(top.types), problems)
+    return Mapping(top.kind, types, path, envelopes)
 
 
 def _type(kind: str, remote_type: str, raw: Any, at: Loc,
