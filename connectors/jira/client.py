@@ -35,6 +35,12 @@ class JiraClient(ToolClient):
         parts += [f"{k}: {v}" for k, v in (body.get("errors") or {}).items()]
         return "; ".join(parts) or response.reason_phrase
 
+    async def count(self, jql: str) -> int:
+        """Jira's estimate of how many issues match `jql` (for progress; may lag a little)."""
+        answer = json_of(await self.request("POST", f"{API}/search/approximate-count",
+                                            json={"jql": jql}))
+        return int(answer["count"])
+
     async def search(self, jql: str, *, fields: Sequence[str], page_size: int,
                      expand: str | None = None,
                      properties: Sequence[str] = ()) -> AsyncIterator[list[dict[str, Any]]]:

@@ -94,11 +94,14 @@ def sync(
     full: Annotated[bool, typer.Option("--full", help="read everything, not just changes")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="report, write nothing")] = False,
     push: Annotated[bool, typer.Option(help="push resulting changes to the tools")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON (with --dry-run: every "
+                                                         "change, field by field)")] = False,
 ) -> None:
-    """Poll one connector now (or backfill it with --full) and print what changed."""
+    """Poll one connector now (or backfill it with --full) and print what changed, per
+    entity; --dry-run lists what would change, field by field, and writes nothing."""
     from hub.cli.sync_cmd import run_sync
 
-    raise typer.Exit(code=run_sync(load(config), connector, full, dry_run, push))
+    raise typer.Exit(code=run_sync(load(config), connector, full, dry_run, push, as_json))
 
 
 @app.command()

@@ -65,8 +65,8 @@ def try_(
             raise typer.Exit(code=1)
         record = _inside(record, str(envelope.at), f"{payload}: {envelope.at} is not a record")
         remote_type = remote_type or envelope.remote_type
-        err.print(f"{payload}: a {mapping.kind} webhook or API body ({envelope.when}); the record is at "
-                  f"{envelope.at}", markup=False)
+        err.print(f"{payload}: a {mapping.kind} webhook or API body ({envelope.when}); the "
+                  f"record is at {envelope.at}", markup=False)
     type_mapping = _pick_type(mapping, remote_type)
     try:
         normalised = type_mapping.inbound(record)

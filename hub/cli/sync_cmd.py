@@ -1,23 +1,41 @@
-"""`hub sync CONNECTOR`: one poll (or a full backfill) now, in the foreground, with a summary."""
+"""`hub sync CONNECTOR`: one poll (or a full backfill) now, in the foreground, with a summary
+per entity of what changed; `--dry-run` lists what would change, field by field."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import fields
+import json
+import time
+from typing import Any
 
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
-from hub.cli.common import Loaded, err, open_database, out
+from hub.cli.common import Loaded, err, open_database, out, print_json
 from hub.errors import HubError
 from hub.sdk.connector import PollPage
-from hub.sync.batch import Tally
+from hub.sync.batch import OUTCOMES, Tally
 from hub.sync.jobs import PushOutcome, poll_connector, push_due
 from hub.sync.reports import publish_reports
 from hub.sync.runtime import Runtime
 
+#: how many changes a dry run lists on the console (--json lists every one)
+SHOWN = 50
+_PLURAL = {"task": "tasks", "project": "projects", "person": "people", "absence": "absences",
+           "budget_line": "budget lines"}
 
-def run_sync(loaded: Loaded, connector_id: str, full: bool, dry_run: bool, push: bool) -> int:
+
+def run_sync(loaded: Loaded, connector_id: str, full: bool, dry_run: bool, push: bool,
+             as_json: bool = False) -> int:
     """Poll one connector now; returns the exit code."""
     config = loaded.config
     if connector_id not in config.connectors:
@@ -29,35 +47,49 @@ def run_sync(loaded: Loaded, connector_id: str, full: bool, dry_run: bool, push:
         err.print(f"connector {connector_id!r} is disabled (enabled: false)", markup=False)
         return 2
     engine = open_database(config)
+    started = time.monotonic()
     try:
         rt = Runtime(config, loaded.registry, engine)
-        tally, pushes = asyncio.run(_sync(rt, connector_id, full, dry_run, push))
+        tally, pushes = asyncio.run(_sync(rt, connector_id, full, dry_run, push, as_json))
     except HubError as exc:
         err.print(f"{connector_id}: {exc}", markup=False)
         return 1
     finally:
         engine.dispose()
-    _summary(connector_id, tally, pushes, dry_run)
+    seconds = time.monotonic() - started
+    if as_json:
+        print_json(summary_json(connector_id, tally, pushes, dry_run, full, seconds))
+    else:
+        _summary(connector_id, tally, pushes, dry_run, seconds)
     return 0
 
 
-async def _sync(rt: Runtime, connector_id: str, full: bool, dry_run: bool,
-                push: bool) -> tuple[Tally, list[PushOutcome]]:
+async def _sync(rt: Runtime, connector_id: str, full: bool, dry_run: bool, push: bool,
+                quiet: bool) -> tuple[Tally, list[PushOutcome]]:
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-               TextColumn("{task.completed} records"), TimeElapsedColumn())
+               TaskProgressColumn(), TextColumn("{task.fields[count]}"),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     try:
-        with Progress(*columns, console=err, transient=True) as progress:
-            task = progress.add_task(f"{'backfill' if full else 'poll'} {connector_id}",
-                                     total=None)
+        with Progress(*columns, console=err, transient=True, disable=quiet) as progress:
+            what = f"{'backfill' if full else 'poll'} {connector_id}"
+            task = progress.add_task(what, total=None, count="")
+            read = [0]
 
             def on_page(page: PollPage, tally: Tally) -> None:
-                progress.advance(task, len(page.records))
+                read[0] += len(page.records)
+                shown = page.progress
+                if shown is None:  # the tool didn't say how much there is: a count
+                    progress.update(task, count=f"{read[0]:,} records")
+                else:
+                    progress.update(task, total=shown.total, completed=shown.done,
+                                    count=f"{shown.done:,}/{shown.total:,} {shown.unit}")
 
             tally = await poll_connector(rt, connector_id, full=full, dry_run=dry_run,
                                          on_page=on_page)
             pushes: list[PushOutcome] = []
             if push and not dry_run:
-                progress.update(task, description="pushing to the tools")
+                progress.update(task, description="pushing to the tools", total=None,
+                                count="")
                 pushes = await push_due(rt)
                 for other, connector in rt.connectors.items():
                     if connector.reports():  # reports built from what changed (portfolio)
@@ -68,22 +100,94 @@ async def _sync(rt: Runtime, connector_id: str, full: bool, dry_run: bool,
         await rt.aclose()
 
 
-def _summary(connector_id: str, tally: Tally, pushes: list[PushOutcome], dry_run: bool) -> None:
-    title = f"{connector_id}: {'would change (dry run, nothing written)' if dry_run else 'synced'}"
-    table = Table(title=title)
-    table.add_column("")
-    table.add_column("records", justify="right")
-    for f in fields(tally):
-        table.add_row(f.name.replace("_", " "), str(getattr(tally, f.name)))
-    if not dry_run:
-        table.add_row("pushed", str(sum(1 for o in pushes if o.state == "done")))
-        # A refused or postponed push must not hide behind a successful poll.
-        for state, label in (("failed", "push failed"), ("retry", "push retrying")):
-            count = sum(1 for o in pushes if o.state == state)
-            if count:
-                table.add_row(label, str(count))
-    out.print(table)
-    for outcome in pushes:
-        if outcome.state in ("failed", "retry"):
-            err.print(f"push {'failed' if outcome.state == 'failed' else 'postponed'}: "
-                      f"{outcome.detail}", markup=False)
+def summary_json(connector_id: str, tally: Tally, pushes: list[PushOutcome], dry_run: bool,
+                 full: bool, seconds: float) -> dict[str, Any]:
+    """The summary as `hub sync --json` prints it."""
+    totals = {name: getattr(tally, name) for name in ("read", *OUTCOMES, "pushes_queued",
+                                                      "derived")}
+    out: dict[str, Any] = {
+        "connector": connector_id, "dry_run": dry_run, "full": full,
+        "seconds": round(seconds, 3), "totals": totals, "entities": tally.by_entity,
+        "meaning": OUTCOMES}
+    if dry_run:
+        out["changes"] = tally.changes
+    else:
+        out["pushes"] = {state: sum(1 for o in pushes if o.state == state)
+                         for state in ("done", "retry", "failed")}
+        out["push_problems"] = [{"state": o.state, "detail": o.detail} for o in pushes
+                                if o.state in ("failed", "retry")]
+    return out
+
+
+def _summary(connector_id: str, tally: Tally, pushes: list[PushOutcome], dry_run: bool,
+             seconds: float) -> None:
+    verb = "would change (dry run, nothing written)" if dry_run else "synced"
+    out.print(f"{connector_id}: {verb}: {tally.read:,} records read in {seconds:.1f} s",
+              markup=False)
+    if dry_run:
+        _changes(tally.changes)
+    shown = ["created", "updated", "unchanged"]
+    shown += [o for o in OUTCOMES if o not in shown and getattr(tally, o)]
+    if tally.by_entity:
+        table = Table()
+        table.add_column("")
+        for outcome in shown:
+            table.add_column(outcome, justify="right")
+        for entity, counts in sorted(tally.by_entity.items()):
+            table.add_row(_PLURAL.get(entity, entity),
+                          *[str(counts.get(o, 0)) for o in shown])
+        if len(tally.by_entity) > 1:
+            table.add_row(Text("all", style="bold"), *[str(getattr(tally, o)) for o in shown])
+        out.print(table)
+    for outcome in shown:  # what each column that counted something means, once
+        if getattr(tally, outcome):
+            out.print(f"  {outcome}: {OUTCOMES[outcome]}", markup=False)
+    if tally.quarantined:
+        out.print(f"  -> see them: hub quarantine list {connector_id}", markup=False)
+    if tally.conflicts:
+        out.print("  -> waiting for a person: hub conflicts", markup=False)
+    if tally.derived:
+        out.print(f"  derived fields (budget status, risks) changed on {tally.derived} "
+                  "records", markup=False)
+    if dry_run:
+        return
+    done = sum(1 for o in pushes if o.state == "done")
+    out.print(f"pushed {done} change{'s' if done != 1 else ''} to the tools", markup=False)
+    # A refused or postponed push must not hide behind a successful poll.
+    for state, label in (("failed", "push failed"), ("retry", "push retrying")):
+        count = sum(1 for o in pushes if o.state == state)
+        if count:
+            out.print(f"{label}: {count}", markup=False)
+    for pushed in pushes:
+        if pushed.state in ("failed", "retry"):
+            err.print(f"push {'failed' if pushed.state == 'failed' else 'postponed'}: "
+                      f"{pushed.detail}", markup=False)
+    if any(o.state == "failed" for o in pushes):
+        err.print("see them: hub pushes failed; after fixing the cause: hub pushes retry "
+                  "CONNECTOR", markup=False)
+
+
+def _changes(changes: list[dict[str, Any]]) -> None:
+    """What a dry run would change: one block per record, one line per field."""
+    if not changes:
+        out.print("nothing would change", markup=False)
+        return
+    for change in changes[:SHOWN]:
+        source = change["source"]
+        remote = " ".join(str(source[k]) for k in ("remote_type", "remote_id") if source.get(k))
+        where = f"from {source['connector']}" + (f" {remote}" if remote else "")
+        entity = change["entity"] or "record"
+        out.print(f"{change['action']} {entity} {change['record'] or change['record_id']} "
+                  f"({where})", markup=False)
+        if change.get("reason"):
+            out.print(f"    {change['reason']}", markup=False)
+        for f in change["fields"]:
+            note = " (the hub keeps its value)" if f.get("kept") else ""
+            out.print(f"    {f['field']}: {_value(f['old'])} -> {_value(f['new'])}{note}",
+                      markup=False)
+    if len(changes) > SHOWN:
+        out.print(f"... and {len(changes) - SHOWN} more (--json lists every one)", markup=False)
+
+
+def _value(value: Any) -> str:
+    return "-" if value is None else json.dumps(value, ensure_ascii=False, default=str)

@@ -14,6 +14,7 @@ from hub.sdk.connector import (
     Handshake,
     LinkRef,
     PollPage,
+    PollProgress,
     Rejected,
     RemoteRecord,
     Report,
@@ -25,7 +26,8 @@ from hub.sdk.connector import (
 __all__ = [
     "AuthenticationFailed", "CheckResult", "ConfigError", "Connector", "ConnectorConfig",
     "Handshake",
-    "LinkRef", "Permanent", "PollConfig", "PollPage", "Rejected", "RemoteRecord", "Report",
+    "LinkRef", "Permanent", "PollConfig", "PollPage", "PollProgress", "Rejected",
+    "RemoteRecord", "Report",
     "ReportColumn", "Retriable",
     "WebhookConfig", "WebhookDelivery", "WebhookRejected",
 ]

@@ -91,14 +91,14 @@ class Ingest:
                 self._quarantine(record, str(exc))
                 continue
             if not self.rt.exchanges(self.connector_id, item.entity):
-                self.tally.skipped += 1
+                self.tally.count("skipped", item.entity)
                 continue
             key = (record.remote_type, record.remote_id)
             # The same object twice in one batch (poll overlap): keep the newest state.
             if key not in newest or newer(record, newest[key].record):
                 newest[key] = item
             else:
-                self.tally.stale += 1
+                self.tally.count("stale", item.entity)
         return list(newest.values())
 
     def _resolve(self, items: list[BatchItem],
@@ -136,10 +136,10 @@ class Ingest:
         record, entity = item.record, item.entity
         link = links.get(key)
         if link is not None and is_stale(link, record):
-            self.tally.stale += 1
+            self.tally.count("stale", entity)
             return
         if record.deleted:
-            self._tombstone(link, record, loaded)
+            self._tombstone(link, record, loaded, entity)
             return
         rules = self.rt.rules(entity)
         canonical = loaded.get(entity, {}).get(link.record_id) if link else None
@@ -194,12 +194,12 @@ class Ingest:
 
     def _may_create(self, item: BatchItem, rules: EntitySync) -> bool:
         if not rules.create_records:
-            self.tally.skipped += 1
+            self.tally.count("skipped", item.entity)
             return False
         required = REQUIRED.get(item.entity)
         if required and not item.values.get(required):
             self._quarantine(item.record, f"a new {item.entity.value} needs `{required}`, and "
-                                          "the mapping gave none")
+                                          "the mapping gave none", item.entity)
             return False
         if item.entity is Entity.person and not item.values.get("display_name"):
             item.values["display_name"] = str(item.values.get("email") or "unknown").split("@")[0]
@@ -215,11 +215,14 @@ class Ingest:
     def _create_fast(self, item: BatchItem, rules: EntitySync) -> None:
         record_id = self.new.add(item, rules.match)
         self._index_new(item, rules, record_id)
-        self.tally.created += 1
+        self.tally.count("created", item.entity)
 
     def _reconcile(self, item: BatchItem, link: Link, canonical: RecordMixin, rules: EntitySync,
                    created: bool) -> None:
         entity, record, new_values = item.entity, item.record, item.values
+        # A record no tool has set yet (a person met as an assignee, a project named by a
+        # task): this is its first real content, a creation to whoever reads the tally.
+        placeholder = not created and not canonical.provenance
         shadow = dict(link.shadow or {})
         current = {} if created else self.store.values(entity, canonical)
         provenance = dict(canonical.provenance or {})
@@ -285,7 +288,7 @@ class Ingest:
                                 "at": when.isoformat() if when else None, "v": version,
                                 "exact": exact is not None}
         self._commit_changes(item, link, canonical, applied, reverted, provenance, current,
-                             created, rules)
+                             created, rules, placeholder)
         link.shadow = shadow
         link.field_times = seen_times
         link.remote_updated_at = record.updated_at or link.remote_updated_at
@@ -305,7 +308,7 @@ class Ingest:
     def _commit_changes(self, item: BatchItem, link: Link, canonical: RecordMixin,
                         applied: dict[str, Any], reverted: dict[str, Any],
                         provenance: dict[str, Any], current: dict[str, Any], created: bool,
-                        rules: EntitySync) -> None:
+                        rules: EntitySync, placeholder: bool = False) -> None:
         entity = item.entity
         if applied:
             self.store.write(entity, canonical, applied)
@@ -326,23 +329,23 @@ class Ingest:
         if reverted:
             self._audit(entity, canonical.id, "revert", link,
                         {k: {"rejected": v, "kept": current.get(k)} for k, v in reverted.items()})
-        if created:
-            self.tally.created += 1
+        if created or (placeholder and applied):
+            self.tally.count("created", entity)
         elif applied:
-            self.tally.updated += 1
+            self.tally.count("updated", entity)
         else:
-            self.tally.unchanged += 1
+            self.tally.count("unchanged", entity)
         if applied or reverted or created:
             self._to_check.setdefault(entity, {})[canonical.id] = canonical
 
     def _tombstone(self, link: Link | None, record: RemoteRecord,
-                   loaded: dict[Entity, dict[str, RecordMixin]]) -> None:
+                   loaded: dict[Entity, dict[str, RecordMixin]], entity: Entity) -> None:
         if link is None or link.deleted_at is not None:
-            self.tally.unchanged += 1
+            self.tally.count("unchanged", entity)
             return
         link.deleted_at = self.now
         link.remote_updated_at = record.updated_at or link.remote_updated_at
-        self.tally.deleted += 1
+        self.tally.count("deleted", entity)
         others = self.session.query(Link).filter(
             Link.entity == link.entity, Link.record_id == link.record_id,
             Link.deleted_at.is_(None), Link.id != link.id).count()
@@ -371,7 +374,7 @@ class Ingest:
             if state.value == "resolved" else None,
             resolved_by="policy" if state.value == "resolved" else None,
             resolved_at=self.now if state.value == "resolved" else None))
-        self.tally.conflicts += 1
+        self.tally.count("conflicts", entity)
 
     def _audit(self, entity: Entity, record_id: str, action: str, link: Link,
                changes: dict[str, Any]) -> None:
@@ -379,11 +382,12 @@ class Ingest:
                                     changes=changes, source=self.connector_id, link_id=link.id,
                                     delivery=self.delivery, at=self.now))
 
-    def _quarantine(self, record: RemoteRecord, reason: str) -> None:
+    def _quarantine(self, record: RemoteRecord, reason: str,
+                    entity: Entity | None = None) -> None:
         self.reject([Rejected(record.remote_type, record.remote_id, reason,
-                              location=record.url, payload=record.payload)])
+                              location=record.url, payload=record.payload)], entity)
 
-    def reject(self, rejected: Sequence[Rejected]) -> None:
+    def reject(self, rejected: Sequence[Rejected], entity: Entity | None = None) -> None:
         """Quarantine what the connector read but could not make records of (with where it
         was: file, sheet, row, column), in this batch's transaction."""
         for item in rejected:
@@ -391,7 +395,8 @@ class Ingest:
                 connector_id=self.connector_id, remote_type=item.remote_type,
                 remote_id=item.remote_id, location=(item.location or "")[:1000] or None,
                 reason=item.reason, payload=to_json(dict(item.payload)), created_at=self.now))
-        self.tally.quarantined += len(rejected)
+            self.tally.count("quarantined",
+                             entity or self.rt.entity_of(self.connector_id, item.remote_type))
 
 
 def _parse_time(value: str | None) -> datetime | None:

@@ -127,6 +127,12 @@ class Runtime:
         """The mapping of one remote type of one connector."""
         return self.mappings[connector_id].for_type(remote_type)
 
+    def entity_of(self, connector_id: str, remote_type: str) -> Entity | str:
+        """The entity a remote type maps to, or the remote type when it maps to none."""
+        mapping = self.mappings.get(connector_id)
+        found = mapping.types.get(remote_type) if mapping else None
+        return found.entity if found else remote_type
+
     def exchanges(self, connector_id: str, entity: Entity) -> bool:
         """Whether `connector_id` takes part in syncing `entity`."""
         allowed = self.rules(entity).connectors
