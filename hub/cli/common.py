@@ -148,7 +148,11 @@ def open_database(config: HubConfig) -> Engine:
 def operator() -> Principal:
     """Whoever runs `hub` at the console: an admin (they hold the config and the database),
     recorded as `cli:<user>`."""
-    return Principal(token_id="cli", name=getpass.getuser(), role=Role.admin,  # noqa: S106
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # a uid with no name (a container run with --user 1000)
+        user = f"uid-{os.getuid()}"
+    return Principal(token_id="cli", name=user, role=Role.admin,  # noqa: S106
                      channel="cli")
 
 
