@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -79,3 +80,13 @@ def test_the_cdn_pages_are_gone(empty_engine: Engine) -> None:
     assert "cdn.jsdelivr.net" not in page
     assert "fastapi.tiangolo.com" not in page
     assert redoc.status_code == 404
+
+
+def test_the_readme_names_every_path_the_api_serves(empty_engine: Engine) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    paths = create_app(HubConfig(), empty_engine).openapi()["paths"]
+
+    missing = [path for path in paths if path not in readme]
+
+    assert missing == []
+    assert "/api/v1/budget-lines" in paths
