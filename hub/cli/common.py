@@ -7,7 +7,7 @@ import getpass
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -159,3 +160,25 @@ def operator() -> Principal:
 def print_json(data: Any) -> None:
     """JSON for scripts, on stdout, secrets masked like every other output."""
     out.print(json.dumps(data, indent=2, ensure_ascii=False, default=str), markup=False)
+
+
+def show_items(items: list[dict[str, Any]], *, as_json: bool, empty: str, title: str,
+               columns: Sequence[str], row: Callable[[dict[str, Any]], Sequence[str]],
+               hint: str = "") -> None:
+    """A listing: JSON (`{"items": [...]}`), a sentence when there is nothing, else a table
+    whose first column, the id, is never cut; `hint` says what to do next."""
+    if as_json:
+        print_json({"items": items})
+        return
+    if not items:
+        out.print(empty, markup=False)
+        return
+    table = Table(title=title)
+    table.add_column(columns[0], no_wrap=True, min_width=26)
+    for column in columns[1:]:
+        table.add_column(column)
+    for item in items:
+        table.add_row(*row(item))
+    out.print(table)
+    if hint:
+        out.print(hint, markup=False)

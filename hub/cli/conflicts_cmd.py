@@ -9,7 +9,6 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from hub.api.editing import resolve
 from hub.api.problems import ProblemError
@@ -22,10 +21,11 @@ from hub.cli.common import (
     operator,
     out,
     print_json,
+    show_items,
 )
 from hub.model.enums import Entity
 from hub.query.conflicts import find_conflict, list_conflicts, render
-from hub.query.labels import record_labels
+from hub.query.labels import item_labels
 from hub.query.pagination import BadQuery
 from hub.store.db import make_sessionmaker
 from hub.store.sync import ConflictState
@@ -64,30 +64,21 @@ def list_(state: StateOption = None, every: AllOption = False, entity: EntityOpt
         with database_errors(loaded.config.database), make_sessionmaker(engine)() as session:
             page = list_conflicts(session, operator(), state=wanted, entity=entity,
                                   record=None, limit=limit, cursor=None, sort=None)
-            labels = _labels(session, page.items)
+            labels = item_labels(session, page.items)
     except BadQuery as exc:
         err.print(f"{exc.param}: {exc.message}", markup=False)
         raise typer.Exit(code=2) from None
     finally:
         engine.dispose()
-    if as_json:
-        print_json({"items": [{**c, "record": labels.get(c["record_id"])} for c in page.items],
-                    "more": page.next_cursor is not None})
-        return
-    if not page.items:
-        out.print(f"no {wanted.value if wanted else ''} conflicts".replace("  ", " "))
-        return
-    table = Table(title=f"{len(page.items)}{'+' if page.next_cursor else ''} "
-                        f"{wanted.value if wanted else ''} conflicts".replace("  ", " "))
-    table.add_column("id", no_wrap=True, min_width=26)
-    for column in ("record", "field", "values", "state", "since"):
-        table.add_column(column)
-    for c in page.items:
-        table.add_row(c["id"], f"{c['entity']} {labels.get(c['record_id'], c['record_id'])}",
-                      c["field"], _sides(c), _state(c), c["created_at"][:16].replace("T", " "))
-    out.print(table)
-    out.print("resolve one: hub conflicts resolve ID --side <source> (or --value JSON)",
-              markup=False)
+    what = f"{wanted.value} conflicts" if wanted else "conflicts"
+    show_items([{**c, "record": labels.get(c["record_id"])} for c in page.items],
+               as_json=as_json, empty=f"no {what}",
+               title=f"{len(page.items)}{'+' if page.next_cursor else ''} {what}",
+               columns=("id", "record", "field", "values", "state", "since"),
+               row=lambda c: (c["id"], f"{c['entity']} {c['record'] or c['record_id']}",
+                              c["field"], _sides(c), _state(c),
+                              c["created_at"][:16].replace("T", " ")),
+               hint="resolve one: hub conflicts resolve ID --side <source> (or --value JSON)")
 
 
 @app.command()
@@ -99,7 +90,7 @@ def show(conflict_id: Annotated[str, typer.Argument(help="conflict id")],
     try:
         with database_errors(loaded.config.database), make_sessionmaker(engine)() as session:
             shown = render(find_conflict(session, operator(), conflict_id))
-            label = _labels(session, [shown]).get(shown["record_id"])
+            label = item_labels(session, [shown]).get(shown["record_id"])
     except BadQuery as exc:
         err.print(exc.message, markup=False)
         raise typer.Exit(code=1) from None
@@ -157,14 +148,6 @@ def resolve_(
     out.print(f"resolved: {resolved['field']} = {_json(resolved['resolved_value'])}, by "
               f"{resolved['resolved_by']}; every tool holding the {resolved['entity']} gets it "
               "with the next push", markup=False)
-
-
-def _labels(session: Any, conflicts: list[dict[str, Any]]) -> dict[str, str]:
-    labels: dict[str, str] = {}
-    for entity in {c["entity"] for c in conflicts}:
-        ids = [c["record_id"] for c in conflicts if c["entity"] == entity]
-        labels.update(record_labels(session, Entity(entity), ids))
-    return labels
 
 
 def _sides(conflict: dict[str, Any]) -> str:

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from sqlalchemy.orm import Session
 
 from hub.cli.common import (
@@ -23,10 +22,10 @@ from hub.cli.common import (
     open_database,
     out,
     print_json,
+    show_items,
 )
-from hub.model.enums import Entity
 from hub.query import health
-from hub.query.labels import record_labels
+from hub.query.labels import item_labels, record_labels
 from hub.store.db import make_sessionmaker
 from hub.store.sync import Link, PushIntent, QuarantineItem
 from hub.sync.intents import held_fields, pending_patch
@@ -93,21 +92,14 @@ def quarantine_list(connector: ConnectorArg = None, resolved: ResolvedOption = F
         return items
 
     items = _read(config, work)
-    if as_json:
-        print_json({"items": items})
-        return
-    if not items:
-        out.print("nothing in quarantine: every record a tool sent was mapped")
-        return
-    table = Table(title=f"quarantined records: {len(items)}")
-    table.add_column("id", no_wrap=True, min_width=26)
-    for column in ("connector", "record", "where", "why", "since"):
-        table.add_column(column)
-    for q in items:
-        table.add_row(q["id"], q["connector"], f"{q['remote_type'] or ''} {q['remote_id'] or ''}",
-                      q["location"] or "", q["reason"], _when(q["created_at"]))
-    out.print(table)
-    out.print("the payload as received: hub quarantine show ID", markup=False)
+    show_items(items, as_json=as_json,
+               empty="nothing in quarantine: every record a tool sent was mapped",
+               title=f"quarantined records: {len(items)}",
+               columns=("id", "connector", "record", "where", "why", "since"),
+               row=lambda q: (q["id"], q["connector"],
+                              f"{q['remote_type'] or ''} {q['remote_id'] or ''}",
+                              q["location"] or "", q["reason"], _when(q["created_at"])),
+               hint="the payload as received: hub quarantine show ID")
 
 
 @quarantine_app.command("show")
@@ -151,31 +143,20 @@ def pushes_failed(connector: ConnectorArg = None, limit: LimitOption = 50,
         for cid in _connectors(loaded, connector):
             items += [{"connector": cid, **i}
                       for i in health.failed_pushes(session, cid, limit, None).items]
-        for entity in {i["entity"] for i in items}:
-            labels = record_labels(session, Entity(entity),
-                                   [i["record_id"] for i in items if i["entity"] == entity])
-            for i in items:
-                if i["entity"] == entity:
-                    i["record"] = labels.get(i["record_id"])
-        return items
+        labels = item_labels(session, items)
+        return [{**i, "record": labels.get(i["record_id"])} for i in items]
 
     items = _read(config, work)
-    if as_json:
-        print_json({"items": items})
-        return
-    if not items:
-        out.print("no failed pushes: every tool took what the hub wrote")
-        return
-    table = Table(title=f"failed pushes: {len(items)}")
-    table.add_column("id", no_wrap=True, min_width=26)
-    for column in ("connector", "record", "why (the tool's words)", "attempts", "since"):
-        table.add_column(column)
-    for i in items:
-        what = "create" if i["create"] else (i["remote_id"] or "")
-        table.add_row(i["id"], i["connector"], f"{i['entity']} {i['record'] or i['record_id']} "
-                      f"({what})", i["reason"] or "", str(i["attempts"]), _when(i["failed_at"]))
-    out.print(table)
-    out.print("fix the cause in the tool, then: hub pushes retry CONNECTOR", markup=False)
+    show_items(items, as_json=as_json,
+               empty="no failed pushes: every tool took what the hub wrote",
+               title=f"failed pushes: {len(items)}",
+               columns=("id", "connector", "record", "why (the tool's words)", "attempts",
+                        "since"),
+               row=lambda i: (i["id"], i["connector"],
+                              f"{i['entity']} {i['record'] or i['record_id']} "
+                              f"({'create' if i['create'] else i['remote_id'] or ''})",
+                              i["reason"] or "", str(i["attempts"]), _when(i["failed_at"])),
+               hint="fix the cause in the tool, then: hub pushes retry CONNECTOR")
 
 
 @pushes_app.command("show")

@@ -37,3 +37,15 @@ def record_labels(session: Session, entity: Entity, ids: Iterable[str]) -> dict[
     store = RecordStore(session)
     return {rid: label_of(entity, store.values(entity, record))
             for rid, record in store.load(entity, ids).items()}
+
+
+def item_labels(session: Session, items: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Labels of the records listed items name (`entity` and `record_id` keys, as conflicts
+    and pushes are rendered), by record id: one query per entity."""
+    wanted: dict[str, list[str]] = {}
+    for item in items:
+        wanted.setdefault(str(item["entity"]), []).append(str(item["record_id"]))
+    labels: dict[str, str] = {}
+    for entity, ids in wanted.items():
+        labels.update(record_labels(session, Entity(entity), ids))
+    return labels

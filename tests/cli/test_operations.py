@@ -6,36 +6,21 @@ from __future__ import annotations
 
 import getpass
 import json
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
-from hub.cli import common
 from hub.cli.main import app
 from hub.store import migrate
 from hub.store.canonical import Task
 from hub.store.db import make_engine
 from hub.store.sync import Conflict, ConflictState, IntentState, PushIntent
 from tests.api.world import World, seed
-from tests.sync.harness import fake_registry, fake_tools
+from tests.sync.harness import fake_tools
 
-
-@pytest.fixture(autouse=True)
-def _fake_kind(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(common, "discover", fake_registry)
-
-
-@pytest.fixture(autouse=True)
-def _keep_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
+pytestmark = pytest.mark.usefixtures("fake_kind")
 
 
 @pytest.fixture

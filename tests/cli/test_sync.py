@@ -6,9 +6,7 @@ The CLI runs in this process, so the fake tools the test makes are the ones its 
 from __future__ import annotations
 
 import json
-import logging
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +14,11 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner, Result
 
-from hub.cli import common
 from hub.cli.main import app
 from hub.store.db import make_engine
 from hub.store.sync import Link, SyncCursor
 from hub.testing.fake import FakeTool
-from tests.sync.harness import fake_registry, fake_tools
+from tests.sync.harness import fake_tools
 
 WRONG_TOKEN = "Wr0ng-T0ken-9c41"
 CONFIG = """\
@@ -45,19 +42,7 @@ sync:
 """
 
 
-@pytest.fixture(autouse=True)
-def _fake_kind(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(common, "discover", fake_registry)  # kind `fake` is "installed"
-
-
-@pytest.fixture(autouse=True)
-def _keep_logging() -> Iterator[None]:
-    # The command points the root logger at its own stderr; later tests need theirs back.
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
+pytestmark = pytest.mark.usefixtures("fake_kind")
 
 
 @pytest.fixture
