@@ -41,6 +41,9 @@ ConfigOption = Annotated[
 ]
 
 
+JsonOption = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
+
+
 class SafeConsole(Console):
     """A rich console that masks every registered secret in what it prints."""
 

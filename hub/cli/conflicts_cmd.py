@@ -14,6 +14,7 @@ from hub.api.editing import resolve
 from hub.api.problems import ProblemError
 from hub.cli.common import (
     ConfigOption,
+    JsonOption,
     database_errors,
     err,
     load,
@@ -33,7 +34,6 @@ from hub.sync.runtime import Runtime
 
 app = typer.Typer(help="Conflicts: two tools changed one field at once, and a person decides.",
                   no_args_is_help=False, invoke_without_command=True)
-JsonOption = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 
 
 StateOption = Annotated[ConflictState | None, typer.Option(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from hub.cli.common import (
     ConfigOption,
+    JsonOption,
     Loaded,
     database_errors,
     err,
@@ -32,7 +33,6 @@ from hub.sync.intents import held_fields, pending_patch
 from hub.sync.records import RecordStore
 from hub.sync.runtime import Runtime
 
-JsonOption = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 ConnectorArg = Annotated[str | None, typer.Argument(
     help="connector id from the config; default: every connector")]
 

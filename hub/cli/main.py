@@ -21,7 +21,7 @@ from hub.cli import (
     token_cmd,
 )
 from hub.cli.check import render, run_checks
-from hub.cli.common import ConfigOption, load, print_json
+from hub.cli.common import ConfigOption, JsonOption, load, print_json
 
 app = typer.Typer(
     name="hub",
@@ -60,7 +60,7 @@ app.add_typer(health_cmd.pushes_app, name="pushes")
 def check(
     config: ConfigOption = None,
     timeout: Annotated[float, typer.Option(help="seconds to wait for each tool")] = 20.0,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Validate the config, then try the database and each connector without changing anything."""
     loaded = load(config)

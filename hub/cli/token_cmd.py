@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from hub.auth.tokens import TokenError, create_token, list_tokens, revoke_token, state
 from hub.cli.common import (
     ConfigOption,
+    JsonOption,
     database_errors,
     err,
     load,
@@ -72,9 +73,7 @@ def create(
 
 
 @app.command("list")
-def list_(config: ConfigOption = None,
-          as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a "
-                                                               "table")] = False) -> None:
+def list_(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """List tokens (never their secrets)."""
     loaded = load(config)
     engine = open_database(loaded.config)
