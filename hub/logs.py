@@ -56,5 +56,8 @@ def configure(level: str = "info", fmt: str = "text") -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
-    for chatty in ("httpx", "alembic"):
-        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))
+    # Libraries that narrate routine work at info (APScheduler: two lines per job run, every
+    # few seconds): a person reads their warnings, or everything at debug.
+    for chatty in ("httpx", "alembic", "apscheduler"):
+        logging.getLogger(chatty).setLevel(
+            logging.NOTSET if root.level <= logging.DEBUG else max(logging.WARNING, root.level))

@@ -33,6 +33,7 @@ from hub.sdk.connector import (
     Handshake,
     LinkRef,
     PollPage,
+    PollProgress,
     RemoteRecord,
     WebhookDelivery,
     WebhookRejected,
@@ -76,13 +77,15 @@ class AsanaConnector(Connector[AsanaConfig]):
         seen: set[str] = set()  # assignees already read in this poll
         async for page in self._poll_tasks(cursor):
             yield PollPage(page.records + assignees(page.records, seen), page.cursor,
-                           page.stream)
+                           page.stream, progress=page.progress)
 
     async def _poll_tasks(self, cursor: str | None) -> AsyncIterator[PollPage]:
         state = json.loads(cursor) if cursor else {}
         tokens: dict[str, str] = state.setdefault("tokens", {})
         since: dict[str, str] = state.setdefault("since", {})  # per project: clocks differ
-        for project in self.config.projects:
+        total = len(self.config.projects)
+        for done, project in enumerate(self.config.projects):
+            progress = PollProgress(done, total, "projects")
             token = tokens.get(project)
             try:
                 if token is None:
@@ -98,15 +101,17 @@ class AsanaConnector(Connector[AsanaConfig]):
                 records += [RemoteRecord("task", gid, {}, deleted=True) for gid in sorted(gone)]
                 tokens[project] = token
                 _advance(since, project, records)
-                yield PollPage(records, json.dumps(state))
+                yield PollPage(records, json.dumps(state),
+                               progress=PollProgress(done + 1, total, "projects"))
             except SyncTokenExpired as expired:
                 # First run, or the token aged out: read what changed since we last looked
                 # (everything the first time), then go on with the fresh token.
                 async for page in self._read_project(project, since.get(project)):
                     _advance(since, project, page)
-                    yield PollPage(page, json.dumps(state))
+                    yield PollPage(page, json.dumps(state), progress=progress)
                 tokens[project] = expired.sync or await self._fresh_token(project)
-                yield PollPage([], json.dumps(state))
+                yield PollPage([], json.dumps(state), progress=PollProgress(done + 1, total,
+                                                                             "projects"))
 
     async def _events(self, project: str, token: str) -> tuple[set[str], set[str], str]:
         changed: set[str] = set()

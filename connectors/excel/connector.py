@@ -53,6 +53,7 @@ from hub.sdk.connector import (
     Connector,
     LinkRef,
     PollPage,
+    PollProgress,
     Rejected,
     RemoteRecord,
     Report,
@@ -264,10 +265,21 @@ class ExcelConnector(Connector[ExcelConfig]):
                         self.remote_type, remote_id, row.values, updated_at=at,
                         version=version, url=f"{url}#{table.sheet or 'row'}!{row.number}"))
             if len(records) + len(rejected) >= self.config.page_size:
-                yield PollPage(records, None, rejected=rejected)
+                yield PollPage(records, None, rejected=rejected,
+                               progress=self._progress(table, row.number))
                 records, rejected = [], []
-        if records or rejected:
-            yield PollPage(records, None, rejected=rejected)
+        done = self._progress(table, table.last_row)
+        if records or rejected or done is not None:  # the last page says the file is read
+            yield PollPage(records, None, rejected=rejected, progress=done)
+
+    @staticmethod
+    def _progress(table: TableFile, row: int | None) -> PollProgress | None:
+        """Rows of the file read so far, where the file says how many it has."""
+        if table.last_row is None or row is None or table.last_row <= table.header_row:
+            return None
+        total = table.last_row - table.header_row
+        return PollProgress(min(max(row - table.header_row, 0), total), total,
+                            f"rows of {table.path.name}")
 
     @staticmethod
     def _where(table: TableFile, row: Row) -> str:

@@ -125,7 +125,7 @@ def _open_xlsx(path: Path, spec: TableSpec, options: ReadOptions) -> TableFile:
 
             return TableFile(path, spec, options, kind="xlsx", sheet=name, header_row=at + 1,
                              header=head[at], rows=_chain(head[at + 1:], rows), style=style,
-                             closer=close)
+                             closer=close, last_row=sheet.max_row)
         where = f"sheet {candidates[0]}: " if options.sheet else ""
         raise header_error(path, spec, options, first_head, where)
     except BaseException:

@@ -184,7 +184,8 @@ class TableFile:
     def __init__(self, path: Path, spec: TableSpec, options: ReadOptions, *, kind: str,
                  sheet: str | None, header_row: int, header: Sequence[Any],
                  rows: Iterator[tuple[Any, ...]], style: Style, encoding: str | None = None,
-                 delimiter: str | None = None, closer: Any = None) -> None:
+                 delimiter: str | None = None, closer: Any = None,
+                 last_row: int | None = None) -> None:
         self.path, self.spec, self.options = path, spec, options
         self.kind, self.sheet, self.header_row = kind, sheet, header_row
         self.encoding, self.delimiter = encoding, delimiter
@@ -207,6 +208,8 @@ class TableFile:
         self._rows = rows
         self._closer = closer
         self.skipped = 0  # blank, separator and totals lines
+        #: the last row number, where the file says it up front (an XLSX sheet's dimension)
+        self.last_row = last_row
 
     @property
     def name(self) -> str:

@@ -42,6 +42,11 @@ class JiraClient(ToolClient):
             return {}
         errors = body.get("errors") if isinstance(body, dict) else None
         return {str(k): str(v) for k, v in errors.items()} if isinstance(errors, dict) else {}
+    async def count(self, jql: str) -> int:
+        """Jira's estimate of how many issues match `jql` (for progress; may lag a little)."""
+        answer = json_of(await self.request("POST", f"{API}/search/approximate-count",
+                                            json={"jql": jql}))
+        return int(answer["count"])
 
     async def search(self, jql: str, *, fields: Sequence[str], page_size: int,
                      expand: str | None = None,

@@ -18,13 +18,14 @@ from connectors.jira.client import API, JiraClient
 from connectors.jira.config import JiraConfig
 from connectors.jira.issues import FIELDS, IssueEvent, assignees, jql_time, to_record
 from connectors.jira.transitions import move_to_status
-from hub.errors import Permanent
+from hub.errors import HubError, Permanent
 from hub.sdk.connector import (
     CheckResult,
     Connector,
     FieldsRefused,
     LinkRef,
     PollPage,
+    PollProgress,
     RemoteRecord,
     WebhookDelivery,
     WebhookRejected,
@@ -70,19 +71,31 @@ class JiraConnector(Connector[JiraConfig]):
             clauses.append(f'updated >= "{jql_time(start, await self._user_zone())}"')
         if not clauses:  # Jira refuses unbounded searches
             clauses.append('created >= "1970/01/01"')
-        jql = " AND ".join(clauses) + " ORDER BY updated ASC"
+        jql = " AND ".join(clauses)
+        total = await self._count(jql)
         newest = since
         seen: set[str] = set()  # assignees already read in this poll
+        done = 0
         async for issues in self.client.search(
-                jql, fields=FIELDS, page_size=self.config.page_size,
+                jql + " ORDER BY updated ASC", fields=FIELDS, page_size=self.config.page_size,
                 expand="changelog" if self.config.changelog else None,
                 properties=[self.config.hub_property]):
             records = [self._record(issue) for issue in issues]
             for record in records:
                 if record.updated_at and (newest is None or record.updated_at > newest):
                     newest = record.updated_at
+            done += len(records)
             yield PollPage(records + assignees(records, seen),
-                           newest.isoformat() if newest else cursor)
+                           newest.isoformat() if newest else cursor,
+                           progress=PollProgress(done, max(done, total), "issues")
+                           if total is not None else None)
+
+    async def _count(self, jql: str) -> int | None:
+        """How many issues the poll will read, for its progress; None when Jira won't say."""
+        try:
+            return await self.client.count(jql)
+        except (HubError, KeyError, TypeError, ValueError):
+            return None  # an estimate only: the poll goes on without one
 
     async def fetch(self, remote_type: str, remote_ids: list[str]) -> list[RemoteRecord]:
         out: list[RemoteRecord] = []

@@ -91,6 +91,14 @@ def site_routes(sandbox: JiraSandbox, version: int) -> APIRouter:
                       fields, [e.strip() for e in expand_list if e.strip()],
                       list(body.get("properties") or []))
 
+    @router.post("/search/approximate-count")
+    async def approximate_count(request: Request, user: Caller) -> Response:
+        body = await json_body(request)
+        if set(body) - {"jql"} or not isinstance(body.get("jql"), str):
+            raise JiraApiError(400, [BAD_PAYLOAD])
+        with state.lock:
+            return JSONResponse({"count": len(state.search(body["jql"], user))})
+
     @router.api_route("/search", methods=["GET", "POST"])
     async def search_removed(user: Caller) -> Response:
         raise JiraApiError(410, [removed_search(version)])

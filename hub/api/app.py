@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 import hub
-from hub.api import openapi, problems, v1, webhooks
+from hub.api import docs, openapi, problems, v1, webhooks
 from hub.api.deps import PrincipalDep, forbid, read_sessionmaker, utcnow
 from hub.api.metrics import Metrics
 from hub.api.middleware import RequestContext
@@ -52,7 +52,7 @@ def create_app(config: HubConfig, engine: Engine, registry: Registry | None = No
                 await rt.aclose()
 
     app = FastAPI(title="Integration hub", version=hub.__version__,
-                  description=DESCRIPTION, lifespan=lifespan)
+                  description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.config = config
     app.state.engine = engine
     plan_with_values(engine)  # list statements skip psycopg's prepare: see hub.query.plans
@@ -67,6 +67,7 @@ def create_app(config: HubConfig, engine: Engine, registry: Registry | None = No
     app.state.metrics = Metrics(app.state.sessions, config, lambda: app.state.clock())
     problems.install(app)
     openapi.install(app)
+    docs.install(app)  # Swagger UI from the package: /docs works offline
     app.add_middleware(RequestContext, metrics=app.state.metrics)
     app.include_router(webhooks.router)
     app.include_router(v1.router)

@@ -30,11 +30,13 @@ class Principal:
     partner: str | None = None
     projects: tuple[str, ...] = ()
     expires_at: datetime | None = None
+    #: how the caller reaches the hub: `api` (a token) or `cli` (an operator at the console)
+    channel: str = "api"
 
     @property
     def source(self) -> str:
         """How the hub records changes this caller makes (audit, provenance)."""
-        return f"api:{self.name}"
+        return f"{self.channel}:{self.name}"
 
     @property
     def sees_everything(self) -> bool:

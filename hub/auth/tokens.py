@@ -101,11 +101,30 @@ def list_tokens(session: Session) -> list[ApiToken]:
                                                           ApiToken.id.desc())))
 
 
+def find_token(session: Session, id_or_prefix: str) -> ApiToken:
+    """The token with this id, or the one token whose id starts with it (ids are shown in
+    full by `hub token list`; typing their first characters is enough)."""
+    wanted = id_or_prefix.strip().upper()
+    token = session.get(ApiToken, wanted) if wanted else None
+    if token is not None:
+        return token
+    if len(wanted) < 4:
+        raise TokenError(f"{id_or_prefix!r} is too short to name a token: give at least 4 "
+                         "characters of its id (see `hub token list`)")
+    found = list(session.scalars(select(ApiToken).where(ApiToken.id.startswith(
+        wanted, autoescape=True)).order_by(ApiToken.id).limit(5)))
+    if not found:
+        raise TokenError(f"no token {id_or_prefix!r} (see `hub token list`)")
+    if len(found) > 1:
+        raise TokenError(f"{id_or_prefix!r} starts several token ids "
+                         f"({', '.join(t.id for t in found)}): give more characters")
+    return found[0]
+
+
 def revoke_token(session: Session, token_id: str, now: datetime) -> ApiToken:
-    """Revoke a token by id; the caller commits. Revoking twice keeps the first time."""
-    token = session.get(ApiToken, token_id)
-    if token is None:
-        raise TokenError(f"no token {token_id!r} (see `hub token list`)")
+    """Revoke a token by id or unique id prefix; the caller commits. Revoking twice keeps the
+    first time."""
+    token = find_token(session, token_id)
     if token.revoked_at is None:
         token.revoked_at = now
     return token

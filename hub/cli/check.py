@@ -5,17 +5,18 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from hub.cli.common import Loaded, out
+from hub.cli.common import Loaded, database_failure, out
 from hub.errors import HubError
 from hub.redact import REDACTOR
 from hub.sdk.config import ConnectorConfig
 from hub.sdk.connector import Connector
 from hub.store import migrate
-from hub.store.db import make_engine, ping
+from hub.store.db import is_sqlite, make_engine, normalise_url, ping
 
 
 @dataclass
@@ -39,6 +40,12 @@ def run_checks(loaded: Loaded, timeout: float) -> list[CheckRow]:
 def _check_database(loaded: Loaded) -> CheckRow:
     started = time.monotonic()
     db = loaded.config.database
+    url = normalise_url(db.url.get_secret_value())
+    if is_sqlite(url) and url.database and url.database != ":memory:" and \
+            not Path(url.database).expanduser().exists():
+        # Read-only: a check must not create the file it was asked about.
+        return CheckRow("database", "sqlite", True, f"{db.display_url}: no file yet (`hub "
+                        "serve` or `hub db upgrade` creates it)", time.monotonic() - started)
     engine = make_engine(db.url.get_secret_value())
     try:
         ping(engine)
@@ -49,10 +56,7 @@ def _check_database(loaded: Loaded) -> CheckRow:
         return CheckRow("database", engine.dialect.name, True, detail,
                         time.monotonic() - started)
     except SQLAlchemyError as exc:
-        orig = getattr(exc, "orig", None)  # the driver's own words: host, port, auth
-        reason = str(orig) if orig is not None else type(exc).__name__
-        return CheckRow("database", engine.dialect.name, False,
-                        f"{db.display_url}: {reason.strip().splitlines()[0]}",
+        return CheckRow("database", engine.dialect.name, False, database_failure(db, exc),
                         time.monotonic() - started)
     finally:
         engine.dispose()

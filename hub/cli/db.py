@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from hub.cli.common import ConfigOption, load, out
+from hub.cli.common import ConfigOption, database_errors, load, out
 from hub.store import migrate
 from hub.store.db import make_engine
 
@@ -17,11 +17,12 @@ app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 def upgrade(config: ConfigOption = None,
             revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    loaded = load(config, required=False)
+    loaded = load(config)
     engine = make_engine(loaded.config.database.url.get_secret_value())
-    before = migrate.current_revision(engine)
-    migrate.upgrade(engine, revision)
-    after = migrate.current_revision(engine)
+    with database_errors(loaded.config.database):
+        before = migrate.current_revision(engine)
+        migrate.upgrade(engine, revision)
+        after = migrate.current_revision(engine)
     out.print(f"{loaded.config.database.display_url}: {before or 'empty'} -> {after}")
 
 
@@ -29,17 +30,19 @@ def upgrade(config: ConfigOption = None,
 def downgrade(revision: Annotated[str, typer.Argument(help="target revision, or base")],
               config: ConfigOption = None) -> None:
     """Revert migrations down to REVISION (`base` drops every hub table)."""
-    loaded = load(config, required=False)
+    loaded = load(config)
     engine = make_engine(loaded.config.database.url.get_secret_value())
-    migrate.downgrade(engine, revision)
-    out.print(f"{loaded.config.database.display_url}: now at "
-              f"{migrate.current_revision(engine) or 'base'}")
+    with database_errors(loaded.config.database):
+        migrate.downgrade(engine, revision)
+        now = migrate.current_revision(engine)
+    out.print(f"{loaded.config.database.display_url}: now at {now or 'base'}")
 
 
 @app.command()
 def current(config: ConfigOption = None) -> None:
     """Show the schema revision of the database and of the code."""
-    loaded = load(config, required=False)
+    loaded = load(config)
     engine = make_engine(loaded.config.database.url.get_secret_value())
-    out.print(f"database: {migrate.current_revision(engine) or 'empty'}, "
-              f"code: {migrate.head_revision(engine)}")
+    with database_errors(loaded.config.database):
+        current = migrate.current_revision(engine)
+    out.print(f"database: {current or 'empty'}, code: {migrate.head_revision(engine)}")

@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
@@ -18,15 +17,14 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from hub.api.app import create_app
-from hub.auth.tokens import create_token
 from hub.cli.common import Loaded, load, open_database, out
 from hub.demo.cast import Company, company
+from hub.demo.roles import DEPARTMENT, Example, Tokens, examples, make_tokens, organise_projects
 from hub.demo.script import DayInTheLife
 from hub.demo.setup import demo_config
 from hub.demo.steps import Narrator, StepFailed, wait_for
 from hub.demo.tools import BAMBOO_SECRET, JIRA_SECRET, Tools, running_tools
-from hub.store.auth import Role
-from hub.store.canonical import BudgetLine, Person, Task
+from hub.store.canonical import Absence, BudgetLine, Person, Task
 from hub.store.sync import InboxItem, InboxState, IntentState, PushIntent
 from hub.testing.server import free_port, serve
 
@@ -60,29 +58,31 @@ def _with_hub(loaded: Loaded, engine: Engine, tools: Tools, people: Company, por
     tools.jira.register_webhook(f"{hub_url}/webhooks/rd-jira", JIRA_SECRET, name="hub")
     tools.hr.register_webhook(f"{hub_url}/webhooks/hr", private_key=BAMBOO_SECRET)
     with serve(app, port=port):
-        with Session(engine) as session:
-            token = create_token(session, Role.admin, datetime.now(UTC), name="demo-admin")
-            session.commit()
+        tokens = make_tokens(engine, people)
         expected = len(tools.jira_keys) + len(tools.asana_gids) - people.joint
-        _banner(tools, hub_url, token.secret, directory)
+        _banner(tools, hub_url, tokens, people, directory)
+        headers = {"Authorization": f"Bearer {tokens.admin}"}
         try:
             seconds = _initial_sync(engine, tools, expected, len(people.people),
-                                    len(people.plans))
+                                    len(people.plans), len(people.absences))
+            with httpx.Client(base_url=hub_url, headers=headers, timeout=10) as api:
+                named = organise_projects(api, people)
         except StepFailed as exc:
             out.print(f"[red]✗ initial sync: {exc}[/red]")
             return 1
         out.print(f"\n[green]✓[/green] initial sync: {expected} tasks from Jira and Asana "
                   f"({people.joint} of them in both, linked by the Jira key) and "
                   f"{len(people.people)} people (each one person across BambooHR, Jira and "
-                  f"Asana, by e-mail), {len(people.plans)} budgets from finance, pushed where "
-                  f"they show, in {seconds:.2f} s, "
-                  f"{time.monotonic() - started:.1f} s after start")
+                  f"Asana, by e-mail) with {len(people.absences)} absences, "
+                  f"{len(people.plans)} budgets from finance, pushed where they show, in "
+                  f"{seconds:.2f} s, {time.monotonic() - started:.1f} s after start; IT named "
+                  f"the {named} projects and their departments (PATCH /api/v1/projects/...)")
+        _try_roles(examples(engine, people, hub_url, tokens))
         if not script:
             out.print("\nEverything keeps running: try the API, edit in the sandboxes. "
                       "Ctrl-C stops it all.")
             _wait_for_interrupt()
             return 0
-        headers = {"Authorization": f"Bearer {token.secret}"}
         with httpx.Client(base_url=hub_url, headers=headers, timeout=10) as api:
             narrator = Narrator(out)
             ok = DayInTheLife(people, tools, api, narrator).run()
@@ -97,14 +97,18 @@ def _with_hub(loaded: Loaded, engine: Engine, tools: Tools, people: Company, por
         return 0 if ok else 1
 
 
-def _banner(tools: Tools, hub_url: str, token: str, directory: Path) -> None:
+def _banner(tools: Tools, hub_url: str, tokens: Tokens, people: Company,
+            directory: Path) -> None:
     out.print("\n[bold]The hub is running[/bold] (SQLite, one process)")
-    out.print(f"  API docs     {hub_url}/docs")
-    # The demo's own admin token, made for this run only: showing it is the point.
-    print(f"  admin token  {token}", flush=True)
-    out.print(f"  try          curl -H 'Authorization: Bearer <token>' "
-              f"'{hub_url}/api/v1/projects'")
-    out.print(f"  config       {directory / 'config.yaml'}")
+    out.print(f"  API docs          {hub_url}/docs")
+    # The demo's own tokens, made for this run only: showing them is the point.
+    partner = people.partner
+    print(f"  admin token       {tokens.admin}", flush=True)
+    print(f"  department token  {tokens.department}   ({DEPARTMENT}: its projects' tasks, "
+          "budgets, people and absences)", flush=True)
+    print(f"  partner token     {tokens.partner}   ({partner.name}: project "
+          f"{partner.project} only, people by name)", flush=True)
+    out.print(f"  config            {directory / 'config.yaml'}")
     out.print("[bold]The departments' tools[/bold] (sandboxes)")
     out.print(f"  Jira (R&D)          {tools.jira_url}   projects LAUNCH, CORE, MOB")
     out.print(f"  Asana (marketing)   {tools.asana_url}   "
@@ -115,7 +119,16 @@ def _banner(tools: Tools, hub_url: str, token: str, directory: Path) -> None:
               "out")
 
 
-def _initial_sync(engine: Engine, tools: Tools, tasks: int, people: int, budgets: int) -> float:
+def _try_roles(examples: list[Example]) -> None:
+    """One query per role, ready to paste (each answers now)."""
+    out.print("\n[bold]Try each role[/bold] (each query answers now)")
+    for example in examples:
+        out.print(f"  as {example.role}: {example.what}", markup=False)
+        print(f"    {example.curl()}", flush=True)
+
+
+def _initial_sync(engine: Engine, tools: Tools, tasks: int, people: int, budgets: int,
+                  absences: int) -> float:
     """Wait until every tool was read, what the hub decided was pushed to every tool, and the
     webhooks those writes caused came back and were seen to be their echo."""
     started = time.monotonic()
@@ -126,15 +139,15 @@ def _initial_sync(engine: Engine, tools: Tools, tasks: int, people: int, budgets
         with Session(engine) as session:
             found = [session.scalar(select(func.count()).select_from(table)
                                     .where(table.deleted_at.is_(None)))
-                     for table in (Task, Person, BudgetLine)]
+                     for table in (Task, Person, BudgetLine, Absence)]
             pending = session.scalar(select(func.count()).select_from(PushIntent)
                                      .where(PushIntent.state == IntentState.pending))
             inbox = session.scalar(select(func.count()).select_from(InboxItem)
                                    .where(InboxItem.state == InboxState.pending))
-        return found == [tasks, people, budgets] and pending == inbox == 0 and quiet
+        return found == [tasks, people, budgets, absences] and pending == inbox == 0 and quiet
 
-    wait_for(settled, 90.0, f"{tasks} tasks, {people} people and {budgets} budget lines in "
-                            "the hub, and nothing left to push")
+    wait_for(settled, 90.0, f"{tasks} tasks, {people} people, {budgets} budget lines and "
+                            f"{absences} absences in the hub, and nothing left to push")
     return time.monotonic() - started
 
 

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import gc
+import platform
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from hub.cli import config_cmd, db, mapping_cmd, people_cmd, sandbox_cmd, token_cmd
+import hub
+from hub.cli import (
+    config_cmd,
+    conflicts_cmd,
+    db,
+    health_cmd,
+    mapping_cmd,
+    people_cmd,
+    sandbox_cmd,
+    token_cmd,
+)
 from hub.cli.check import render, run_checks
-from hub.cli.common import ConfigOption, load
+from hub.cli.common import ConfigOption, JsonOption, load, print_json
 
 app = typer.Typer(
     name="hub",
@@ -19,23 +30,47 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # locals may hold secrets
     add_completion=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"hub {hub.__version__} (Python {platform.python_version()})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="print the hub's version and exit")] = False) -> None:
+    """Integration hub: every department keeps its tool, every tool shows the same truth."""
+
+
 app.add_typer(db.app, name="db")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(mapping_cmd.app, name="mapping")
 app.add_typer(people_cmd.app, name="people")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(token_cmd.app, name="token")
+app.add_typer(conflicts_cmd.app, name="conflicts")
+app.add_typer(health_cmd.quarantine_app, name="quarantine")
+app.add_typer(health_cmd.pushes_app, name="pushes")
 
 
 @app.command()
 def check(
     config: ConfigOption = None,
     timeout: Annotated[float, typer.Option(help="seconds to wait for each tool")] = 20.0,
+    as_json: JsonOption = False,
 ) -> None:
     """Validate the config, then try the database and each connector without changing anything."""
     loaded = load(config)
     rows = run_checks(loaded, timeout)
-    render(rows)
+    if as_json:
+        print_json({"ok": all(row.ok for row in rows), "checks": [
+            {"name": r.name, "kind": r.kind, "ok": r.ok, "detail": r.detail,
+             "seconds": round(r.seconds, 3)} for r in rows]})
+    else:
+        render(rows)
     if not all(row.ok for row in rows):
         raise typer.Exit(code=1)
 
@@ -49,7 +84,7 @@ def serve(
     """Run the API and webhook server (creates and upgrades the SQLite file on its own)."""
     from hub.cli.serve import serve as run  # uvicorn is only imported when serving
 
-    run(load(config, required=False), host, port)
+    run(load(config), host, port)
 
 
 @app.command()
@@ -59,6 +94,8 @@ def sync(
     full: Annotated[bool, typer.Option("--full", help="read everything, not just changes")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="report, write nothing")] = False,
     push: Annotated[bool, typer.Option(help="push resulting changes to the tools")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON (with --dry-run: every "
+                                                         "change, field by field)")] = False,
 ) -> None:
     """Poll one connector now (or backfill it with --full) and print what changed.
 
@@ -71,7 +108,7 @@ def sync(
     """
     from hub.cli.sync_cmd import run_sync
 
-    raise typer.Exit(code=run_sync(load(config), connector, full, dry_run, push))
+    raise typer.Exit(code=run_sync(load(config), connector, full, dry_run, push, as_json))
 
 
 @app.command()

@@ -6,6 +6,7 @@ Reads the config (if any) and a JSON file; never touches the database or the too
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -18,11 +19,15 @@ from hub.errors import ConfigError
 from hub.mapping import (
     Mapping,
     MappingError,
+    OverridesOrigin,
     TypeMapping,
     default_mapping_path,
     load_mapping,
+    parse_path,
     to_json,
 )
+from hub.mapping.paths import PathSyntaxError
+from hub.sync.runtime import overrides_origin
 
 app = typer.Typer(help="Try connector mappings on sample payloads.", no_args_is_help=True)
 
@@ -33,25 +38,47 @@ def try_(
         metavar="CONNECTOR",
         help="connector id from the config, or a connector kind with a shipped mapping")],
     payload: Annotated[Path, typer.Argument(
-        metavar="PAYLOAD.json", help="JSON file: one record as the tool sends it")],
+        metavar="PAYLOAD.json", help="JSON file: one record as the tool sends it, or a "
+                                     "captured webhook body")],
     config: ConfigOption = None,
     remote_type: Annotated[str | None, typer.Option(
         "--type", help="remote type of the payload (needed when the mapping has several)",
         show_default=False)] = None,
+    at: Annotated[str | None, typer.Option(
+        "--at", help="where the record is inside the payload, as a path (e.g. issue)",
+        show_default=False)] = None,
 ) -> None:
     """Map PAYLOAD to canonical values with CONNECTOR's mapping and print them.
 
-    Exits 1 with the reasons when the payload can't be mapped (what the hub would quarantine).
+    A webhook body the tool wraps records in (Jira's `issue`, an Asana API answer's `data`)
+    is unwrapped. Exits 1 with the reasons when the payload can't be mapped (what the hub
+    would quarantine), or when nothing in it maps.
     """
     mapping = _mapping_for(connector, config)
-    type_mapping = _pick_type(mapping, remote_type)
     record = _read_payload(payload)
+    if at is not None:
+        record = _inside(record, at, f"{payload}: nothing at --at {at}")
+    elif (opened := mapping.unwrap(record)) is not None:
+        envelope, inside = opened
+        if envelope.hint is not None:
+            err.print(f"{payload}: {envelope.hint.format(value=inside)}", markup=False)
+            raise typer.Exit(code=1)
+        record = _inside(record, str(envelope.at), f"{payload}: {envelope.at} is not a record")
+        remote_type = remote_type or envelope.remote_type
+        err.print(f"{payload}: a {mapping.kind} webhook or API body ({envelope.when}); the "
+                  f"record is at {envelope.at}", markup=False)
+    type_mapping = _pick_type(mapping, remote_type)
     try:
         normalised = type_mapping.inbound(record)
     except MappingError as exc:
         for problem in exc.problems:
             err.print(str(problem), markup=False)
         raise typer.Exit(code=1) from None
+    if not normalised.values:
+        err.print(f"{payload}: nothing in it maps to a {type_mapping.entity.value} "
+                  f"({mapping.kind} {type_mapping.remote_type}: {_nowhere(type_mapping, record)})",
+                  markup=False)
+        raise typer.Exit(code=1)
     table = Table(title=f"{mapping.kind} {type_mapping.remote_type} -> {type_mapping.entity}")
     for column in ("canonical field", "value", "from"):
         table.add_column(column)
@@ -63,6 +90,51 @@ def try_(
         out.print(f"not in the payload: {', '.join(missing)}", markup=False)
 
 
+def _inside(record: dict[str, Any], path: str, missing: str) -> dict[str, Any]:
+    try:
+        found = parse_path(path).read(record)
+    except PathSyntaxError as exc:
+        _fail(f"--at {path}: is not a path ({exc})")
+    if not isinstance(found, dict):
+        err.print(missing, markup=False)
+        raise typer.Exit(code=1)
+    return found
+
+
+def _nowhere(type_mapping: TypeMapping, record: dict[str, Any]) -> str:
+    """Where in `record` the mapping would find something, as advice; else what it reads."""
+    best: tuple[int, str] = (0, "")
+    for path, inside in _objects(record, "", depth=3):
+        try:
+            found = len(type_mapping.inbound(inside).values)
+        except MappingError:
+            found = 1  # something there is read, if not mapped cleanly
+        best = max(best, (found, path))
+    if best[0]:
+        return f"the record looks to be under {best[1]} ({best[0]} fields map there): try " \
+               f"--at {best[1]}"
+    reads = sorted({str(r.path) for r in type_mapping.rules if r.reads})
+    return f"none of the paths it reads is there ({', '.join(reads[:6])}" \
+           f"{', ...' if len(reads) > 6 else ''}): is the payload the tool's " \
+           f"{type_mapping.remote_type}?"
+
+
+def _objects(value: Any, path: str, depth: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The JSON objects nested in `value` (the first element of lists), with their paths."""
+    if depth == 0:
+        return
+    items = value.items() if isinstance(value, dict) else []
+    for key, inner in items:
+        if not isinstance(key, str) or not key.isidentifier():
+            continue
+        here = f"{path}.{key}" if path else key
+        if isinstance(inner, list) and inner and isinstance(inner[0], dict):
+            here, inner = f"{here}[0]", inner[0]
+        if isinstance(inner, dict):
+            yield here, inner
+            yield from _objects(inner, here, depth - 1)
+
+
 def _fail(message: str) -> NoReturn:
     err.print(message, markup=False)
     raise typer.Exit(code=2)
@@ -70,15 +142,15 @@ def _fail(message: str) -> NoReturn:
 
 def _mapping_for(connector: str, option: Path | None) -> Mapping:
     """The connector's mapping with its overrides, else the shipped mapping of kind `connector`."""
-    loaded = load(option, required=False)
+    loaded = load(option, announce_defaults=False)  # a shipped mapping needs no config
     settings = loaded.config.connectors.get(connector)
     overrides: dict[str, Any] = {}
-    origin = "mapping_overrides"
+    origin = OverridesOrigin("mapping_overrides", "")
     if settings is not None:
         path = (loaded.config.base_dir / settings.mapping if settings.mapping
                 else default_mapping_path(settings.kind))
         overrides = settings.mapping_overrides
-        origin = f"{loaded.path} connectors.{connector}.mapping_overrides"
+        origin = overrides_origin(loaded.config, connector, str(loaded.path))
     else:
         shipped = _shipped(connector)
         if shipped is None:

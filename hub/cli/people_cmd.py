@@ -4,13 +4,12 @@ e-mail or id no HR record has, as `hub check` shows problems: one row each, read
 from __future__ import annotations
 
 import json
-from typing import Annotated
 
 import typer
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from hub.cli.common import ConfigOption, err, load, out
+from hub.cli.common import ConfigOption, JsonOption, err, load, out
 from hub.model.enums import Entity
 from hub.query.people import unresolved_people
 from hub.store.db import make_engine, make_sessionmaker
@@ -21,7 +20,7 @@ app = typer.Typer(help="People across the tools.", no_args_is_help=True)
 @app.command()
 def unresolved(
     config: ConfigOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """List people no HR record has (met as a Jira or Asana assignee, a spreadsheet owner):
     fix their e-mail in the tool or HR, or add an alias under sync.aliases."""

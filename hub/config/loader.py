@@ -53,7 +53,9 @@ def load_config(path: Path | str, kinds: Mapping[str, type[ConnectorConfig]],
         problems += sync_reference_problems(config, set(raw_connectors), located)
     if problems or config is None:
         raise ConfigError(problems)
-    return config.model_copy(update={"connectors": connectors})
+    config = config.model_copy(update={"connectors": connectors})
+    config._lines = dict(located.lines)
+    return config
 
 
 def _connector(connector_id: Any, raw: Any, loc: Loc, located: Located,

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, SecretStr
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    GetJsonSchemaHandler,
+    PrivateAttr,
+    SecretStr,
+)
+from pydantic.json_schema import JsonSchemaValue
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -62,10 +70,25 @@ class LoggingConfig(StrictModel):
     format: Literal["text", "json"] = Field(default="text", description="json for log shippers")
 
 
+def _url_shorthand(value: Any) -> Any:
+    # `database: sqlite:///hub.db` is what people write: short for `database: {url: ...}`.
+    return {"url": value} if isinstance(value, str) else value
+
+
+class _UrlOrMapping:
+    """The schema editors see: the URL alone, or the mapping."""
+
+    def __get_pydantic_json_schema__(self, core: Any, handler: GetJsonSchemaHandler
+                                     ) -> JsonSchemaValue:
+        return {"anyOf": [{"type": "string", "description": "the database URL"}, handler(core)]}
+
+
 class HubConfig(StrictModel):
     """The whole `config.yaml`."""
 
-    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    database: Annotated[DatabaseConfig, BeforeValidator(_url_shorthand), _UrlOrMapping()] = Field(
+        default_factory=DatabaseConfig,
+        description="where the hub keeps its state: a URL, or a mapping with url:")
     server: ServerConfig = Field(default_factory=ServerConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     connectors: dict[str, ConnectorConfig] = Field(
@@ -73,6 +96,13 @@ class HubConfig(StrictModel):
     sync: SyncConfig = Field(default_factory=SyncConfig)
     #: The directory of the config file: relative paths in it are taken from there.
     base_dir: Path = Field(default=Path("."), exclude=True)
+    #: The line of every key in the config file, for problems found after loading it.
+    _lines: dict[tuple[str | int, ...], int] = PrivateAttr(default_factory=dict)
+
+    def lines_under(self, *loc: str | int) -> dict[tuple[str | int, ...], int]:
+        """The lines of the keys under `loc` in the config file, by their path below it."""
+        return {key[len(loc):]: line for key, line in self._lines.items()
+                if key[:len(loc)] == loc}
 
     def rules(self, entity: Entity) -> EntitySync:
         """The sync rules of `entity`: the `sync:` section's, where a field it leaves unsaid

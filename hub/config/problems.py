@@ -17,11 +17,40 @@ def validation_problems(exc: ValidationError, located: Located, prefix: Loc,
                         model: type[BaseModel]) -> list[ConfigProblem]:
     """Turn pydantic's errors into one located, human line each."""
     problems = []
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    misplaced = _misindented(errors, model)
+    for error in errors:
         rel: Loc = tuple(error["loc"])
         loc = (*prefix, *rel)
-        problems.append(located.problem(loc, _message(error, rel, loc, located, model)))
+        if rel in misplaced.values():
+            continue  # said once, at the key that belongs under it
+        if rel in misplaced:
+            parent = misplaced[rel]
+            line = located.line((*prefix, *parent))
+            where = f" (line {line})" if line else ""
+            message = (f'is not a key here; "{rel[-1]}" is a key of {parent[-1]}, which is '
+                       f"empty{where}: indent {rel[-1]} under {parent[-1]}")
+        else:
+            message = _message(error, rel, loc, located, model)
+        problems.append(located.problem(loc, message))
     return problems
+
+
+def _misindented(errors: list[Any], model: type[BaseModel]) -> dict[Loc, Loc]:
+    """Unknown keys that belong to an empty sibling section (`webhook:` left empty, `secret:`
+    under it indented like `webhook`): unknown key's loc -> the section's loc."""
+    empty = [tuple(e["loc"]) for e in errors
+             if e.get("input") is None and e["type"] in ("model_type", "dict_type")]
+    out: dict[Loc, Loc] = {}
+    for error in errors:
+        rel: Loc = tuple(error["loc"])
+        if error["type"] != "extra_forbidden":
+            continue
+        for section in empty:
+            if section[:-1] == rel[:-1] and str(rel[-1]) in _fields_at(model, section):
+                out[rel] = section
+                break
+    return out
 
 
 def _message(error: Any, rel: Loc, loc: Loc, located: Located, model: type[BaseModel]) -> str:
@@ -36,6 +65,12 @@ def _message(error: Any, rel: Loc, loc: Loc, located: Located, model: type[BaseM
         return f"is not a known key (expected one of: {', '.join(allowed)})"
     secret = loc in located.interpolated or _is_secret(model, rel)
     shown = "the value (hidden)" if secret else _show(found)
+    if kind in ("model_type", "dict_type"):
+        keys = sorted(_fields_at(model, rel))
+        expected = f"a mapping of {', '.join(keys)}" if keys else "a mapping"
+        if found is None:
+            return f"is empty (expected {expected}; or remove the line for the defaults)"
+        return f"{shown} is not a mapping (expected {expected})"
     if kind == "duration":  # our own error already quotes what was found
         return msg if not secret else f"{shown} is not a duration (try 2m, 90s, 1h)"
     msg = msg.removeprefix("Value error, ")

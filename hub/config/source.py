@@ -66,14 +66,7 @@ def parse_yaml(text: str, name: str, env: Mapping[str, str]) -> Located:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = mark.line + 1 if mark else None
-        lines = text.splitlines()
-        bad_line = lines[mark.line] if mark and mark.line < len(lines) else ""
-        # `{key: ${VAR}}` is the usual culprit: the `{` of `${` opens a flow mapping.
-        hint = ' (inside {...} or [...], quote variables: "${VAR}")' if "${" in bad_line else ""
-        raise ConfigError.single(name, "", f"is not valid YAML: {exc.problem}{hint}",
-                                 line) from None
+        raise ConfigError([syntax_problem(exc, text, name)]) from None
     located = Located(file=name, data=None)
     problems: list[ConfigProblem] = []
     if node is not None:
@@ -81,6 +74,72 @@ def parse_yaml(text: str, name: str, env: Mapping[str, str]) -> Located:
     if problems:
         raise ConfigError(problems)
     return located
+
+
+def syntax_problem(exc: yaml.MarkedYAMLError, text: str, name: str) -> ConfigProblem:
+    """A YAML syntax error as one line: where the fix goes, what the parser met, and the usual
+    cause (a tab, a missing space after a colon, an unquoted `: ` or `${VAR}`)."""
+    mark = exc.problem_mark
+    lines = text.splitlines()
+    index = mark.line if mark else len(lines)
+    problem = str(exc.problem or exc.context or "unreadable")
+    at, hint = _syntax_hint(problem, lines, index)
+    path = format_loc(_path_of_line(lines, at)) if at < len(lines) else ""
+    return ConfigProblem(name, at + 1 if mark else None, path,
+                         f"is not valid YAML: {problem}{hint}")
+
+
+_NO_SPACE = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w.-]*):([^\s/].*)$")
+_KEY = re.compile(r"^(\s*)(?:-\s+)?([^\s#:][^:#]*?)\s*:(?:\s|$)")
+
+
+def _syntax_hint(problem: str, lines: list[str], index: int) -> tuple[int, str]:
+    """(the 0-based line to fix, a hint) for the usual causes of a YAML syntax error."""
+    nearby = [i for i in range(index, max(index - 3, -1), -1) if i < len(lines)]
+    for i in nearby:
+        if "\t" in lines[i][:len(lines[i]) - len(lines[i].lstrip())]:
+            return i, " (this line is indented with a tab: YAML indents with spaces only)"
+    if "\t" in problem:
+        return index, " (a tab where YAML expects spaces: replace it with spaces)"
+    if index < len(lines) and "${" in lines[index] and "'{'" in problem:
+        # `{key: ${VAR}}` is the usual culprit: the `{` of `${` opens a flow mapping.
+        return index, ' (inside {...} or [...], quote variables: "${VAR}")'
+    if "mapping values are not allowed" in problem or "could not find expected ':'" in problem:
+        for i in nearby:
+            found = _NO_SPACE.match(lines[i])
+            if found and "://" not in lines[i]:
+                key, value = found.groups()
+                return i, (f' ("{key}:{value.strip()}" needs a space after the colon: '
+                           f'"{key}: {value.strip()}")')
+        for i in nearby[1:]:
+            bare = lines[i].strip()
+            if bare and ":" not in bare and not bare.startswith(("-", "#", "|", ">")):
+                return i, f' ("{bare}" has no colon: a setting is written "key: value")'
+        if index < len(lines) and lines[index].count(": ") > 1:
+            return index, (" (a value that contains \": \" must be quoted: "
+                           'key: "a: b")')
+        return index, (" (check this line's indentation against the lines above, and that "
+                       "each key is followed by a colon and a space)")
+    if "found undefined alias" in problem or "cannot start any token" in problem:
+        return index, " (values starting with *, &, @, ` or % must be quoted)"
+    return index, ""
+
+
+def _path_of_line(lines: list[str], index: int) -> Loc:
+    """The YAML path a line is at, from the keys of the less indented lines above it."""
+    path: list[str] = []
+    width: int | None = None
+    for line in reversed(lines[:index + 1]):
+        found = _KEY.match(line)
+        if not found or line.lstrip().startswith("#"):
+            continue
+        indent = len(found.group(1))
+        if width is None or indent < width:
+            path.insert(0, found.group(2).strip("'\" "))
+            width = indent
+            if indent == 0:
+                break
+    return tuple(path)
 
 
 def _build(node: yaml.Node, loc: Loc, out: Located, env: Mapping[str, str],

@@ -53,12 +53,33 @@ class DemoTask:
     jira_key: str | None = None  # set once the Jira issue exists (joint tasks)
 
 
+@dataclass(frozen=True)
+class Away:
+    """Time off HR knows of, in the days before a task of that person is due."""
+
+    person: str  # e-mail
+    start: date
+    end: date
+    task: str  # the title of the task it puts at risk
+    due: date
+
+
+@dataclass(frozen=True)
+class Partner:
+    """An outside company that sees one project (a partner token)."""
+
+    name: str
+    project: str  # the key shared with it
+
+
 @dataclass
 class Company:
     people: list[Employee]
     plans: list[Plan]
     tasks: dict[str, list[DemoTask]] = field(default_factory=dict)  # plan key -> its tasks
     joint: int = 24  # the first N tasks of LAUNCH are also in the Asana campaign
+    absences: list[Away] = field(default_factory=list)
+    partner: Partner = Partner("Pixelwerk Studio", "MOB")  # the agency building the app
 
     def staff(self, department: str) -> list[Employee]:
         return [p for p in self.people if p.department == department]
@@ -122,4 +143,22 @@ def company(seed: int = 7) -> Company:
             due = today + timedelta(days=rng.randint(-10, 60)) if rng.random() < 0.8 else None
             tasks.append(DemoTask(title, rng.choice(staff).email, status, due))
         result.tasks[plan.key] = tasks
+    result.absences = _absences(result, today)
     return result
+
+
+def _absences(company: Company, today: date) -> list[Away]:
+    """A few people away in the days before one of their open tasks is due (not the launch's
+    people: the day in the life needs them at work)."""
+    out: list[Away] = []
+    taken: set[str] = set()
+    for key in ("CORE", "MOB", "WEB"):
+        for task in company.tasks[key]:
+            if task.status == "done" or not task.assignee or task.assignee in taken or \
+                    task.due is None or task.due < today + timedelta(days=8):
+                continue
+            taken.add(task.assignee)
+            out.append(Away(task.assignee, task.due - timedelta(days=6),
+                            task.due - timedelta(days=3), task.title, task.due))
+            break
+    return out

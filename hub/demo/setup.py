@@ -23,6 +23,10 @@ def demo_config(tools: Tools, directory: Path, port: int) -> str:
     """The config YAML for a hub on `port` keeping its data in `directory`."""
     projects = "\n".join(f"      - \"{gid}\"   # {name}"
                          for name, gid in tools.asana_projects.items())
+    # Asana has no project keys: the campaign is the launch's (LAUNCH), the others finance's
+    # codes for them (WEB, FAIR), as on the budget lines.
+    project_codes = ", ".join(f'"{gid}": {tools.asana_codes[name]}'
+                              for name, gid in tools.asana_projects.items())
     return f"""\
 # Written by `hub demo`: the hub on its embedded default (SQLite, one process) against
 # local sandboxes of the departments' tools. Credentials here are the sandboxes' own.
@@ -56,10 +60,12 @@ connectors:
     projects:
 {projects}
     poll: {{every: 15s}}
-    mapping_overrides:     # ...and in Asana's "Budget status" field
-      types: {{task: {{fields: {{custom.budget_status:
-        {{from: custom.budget_status, dir: out, map: {{approved: approved, pending: pending,
-          rejected: rejected, over budget: over_budget, unknown: unknown}}}}}}}}}}
+    mapping_overrides:     # ...and in Asana's "Budget status" field; a task's project is
+      types: {{task: {{fields: {{   # the project code its Asana project stands for
+        project: {{from: project.gid, dir: in, map: {{{project_codes}}}}},
+        custom.budget_status: {{from: custom.budget_status, dir: out, map: {{approved: approved,
+          pending: pending, rejected: rejected, over budget: over_budget,
+          unknown: unknown}}}}}}}}}}
   finance:                 # finance drops SAP exports in a folder; the newest one counts
     kind: excel
     preset: sap_budget

@@ -42,6 +42,7 @@ class Tools:
     hr_url: str
     finance_drop: Path
     asana_projects: dict[str, str] = field(default_factory=dict)  # name -> gid
+    asana_codes: dict[str, str] = field(default_factory=dict)  # name -> the project's key
     #: (plan key, task index) -> Jira issue key / Asana task gid
     jira_keys: dict[tuple[str, int], str] = field(default_factory=dict)
     asana_gids: dict[tuple[str, int], str] = field(default_factory=dict)
@@ -85,6 +86,8 @@ def _seed_hr(tools: Tools, company: Company) -> None:
         tools.hr.add_employee(person.first, person.last, person.email,
                               department=person.department, manager=person.manager,
                               title=person.title)
+    for away in company.absences:  # approved time off, before one of their tasks is due
+        tools.hr.add_time_off(away.person, away.start, away.end, kind="Vacation")
 
 
 def _seed_jira(tools: Tools, company: Company) -> None:
@@ -120,6 +123,7 @@ def _seed_asana(tools: Tools, company: Company) -> None:
     for name, key in projects:
         gid = str(tools.asana.add_project(name)["gid"])
         tools.asana_projects[name] = gid
+        tools.asana_codes[name] = key
         tasks = company.tasks[key][:company.joint] if key == "LAUNCH" else company.tasks[key]
         for index, task in enumerate(tasks):
             fields = _asana_fields(task, company)

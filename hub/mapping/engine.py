@@ -248,13 +248,41 @@ def _coerce(name: str, field_type: FieldType, value: Any, path: str, tz: tzinfo 
         raise MappingError(name, f"{show(value)} {where} {exc}", path=path, value=value) from None
 
 
-class Mapping:
-    """A connector kind's mapping: one `TypeMapping` per remote type."""
+@dataclass(frozen=True)
+class Envelope:
+    """How a tool wraps records in what it sends (a webhook body): a payload with top-level
+    key `when` holds its record at `at`, of remote type `remote_type`. An envelope that only
+    names the record (Asana's events) has a `hint` saying where the record itself is
+    (`{value}` is what `at` holds, e.g. the task's gid)."""
 
-    def __init__(self, kind: str, types: dict[str, TypeMapping], path: Path | None = None) -> None:
+    when: str
+    at: RemotePath
+    remote_type: str | None = None
+    hint: str | None = None
+
+    def open(self, payload: abc.Mapping[str, Any]) -> Any:
+        """What this envelope holds in `payload`, or ABSENT when `payload` isn't one."""
+        return self.at.read(payload) if self.when in payload else ABSENT
+
+
+class Mapping:
+    """A connector kind's mapping: one `TypeMapping` per remote type, and the envelopes its
+    tool wraps records in."""
+
+    def __init__(self, kind: str, types: dict[str, TypeMapping], path: Path | None = None,
+                 envelopes: tuple[Envelope, ...] = ()) -> None:
         self.kind = kind
         self.types = types
         self.path = path
+        self.envelopes = envelopes
+
+    def unwrap(self, payload: abc.Mapping[str, Any]) -> tuple[Envelope, Any] | None:
+        """The first envelope `payload` is, and what it holds there; None for a bare record."""
+        for envelope in self.envelopes:
+            inside = envelope.open(payload)
+            if inside is not ABSENT:
+                return envelope, inside
+        return None
 
     def __repr__(self) -> str:
         return f"Mapping({self.kind}: {', '.join(self.types)})"

@@ -12,6 +12,7 @@ import copy
 import importlib
 import re
 from collections import abc
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from hub.mapping.spec import (
     Problems,
     TypeSpec,
     check_entity,
+    compile_envelopes,
     compile_field,
 )
 from hub.model.enums import Entity
@@ -48,8 +50,28 @@ def default_mapping_path(kind: str) -> Path:
     return Path(package.__file__).parent / f"{kind}.yaml"
 
 
+@dataclass(frozen=True)
+class OverridesOrigin:
+    """Where a connector's `mapping_overrides` are written, so that a problem in them points
+    at its line there: `config.yaml:12 connectors.rd.mapping_overrides.types...`."""
+
+    file: str
+    path: str = "mapping_overrides"
+    #: the line of each key under `path` (a path below it, as tuple -> line); hashable
+    lines: tuple[tuple[Loc, int], ...] = ()
+
+    def problem(self, below: Loc, message: str) -> ConfigProblem:
+        """A problem at `below` inside the overrides, on the line of it or of its nearest
+        ancestor written there."""
+        lines = dict(self.lines)
+        line = next((lines[below[:end]] for end in range(len(below), -1, -1)
+                     if below[:end] in lines), None)
+        path = ".".join(part for part in (self.path, format_loc(below)) if part)
+        return ConfigProblem(self.file, line, path, message)
+
+
 def load_mapping(path: Path | str, overrides: abc.Mapping[str, Any] | None = None, *,
-                 overrides_from: str = "mapping_overrides") -> Mapping:
+                 overrides_from: str | OverridesOrigin = "mapping_overrides") -> Mapping:
     """Read, merge `overrides` into, and validate a mapping file; raise `ConfigError` listing
     every problem.
 
@@ -60,18 +82,20 @@ def load_mapping(path: Path | str, overrides: abc.Mapping[str, Any] | None = Non
     path = Path(path)
     located = read_yaml(path)
     touched: list[Loc] = []
+    origin = overrides_from if isinstance(overrides_from, OverridesOrigin) \
+        else OverridesOrigin(overrides_from, "")
     if overrides:
         if not isinstance(overrides, abc.Mapping):
-            raise ConfigError.single(overrides_from, "", "must be a mapping like the file's")
+            raise ConfigError([origin.problem((), "must be a mapping like the file's")])
         base = located.data if isinstance(located.data, dict) else {}
         merged, touched = merge_overrides(base, overrides)
         located = Located(located.file, merged, located.lines, located.interpolated)
     problems = Problems(located)
     mapping = _mapping(located, problems, path)
     if len(problems) or mapping is None:
-        raise ConfigError(_relocate(problems.found, touched, overrides_from))
+        raise ConfigError(_relocate(problems.found, touched, origin))
     for type_mapping in mapping.types.values():
-        type_mapping.overrides_at = overrides_from
+        type_mapping.overrides_at = f"{origin.file} {origin.path}".strip()
     return mapping
 
 
@@ -103,15 +127,23 @@ def _plain(value: Any) -> Any:
 
 
 def _relocate(problems: list[ConfigProblem], touched: list[Loc],
-              overrides_from: str) -> list[ConfigProblem]:
+              origin: OverridesOrigin) -> list[ConfigProblem]:
     """Problems inside overridden entries point at the overrides, not at a line of the file."""
-    prefixes = [format_loc(loc) for loc in touched]
+    by_path = {format_loc(loc): loc for loc in touched}
 
-    def overridden(path: str) -> bool:
-        return any(path == p or path.startswith((p + ".", p + "[")) for p in prefixes)
+    def overridden(path: str) -> Loc | None:
+        for prefix, loc in by_path.items():
+            if path == prefix or path.startswith((prefix + ".", prefix + "[")):
+                # The override's own keys are in its loc; what lies below is one more step.
+                rest = path[len(prefix):].lstrip(".")
+                return (*loc, *rest.split(".")) if rest else loc
+        return None
 
-    return [ConfigProblem(overrides_from, None, p.path, p.message) if overridden(p.path) else p
-            for p in problems]
+    out = []
+    for p in problems:
+        loc = overridden(p.path)
+        out.append(p if loc is None else origin.problem(loc, p.message))
+    return out
 
 
 def _validate(model: type[BaseModel], data: Any, loc: Loc, problems: Problems) -> Any:
@@ -137,7 +169,8 @@ def _mapping(located: Located, problems: Problems, path: Path) -> Mapping | None
         compiled = _type(top.kind, str(remote_type), raw, ("types", remote_type), problems)
         if compiled is not None:
             types[str(remote_type)] = compiled
-    return Mapping(top.kind, types, path)
+    envelopes = compile_envelopes(top.envelopes, list(top.types), problems)
+    return Mapping(top.kind, types, path, envelopes)
 
 
 def _type(kind: str, remote_type: str, raw: Any, at: Loc,

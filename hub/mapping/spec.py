@@ -7,6 +7,7 @@ Each check adds a located problem and goes on, so a file shows all its mistakes 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from hub.config.source import Loc, Located
 from hub.errors import ConfigProblem
-from hub.mapping.engine import Direction, FieldRule, Unmapped, map_key
+from hub.mapping.engine import Direction, Envelope, FieldRule, Unmapped, map_key
 from hub.mapping.errors import show
 from hub.mapping.fields import CUSTOM_PREFIX, canonical_fields, custom_name_problem
 from hub.mapping.paths import ABSENT, PathSyntaxError, RemotePath, parse_path
@@ -45,11 +46,22 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class EnvelopeSpec(_Strict):
+    """A wrapper the tool puts around records (a webhook body), for `hub mapping try`."""
+
+    when: str = Field(description="a top-level key that marks this envelope (webhookEvent)")
+    at: str = Field(description="the remote path of the record inside it (issue)")
+    type: str | None = Field(default=None, description="the record's remote type")
+    hint: str | None = Field(default=None, description="for envelopes that only name the "
+                                                       "record: where it is ({value}: at's)")
+
+
 class MappingFileSpec(_Strict):
-    """The top level: `kind:` and `types:`."""
+    """The top level: `kind:`, `types:` and the tool's `envelopes:`."""
 
     kind: str = Field(description="the connector kind this mapping is for")
     types: dict[str, Any] = Field(description="remote type -> how it maps")
+    envelopes: list[EnvelopeSpec] = Field(default_factory=list)
 
 
 class TypeSpec(_Strict):
@@ -79,6 +91,21 @@ class _FieldBase(_Strict):
 #: one field; `from` is only a valid field name when the model is built this way
 _FROM: dict[str, Any] = {"from": (str, Field(description="the remote path"))}
 FieldSpec = create_model("FieldSpec", __base__=_FieldBase, **_FROM)
+
+
+def compile_envelopes(specs: list[EnvelopeSpec], types: Collection[str],
+                      problems: Problems) -> tuple[Envelope, ...]:
+    """The envelopes of a mapping file, each path parsed and type checked."""
+    out = []
+    for n, spec in enumerate(specs):
+        at: Loc = ("envelopes", n)
+        path = _path(spec.at, (*at, "at"), problems)
+        if spec.type is not None and spec.type not in types:
+            problems.add((*at, "type"), f"{show(spec.type)} is not a remote type of this "
+                                        f"mapping (types: {', '.join(types) or 'none'})")
+        elif path is not None:
+            out.append(Envelope(spec.when, path, spec.type, spec.hint))
+    return tuple(out)
 
 
 def check_entity(value: str, at: Loc, problems: Problems) -> Entity | None:

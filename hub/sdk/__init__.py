@@ -15,6 +15,7 @@ from hub.sdk.connector import (
     Handshake,
     LinkRef,
     PollPage,
+    PollProgress,
     Rejected,
     RemoteRecord,
     Report,
@@ -29,7 +30,8 @@ from hub.sdk.webhooks import read_body
 __all__ = [
     "AuthenticationFailed", "CheckResult", "ConfigError", "Connector", "ConnectorConfig",
     "FieldsRefused", "Handshake",
-    "LinkRef", "Permanent", "PollConfig", "PollPage", "Rejected", "RemoteRecord", "Report",
+    "LinkRef", "Permanent", "PollConfig", "PollPage", "PollProgress", "Rejected",
+    "RemoteRecord", "Report",
     "ReportColumn", "Retriable",
     "WebhookConfig", "WebhookDelivery", "WebhookMalformed", "WebhookRejected", "WebhookTarget",
     "read_body",

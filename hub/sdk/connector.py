@@ -67,6 +67,17 @@ class Rejected:
 
 
 @dataclass(frozen=True)
+class PollProgress:
+    """How far a poll has got, where the tool says how much there is: `done` of `total`
+    `unit`s (issues of a search's count, projects in scope, rows of a file). `hub sync` shows
+    it as a bar with an ETA; a poll with no progress shows a count."""
+
+    done: int
+    total: int
+    unit: str = "records"
+
+
+@dataclass(frozen=True)
 class PollPage:
     """A batch of records and the cursor to store once the batch is committed.
 
@@ -81,6 +92,7 @@ class PollPage:
     stream: str = "default"
     rejected: list[Rejected] = field(default_factory=list)
     part: str | None = None
+    progress: PollProgress | None = None
 
 
 @dataclass(frozen=True)

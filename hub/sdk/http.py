@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import socket
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -96,7 +97,16 @@ class ToolClient:
             except httpx.TimeoutException:
                 reason, wait = f"{self.name}: no answer within the timeout", None
             except httpx.TransportError as exc:
-                reason, wait = f"{self.name}: {type(exc).__name__}: {exc}", None
+                host = self.http.base_url.host
+                if _unknown_host(exc):
+                    # No answer from DNS now will not be another in a second: the job is tried
+                    # again later; `hub check` says it at once.
+                    raise Retriable(f"{self.name}: cannot resolve host {host} (DNS): check "
+                                    "the connector's base_url and this machine's DNS") from None
+                port = self.http.base_url.port or (443 if self.http.base_url.scheme == "https"
+                                                   else 80)
+                reason, wait = (f"{self.name}: cannot connect to {host}:{port}: "
+                                f"{type(exc).__name__}: {exc}"), None
             else:
                 if response.status_code < 400:
                     return response
@@ -135,6 +145,21 @@ class ToolClient:
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self.http.aclose()
+
+
+def _unknown_host(exc: BaseException) -> bool:
+    """Whether a transport error is a failed DNS look-up (socket.gaierror somewhere in it)."""
+    todo, seen = [exc], set()
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            return True
+        todo += [e for e in (current.__cause__, current.__context__) if e is not None]
+        todo += [a for a in current.args if isinstance(a, BaseException)]
+    return False
 
 
 def json_of(response: httpx.Response) -> Any:

@@ -55,6 +55,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if "connect_timeout" not in parsed.query:
+        # libpq waits for the operating system's TCP timeout (minutes) on a host that never
+        # answers: a hub that can't reach its database says so within seconds instead.
+        kwargs.setdefault("connect_args", {"connect_timeout": 10})
     return create_engine(parsed, **kwargs)
 
 

@@ -23,10 +23,26 @@ from hub.store.tables import RECORD_TABLES
 from hub.sync import identity
 from hub.sync.records import RecordStore
 
+#: what each outcome means, for summaries a person reads
+OUTCOMES = {
+    "created": "new records in the hub",
+    "updated": "records the tool changed",
+    "unchanged": "read again, nothing new",
+    "stale": "seen before: no newer than what the hub last read from this tool (polls re-read "
+             "a little, webhooks come twice), so ignored",
+    "deleted": "gone from the tool",
+    "restored": "deleted before, shown again by the tool: brought back",
+    "skipped": "not exchanged with this tool (sync rules)",
+    "quarantined": "could not be mapped: kept aside with the reason",
+    "conflicts": "changed here and elsewhere at once",
+}
+
 
 @dataclass
 class Tally:
-    """What a batch did, for `hub sync` summaries and connector health."""
+    """What a batch did, for `hub sync` summaries and connector health: totals, the same per
+    entity (`by_entity`: entity -> outcome -> count), and for a dry run the changes it would
+    make, field by field (`changes`, see hub.sync.preview)."""
 
     read: int = 0
     created: int = 0
@@ -40,11 +56,29 @@ class Tally:
     conflicts: int = 0
     pushes_queued: int = 0
     derived: int = 0  # records whose derived fields (hub.sync.derive) changed
+    by_entity: dict[str, dict[str, int]] = field(default_factory=dict)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+    def count(self, outcome: str, entity: Entity | str, n: int = 1) -> None:
+        """Count `n` records of `entity` (an entity, or a remote type when the entity isn't
+        known) with `outcome`, in the total and per entity."""
+        setattr(self, outcome, getattr(self, outcome) + n)
+        name = entity.value if isinstance(entity, Entity) else entity
+        per = self.by_entity.setdefault(name, {})
+        per[outcome] = per.get(outcome, 0) + n
 
     def add(self, other: Tally) -> None:
         """Add another tally's counts to this one."""
         for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+            if f.name == "by_entity":
+                for entity, counts in other.by_entity.items():
+                    per = self.by_entity.setdefault(entity, {})
+                    for outcome, n in counts.items():
+                        per[outcome] = per.get(outcome, 0) + n
+            elif f.name == "changes":
+                self.changes += other.changes
+            else:
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
 @dataclass

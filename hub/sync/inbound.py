@@ -98,14 +98,14 @@ class Ingest:
                 self._quarantine(record, str(exc))
                 continue
             if not self.rt.exchanges(self.connector_id, item.entity):
-                self.tally.skipped += 1
+                self.tally.count("skipped", item.entity)
                 continue
             key = (record.remote_type, record.remote_id)
             # The same object twice in one batch (poll overlap): keep the newest state.
             if key not in newest or newer(record, newest[key].record):
                 newest[key] = item
             else:
-                self.tally.stale += 1
+                self.tally.count("stale", item.entity)
         return list(newest.values())
 
     def _resolve(self, items: list[BatchItem],
@@ -146,16 +146,16 @@ class Ingest:
         canonical = loaded.get(entity, {}).get(link.record_id) if link else None
         if link is not None and link.deleted_at is not None and not record.deleted:
             if not tombstones.shows_again(link, record, self.delivery):
-                self.tally.stale += 1
+                self.tally.count("stale", entity)
                 return
             tombstones.restore(self, link, canonical, entity)
             self._restored.add(link.record_id)
         elif link is not None and (is_older if record.deleted else is_stale)(link, record):
             # A delete keeps the object's last change time: it is no repeat of that state.
-            self.tally.stale += 1
+            self.tally.count("stale", entity)
             return
         if record.deleted:
-            tombstones.tombstone(self, link, record, loaded)
+            tombstones.tombstone(self, link, record, loaded, entity)
             return
         rules = self.rt.rules(entity)
         created = False
@@ -222,12 +222,12 @@ class Ingest:
 
     def _may_create(self, item: BatchItem, rules: EntitySync) -> bool:
         if not rules.create_records:
-            self.tally.skipped += 1
+            self.tally.count("skipped", item.entity)
             return False
         required = REQUIRED.get(item.entity)
         if required and not item.values.get(required):
             self._quarantine(item.record, f"a new {item.entity.value} needs `{required}`, and "
-                                          "the mapping gave none")
+                                          "the mapping gave none", item.entity)
             return False
         if item.entity is Entity.person and not item.values.get("display_name"):
             item.values["display_name"] = str(item.values.get("email") or "unknown").split("@")[0]
@@ -243,11 +243,14 @@ class Ingest:
     def _create_fast(self, item: BatchItem, rules: EntitySync) -> None:
         record_id = self.new.add(item, rules.match)
         self._index_new(item, rules, record_id)
-        self.tally.created += 1
+        self.tally.count("created", item.entity)
 
     def _reconcile(self, item: BatchItem, link: Link, canonical: RecordMixin, rules: EntitySync,
                    created: bool) -> None:
         entity, record, new_values = item.entity, item.record, item.values
+        # A record no tool has set yet (a person met as an assignee, a project named by a
+        # task): this is its first real content, a creation to whoever reads the tally.
+        placeholder = not created and not canonical.provenance
         shadow = dict(link.shadow or {})
         current = {} if created else self.store.values(entity, canonical)
         provenance = dict(canonical.provenance or {})
@@ -293,7 +296,7 @@ class Ingest:
                         tool=(self.connector_id, new, exact or record.updated_at),
                         hub=(cur, prov), tool_won=apply, state=decision.conflict,
                         now=self.now))
-                    self.tally.conflicts += 1
+                    self.tally.count("conflicts", entity)
             if apply and (created or not same(new, cur)):
                 applied[name] = new
             elif not apply:
@@ -316,7 +319,7 @@ class Ingest:
                                 "at": when.isoformat() if when else None, "v": version,
                                 "exact": exact is not None}
         self._commit_changes(item, link, canonical, applied, reverted, provenance, current,
-                             created, rules)
+                             created, rules, placeholder)
         link.shadow = shadow
         link.field_times = seen_times
         link.remote_updated_at = record.updated_at or link.remote_updated_at
@@ -336,7 +339,7 @@ class Ingest:
     def _commit_changes(self, item: BatchItem, link: Link, canonical: RecordMixin,
                         applied: dict[str, Any], reverted: dict[str, Any],
                         provenance: dict[str, Any], current: dict[str, Any], created: bool,
-                        rules: EntitySync) -> None:
+                        rules: EntitySync, placeholder: bool = False) -> None:
         entity = item.entity
         if applied:
             self.store.write(entity, canonical, applied)
@@ -359,12 +362,12 @@ class Ingest:
         if reverted:
             self.audit(entity, canonical.id, "revert", link,
                         {k: {"rejected": v, "kept": current.get(k)} for k, v in reverted.items()})
-        if created:
-            self.tally.created += 1
+        if created or (placeholder and applied):
+            self.tally.count("created", entity)
         elif applied:
-            self.tally.updated += 1
+            self.tally.count("updated", entity)
         else:
-            self.tally.unchanged += 1
+            self.tally.count("unchanged", entity)
         if applied or reverted or created or canonical.id in self._restored:
             self._to_check.setdefault(entity, {})[canonical.id] = canonical
 
@@ -377,11 +380,12 @@ class Ingest:
                                     link_id=link.id if link else None,
                                     delivery=self.delivery, at=self.now))
 
-    def _quarantine(self, record: RemoteRecord, reason: str) -> None:
+    def _quarantine(self, record: RemoteRecord, reason: str,
+                    entity: Entity | None = None) -> None:
         self.reject([Rejected(record.remote_type, record.remote_id, reason,
-                              location=record.url, payload=record.payload)])
+                              location=record.url, payload=record.payload)], entity)
 
-    def reject(self, rejected: Sequence[Rejected]) -> None:
+    def reject(self, rejected: Sequence[Rejected], entity: Entity | None = None) -> None:
         """Quarantine what the connector read but could not make records of (with where it
         was: file, sheet, row, column), in this batch's transaction."""
         for item in rejected:
@@ -389,7 +393,8 @@ class Ingest:
                 connector_id=self.connector_id, remote_type=item.remote_type,
                 remote_id=item.remote_id, location=(item.location or "")[:1000] or None,
                 reason=item.reason, payload=to_json(dict(item.payload)), created_at=self.now))
-        self.tally.quarantined += len(rejected)
+            self.tally.count("quarantined",
+                             entity or self.rt.entity_of(self.connector_id, item.remote_type))
 
 
 def _parse_time(value: str | None) -> datetime | None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from hub.errors import HubError, Retriable
 from hub.sdk.connector import PollPage, RemoteRecord, WebhookTarget
 from hub.store.sync import IntentState, Link, PushIntent, SyncCursor
-from hub.sync import handshakes
+from hub.sync import handshakes, preview
 from hub.sync.batch import Tally
 from hub.sync.inbound import Ingest
 from hub.sync.inbox import pending_items, process_inbox_item
@@ -73,11 +73,13 @@ async def poll_connector(rt: Runtime, connector_id: str, *, full: bool = False,
 def _ingest_page(rt: Runtime, connector_id: str, page: PollPage, dry_run: bool) -> Tally:
     """One page and its cursor, in one transaction (rolled back for a dry run)."""
     with rt.sessions() as session:
+        since = preview.mark(session) if dry_run else 0
         ingest = Ingest(rt, session, connector_id, delivery="poll")
         tally = ingest.run(page.records)
         if page.rejected:
             ingest.reject(page.rejected)
-        if dry_run:
+        if dry_run:  # what it would change, field by field, read back before the rollback
+            tally.changes = preview.changes(session, since, connector_id, ingest.now)
             session.rollback()
         else:
             _save_cursor(rt, session, connector_id, page)
@@ -133,7 +135,8 @@ def _merged(pages: list[PollPage]) -> PollPage:
         return pages[0]
     cursors = [p.cursor for p in pages if p.cursor is not None]
     return PollPage([r for p in pages for r in p.records], cursors[-1] if cursors else None,
-                    pages[0].stream, [r for p in pages for r in p.rejected], pages[0].part)
+                    pages[0].stream, [r for p in pages for r in p.rejected], part=pages[0].part,
+                    progress=pages[-1].progress)
 
 
 def _save_cursor(rt: Runtime, session: Session, connector_id: str, page: PollPage) -> None:

@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.config.models import HubConfig
 from hub.config.sync import EntitySync
 from hub.errors import ConfigError, ConfigProblem
-from hub.mapping import Mapping, TypeMapping, default_mapping_path, load_mapping
+from hub.mapping import (
+    Mapping,
+    OverridesOrigin,
+    TypeMapping,
+    default_mapping_path,
+    load_mapping,
+)
 from hub.model.enums import Entity
 from hub.sdk.config import ConnectorConfig
 from hub.sdk.connector import Connector
@@ -28,7 +34,7 @@ from hub.sync.identity import Aliases
 
 
 @lru_cache(maxsize=64)
-def _load_mapping(path: Path, overrides: str, origin: str) -> Mapping:
+def _load_mapping(path: Path, overrides: str, origin: OverridesOrigin) -> Mapping:
     # Mappings are immutable once loaded: runtimes built from the same files share them.
     return load_mapping(path, json.loads(overrides), overrides_from=origin)
 
@@ -48,6 +54,14 @@ def mapping_problems(config: HubConfig, config_file: str = "") -> list[ConfigPro
     return problems
 
 
+def overrides_origin(config: HubConfig, connector_id: str,
+                     config_file: str = "") -> OverridesOrigin:
+    """Where `connectors.<id>.mapping_overrides` is written in the config file."""
+    at = ("connectors", connector_id, "mapping_overrides")
+    return OverridesOrigin(config_file or "config", ".".join(at),
+                           tuple(sorted(config.lines_under(*at).items(), key=str)))
+
+
 def _connector_mapping(config: HubConfig, connector_id: str, settings: ConnectorConfig,
                        config_file: str = "") -> Mapping:
     if settings.mapping is None:
@@ -57,7 +71,7 @@ def _connector_mapping(config: HubConfig, connector_id: str, settings: Connector
             else config.base_dir / settings.mapping
     return _load_mapping(path, json.dumps(settings.mapping_overrides, sort_keys=True,
                                           default=str),
-                         f"{config_file} connectors.{connector_id}.mapping_overrides".lstrip())
+                         overrides_origin(config, connector_id, config_file))
 
 
 def _utcnow() -> datetime:
@@ -112,6 +126,12 @@ class Runtime:
     def type_mapping(self, connector_id: str, remote_type: str) -> TypeMapping:
         """The mapping of one remote type of one connector."""
         return self.mappings[connector_id].for_type(remote_type)
+
+    def entity_of(self, connector_id: str, remote_type: str) -> Entity | str:
+        """The entity a remote type maps to, or the remote type when it maps to none."""
+        mapping = self.mappings.get(connector_id)
+        found = mapping.types.get(remote_type) if mapping else None
+        return found.entity if found else remote_type
 
     def exchanges(self, connector_id: str, entity: Entity) -> bool:
         """Whether `connector_id` takes part in syncing `entity`."""

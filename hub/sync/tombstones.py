@@ -36,14 +36,14 @@ def shows_again(link: Link, record: RemoteRecord, delivery: str) -> bool:
 
 
 def tombstone(ingest: Ingest, link: Link | None, record: RemoteRecord,
-              loaded: dict[Entity, dict[str, RecordMixin]]) -> None:
+              loaded: dict[Entity, dict[str, RecordMixin]], entity: Entity) -> None:
     """The tool deleted the object: tombstone its link, and the record if no tool has it."""
     if link is None or link.deleted_at is not None:
-        ingest.tally.unchanged += 1
+        ingest.tally.count("unchanged", entity)
         return
     link.deleted_at = ingest.now
     link.remote_updated_at = record.updated_at or link.remote_updated_at
-    ingest.tally.deleted += 1
+    ingest.tally.count("deleted", entity)
     refusals.forget(ingest.session, link.entity, link.record_id, link.connector_id)
     others = ingest.session.query(Link).filter(
         Link.entity == link.entity, Link.record_id == link.record_id,
@@ -64,11 +64,11 @@ def restore(ingest: Ingest, link: Link | None, canonical: RecordMixin | None,
     again: the link lives, and the record with it; the pipeline then applies its values."""
     if link is not None and link.deleted_at is not None:
         link.deleted_at = None
-        ingest.tally.restored += 1
+        ingest.tally.count("restored", entity)
     if canonical is not None and canonical.deleted_at is not None:
         canonical.deleted_at = None
         canonical.version += 1
         ingest.audit(entity, canonical.id, "restore", link, {})
         ingest.changes.created(entity, canonical.id)  # back: to the rules, a new record
         if link is None:
-            ingest.tally.restored += 1
+            ingest.tally.count("restored", entity)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -57,15 +58,21 @@ def test_no_script_keeps_running_until_ctrl_c(tmp_path: Path) -> None:
                               daemon=True)
     reader.start()
     try:
-        until(lambda: any("initial sync" in line for line in lines) or demo.poll() is not None,
-              "the demo's initial sync", within=120)
+        until(lambda: any("Everything keeps running" in line for line in lines)
+              or demo.poll() is not None, "the demo's initial sync", within=120)
         assert demo.poll() is None, "".join(lines)
-        token = next(line.split()[-1] for line in lines if "admin token" in line)
+        token = next(line.split()[2] for line in lines if "admin token" in line)
         answer = httpx.get(f"http://127.0.0.1:{port}/api/v1/tasks",
                            params={"include": "total", "limit": 1},
                            headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == 200, answer.text
         assert answer.json()["total"] > 200  # R&D's and marketing's tasks, one list
+        tokens = {line.split()[0]: line.split()[2] for line in lines
+                  if re.match(r"  (admin|department|partner) token  ", line)}
+        tried = {m.group(1): _ask(m.group(1), m.group(2)) for line in lines
+                 if (m := _CURL.search(line))}
+        projects = {p["key"]: p for p in _ask(token, f"http://127.0.0.1:{port}/api/v1/"
+                                                     "projects?limit=50")}
 
         demo.send_signal(signal.SIGINT)
         demo.wait(timeout=30)
@@ -74,10 +81,38 @@ def test_no_script_keeps_running_until_ctrl_c(tmp_path: Path) -> None:
             demo.kill()
     reader.join(timeout=5)
     output = "".join(lines)
+    # Every role has a token in the banner, and its example query answers with records.
+    assert set(tokens) == {"admin", "department", "partner"}
+    assert set(tried) == set(tokens.values())
+    away = tried[tokens["admin"]]  # who is away before a task is due
+    assert away
+    assert {a["kind"] for a in away} == {"vacation"}
+    rnd = tried[tokens["department"]]
+    assert rnd
+    keys = {p["id"]: p["key"] for p in projects.values()}
+    assert {keys[t["project_id"]] for t in rnd} <= {"LAUNCH", "CORE", "MOB"}  # R&D's only
+    shared = tried[tokens["partner"]]
+    assert shared
+    assert {keys[t["project_id"]] for t in shared} == {"MOB"}
+    # Projects have names and departments, Asana's too.
+    assert projects["CORE"]["name"] == "Core platform"
+    assert projects["CORE"]["department"] == "R&D"
+    assert {p["department"] for p in projects.values()} == {"R&D", "Marketing"}
+    assert "Website relaunch" in {p["name"] for p in projects.values()}
     assert demo.returncode in (0, 130), output
     assert "stopped: the hub, its workers and the sandboxes are down" in output
     assert "Traceback" not in output, output
     assert _port_is_free(port)
+
+
+_CURL = re.compile(r"curl -H 'Authorization: Bearer (\S+)' '(\S+)'")
+
+
+def _ask(token: str, url: str) -> list[dict[str, Any]]:
+    """The items a role's query answers with."""
+    answer = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert answer.status_code == 200, (url, answer.text)
+    return list(answer.json()["items"])
 
 
 def _port_is_free(port: int) -> bool:

@@ -5,19 +5,20 @@ The CLI runs in this process, so the fake tools the test makes are the ones its 
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner, Result
 
-from hub.cli import common
 from hub.cli.main import app
 from hub.store.db import make_engine
 from hub.store.sync import Link, SyncCursor
 from hub.testing.fake import FakeTool
-from tests.sync.harness import fake_registry, fake_tools
+from tests.sync.harness import fake_tools
 
 WRONG_TOKEN = "Wr0ng-T0ken-9c41"
 CONFIG = """\
@@ -41,12 +42,7 @@ sync:
 """
 
 
-@pytest.fixture(autouse=True)
-def _fake_kind(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(common, "discover", fake_registry)  # kind `fake` is "installed"
-
-
-pytestmark = pytest.mark.usefixtures("restore_logging")
+pytestmark = pytest.mark.usefixtures("fake_kind")
 
 
 @pytest.fixture
@@ -69,14 +65,9 @@ def hub(*args: str) -> Result:
     return CliRunner().invoke(app, list(args))
 
 
-def summary(result: Result) -> dict[str, int]:
-    """The summary table's rows: name -> count."""
-    rows = {}
-    for line in result.stdout.splitlines():
-        cells = [c.strip() for c in re.split(r"[│┃|]", line) if c.strip()]
-        if len(cells) == 2 and cells[1].isdigit():
-            rows[cells[0]] = int(cells[1])
-    return rows
+def summary(result: Result) -> dict[str, Any]:
+    """The JSON summary of `hub sync --json`."""
+    return dict(json.loads(result.stdout))
 
 
 def _titles(tool: FakeTool) -> set[str]:
@@ -90,9 +81,12 @@ def test_a_first_run_creates_the_records_and_reports_them(
     result = hub("sync", "a", "--config", str(config))
 
     assert result.exit_code == 0, result.output
-    assert "a: synced" in result.stdout
-    rows = summary(result)
-    assert (rows["read"], rows["created"], rows["updated"]) == (2, 2, 0)
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("a: synced: 2 records read in ")
+    row = next(line for line in lines if "tasks" in line)
+    assert [c.strip() for c in re.split(r"[│┃|]", row) if c.strip()] == ["tasks", "2", "0", "0"]
+    assert "  created: new records in the hub" in lines
+    assert "pushed 2 changes to the tools" in lines
     assert _titles(tools["b"]) == {"Spec", "Launch plan"}  # pushed by the mirror rule
 
 
@@ -104,7 +98,8 @@ def test_a_dry_run_reports_the_creates_and_writes_nothing(
 
     assert result.exit_code == 0, result.output
     assert "would change (dry run, nothing written)" in result.stdout
-    assert summary(result)["created"] == 2
+    assert "create task Spec (from a item " in result.stdout
+    assert '    title: - -> "Spec"' in result.stdout
     engine = make_engine(database_url)
     try:
         with engine.connect() as conn:
@@ -123,11 +118,12 @@ def test_a_second_run_right_after_finds_nothing_new(
     assert first.exit_code == 0, first.output
     writes = {name: dict(tool.calls) for name, tool in tools.items()}
 
-    second = hub("sync", "a", "--config", str(config))
+    second = hub("sync", "a", "--json", "--config", str(config))
 
     assert second.exit_code == 0, second.output
     rows = summary(second)
-    assert (rows["created"], rows["updated"], rows["pushed"]) == (0, 0, 0)
+    assert (rows["totals"]["created"], rows["totals"]["updated"]) == (0, 0)
+    assert rows["pushes"]["done"] == 0
     for name, tool in tools.items():  # nothing was written to either tool
         assert tool.calls.get("push", 0) == writes[name].get("push", 0)
         assert tool.calls.get("create", 0) == writes[name].get("create", 0)
@@ -164,7 +160,48 @@ def test_a_refused_push_is_reported_not_hidden(
     result = hub("sync", "a", "--config", str(config))
 
     assert result.exit_code == 0, result.output
-    assert summary(result)["push failed"] == 1
+    assert "push failed: 1" in result.stdout.splitlines()
+    assert "see them: hub pushes failed" in result.stderr
     assert "push failed: " in result.stderr
     assert "refused by the tool's rules" in result.stderr
     assert len(tools["b"].objects) == 1
+
+
+def test_a_dry_run_lists_each_change_field_by_field_as_json(
+        tmp_path: Path, database_url: str, tools: dict[str, FakeTool]) -> None:
+    config = _config(tmp_path, database_url, tools)
+    assert hub("sync", "a", "--config", str(config)).exit_code == 0
+    spec = next(o for o in tools["a"].objects.values() if o.fields["title"] == "Spec")
+    tools["a"].user_edit(spec.remote_id, title="Spec v2", status="Doing")
+
+    result = hub("sync", "a", "--dry-run", "--json", "--config", str(config))
+
+    assert result.exit_code == 0, result.output
+    preview = summary(result)
+    assert preview["dry_run"] is True
+    assert preview["entities"] == {"task": {"updated": 1, "stale": 1}}  # the poll's overlap
+    assert preview["meaning"]["stale"].startswith("seen before: no newer than what the hub")
+    [change] = preview["changes"]
+    assert change["action"] == "update"
+    assert change["entity"] == "task"
+    assert change["record"] == "Spec"  # as the hub has it: nothing was written
+    assert change["source"] == {"connector": "a", "remote_type": "item",
+                                "remote_id": spec.remote_id,
+                                "url": f"https://{tools['a'].name}.example/{spec.remote_id}"}
+    assert {f["field"]: (f["old"], f["new"]) for f in change["fields"]} == {
+        "title": ("Spec", "Spec v2"), "status": ("todo", "in_progress"),
+        "raw_status": ("To do", "Doing")}
+    after = hub("sync", "a", "--dry-run", "--json", "--config", str(config))
+    assert len(summary(after)["changes"]) == 1  # the dry run wrote nothing
+
+
+def test_stale_and_quarantined_are_explained(
+        tmp_path: Path, database_url: str, tools: dict[str, FakeTool]) -> None:
+    config = _config(tmp_path, database_url, tools)
+    tools["a"].user_create({"title": "Odd", "status": "Sideways"})
+
+    result = hub("sync", "a", "--config", str(config))
+
+    assert result.exit_code == 0, result.output
+    assert "  quarantined: could not be mapped: kept aside with the reason" in result.stdout
+    assert "  -> see them: hub quarantine list a" in result.stdout

@@ -119,15 +119,19 @@ def test_a_secret_from_the_environment_is_never_echoed(tmp_path: Path) -> None:
                         "the value (hidden) is not a duration (try 2m, 90s, 1h)"]
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    (("pol:", "poll:"), 'connectors.rd-jira.pol: is not a known key (did you mean "poll"?)'),
-    (("every: 2m", "every: 2 minutes"), 'connectors.rd-jira.poll.every: "2 minutes" is not'),
-    (("${FAKE_TOKEN:-t0k3n}", "${UNSET_TOKEN}"), "${UNSET_TOKEN} is not set"),
-    (("every: 2m", "every: [1]"), "connectors.rd-jira.poll.every: [1] is not a duration"),
+@pytest.mark.parametrize(("text", "expected"), [
+    (GOOD.replace("poll:", "pol:"),
+     'connectors.rd-jira.pol: is not a known key (did you mean "poll"?)'),
+    (GOOD.replace("every: 2m", "every: 2 minutes"),
+     'connectors.rd-jira.poll.every: "2 minutes" is not'),
+    (GOOD.replace("${FAKE_TOKEN:-t0k3n}", "${UNSET_TOKEN}"), "${UNSET_TOKEN} is not set"),
+    (GOOD.replace("every: 2m", "every: [1]"),
+     "connectors.rd-jira.poll.every: [1] is not a duration"),
+    ("server:\n  port:8080\n  host: x\n", '"port:8080" needs a space after the colon'),
+    (GOOD + "    webhook:\n    secret: abc\n", "indent secret under webhook"),
 ])
 def test_hub_exits_with_code_2_and_one_line_per_problem(
-        tmp_path: Path, change: tuple[str, str], expected: str) -> None:
-    text = GOOD.replace("poll:", "pol:") if change[0] == "pol:" else GOOD.replace(*change)
+        tmp_path: Path, text: str, expected: str) -> None:
     _write(tmp_path, text)
 
     result = run_hub("check", "--config", "config.yaml", cwd=tmp_path,
@@ -179,5 +183,57 @@ def test_a_good_sync_section_loads(tmp_path: Path) -> None:
 
 def test_an_unquoted_variable_in_a_flow_mapping_gets_a_hint(tmp_path: Path) -> None:
     problems = _problems(tmp_path, "server:\n  port: 1\nlogging: {level: ${LEVEL}}\n")
-    assert problems == [f"{tmp_path}/config.yaml:3: is not valid YAML: expected ',' or '}}', "
-                        "but got '{' (inside {...} or [...], quote variables: \"${VAR}\")"]
+    assert problems == [f"{tmp_path}/config.yaml:3 logging: is not valid YAML: expected ',' or "
+                        "'}', but got '{' (inside {...} or [...], quote variables: \"${VAR}\")"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("server:\n  port:8080\n  host: x\n",
+     'config.yaml:2 server: is not valid YAML: mapping values are not allowed here ("port:8080" '
+     'needs a space after the colon: "port: 8080")'),
+    ("server:\n\tport: 8080\n",
+     "config.yaml:2 server.port: is not valid YAML: found character '\\t' that cannot start any "
+     "token (this line is indented with a tab: YAML indents with spaces only)"),
+    ("logging:\n  level: info\n  format: a: b\n",
+     "config.yaml:3 logging.format: is not valid YAML: mapping values are not allowed here (a "
+     'value that contains ": " must be quoted: key: "a: b")'),
+    ("connectors:\n  x:\n    kind jira\n    poll: {}\n",
+     "config.yaml:3 connectors.x: is not valid YAML: mapping values are not allowed here "
+     '("kind jira" has no colon: a setting is written "key: value")'),
+])
+def test_a_yaml_syntax_error_names_the_line_to_fix_and_the_usual_cause(
+        tmp_path: Path, text: str, expected: str) -> None:
+    problems = _problems(tmp_path, text)
+    assert problems == [f"{tmp_path}/{expected}"]
+
+
+def test_a_key_indented_out_of_its_empty_section_is_one_line(tmp_path: Path) -> None:
+    text = GOOD + "    webhook:\n    secret: abc\n"
+
+    problems = _problems(tmp_path, text)
+
+    assert problems == [f"{tmp_path}/config.yaml:11 connectors.rd-jira.secret: is not a key "
+                        'here; "secret" is a key of webhook, which is empty (line 10): indent '
+                        "secret under webhook"]
+
+
+def test_an_empty_section_and_a_value_for_a_section_say_what_is_expected(
+        tmp_path: Path) -> None:
+    problems = _problems(tmp_path, GOOD + "server: 8080\nlogging:\n")
+    assert problems == [
+        f"{tmp_path}/config.yaml:10 server: 8080 is not a mapping (expected a mapping of host, "
+        "port, public_url)",
+        f"{tmp_path}/config.yaml:11 logging: is empty (expected a mapping of format, level; or "
+        "remove the line for the defaults)"]
+
+
+def test_a_database_url_alone_is_short_for_its_url(tmp_path: Path) -> None:
+    text = GOOD.replace("database:\n  url: sqlite:///hub.db\n", "database: sqlite:///x.db\n")
+    config = load_config(_write(tmp_path, text), KINDS, env={})
+    assert config.database.url.get_secret_value() == "sqlite:///x.db"
+
+
+def test_a_bad_database_url_alone_is_refused_at_its_line(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, "database: mysql://db/hub\n")
+    assert problems == [f"{tmp_path}/config.yaml:1 database.url: the value (hidden) is not "
+                        "valid: database 'mysql' is not supported (use sqlite or postgresql)"]

@@ -23,3 +23,5 @@ def test_schema_covers_the_sections_and_every_installed_kind(tmp_path: Path) -> 
     assert "AcmeConfig" in kinds
     every = schema["$defs"]["PollConfig"]["properties"]["every"]
     assert every["type"] == "string"
+    database = json.dumps(schema["properties"]["database"])
+    assert '"type": "string"' in database  # `database: sqlite:///hub.db` is valid there too

@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from hub.errors import ConfigError
+from hub.mapping import load_mapping
 from tests.plugins import fake_site, run_hub
 
 PAYLOAD = {"id": "jira-1", "fields": {
@@ -113,7 +117,7 @@ def test_a_broken_override_names_the_config(tmp_path: Path) -> None:
 
     assert result.returncode == 2
     assert result.stderr.startswith(
-        "config.yaml connectors.rd-jira.mapping_overrides types.item.fields.status.map.Stuck: "
+        "config.yaml:13 connectors.rd-jira.mapping_overrides.types.item.fields.status.map.Stuck: "
         '"blokked" is not a task status')
 
 
@@ -156,3 +160,83 @@ def test_a_payload_that_is_not_json_is_a_usage_error(tmp_path: Path) -> None:
 
     assert result.returncode == 2
     assert "payload.json: is not valid JSON" in result.stderr
+
+
+JIRA_WEBHOOK = {
+    "timestamp": 1767225600000, "webhookEvent": "jira:issue_updated",
+    "user": {"accountId": "5b10ac8d82e05b22cc7d4ef5", "displayName": "Mei Chen"},
+    "issue": {"id": "10042", "key": "RD-7", "fields": {
+        "summary": "Fix login", "status": {"name": "In Progress"}, "duedate": "2026-12-01",
+        "project": {"key": "RD"}}},
+}
+
+
+def test_a_captured_jira_webhook_body_is_unwrapped(tmp_path: Path) -> None:
+    _payload(tmp_path, JIRA_WEBHOOK)
+
+    result = run_hub("mapping", "try", "jira", "payload.json", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == ("payload.json: a jira webhook or API body (webhookEvent); "
+                                     "the record is at issue")
+    rows = _rows(result.stdout)
+    assert rows["title"] == ["Fix login", "fields.summary"]
+    assert rows["status"] == ["in_progress", "fields.status.name"]
+    assert rows["custom.jira_key"] == ["RD-7", "key"]
+
+
+def test_an_asana_webhook_body_says_where_the_task_is_and_exits_1(tmp_path: Path) -> None:
+    _payload(tmp_path, {"events": [{"action": "changed", "resource": {
+        "gid": "1208000000000042", "resource_type": "task"}}]})
+
+    result = run_hub("mapping", "try", "asana", "payload.json", cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "payload.json: this is an Asana webhook body: its events name the task "
+        "(1208000000000042) but don't carry it (the hub reads each task back); try the answer "
+        "of GET /api/1.0/tasks/1208000000000042")
+    assert result.stdout == ""
+
+
+def test_an_asana_api_answer_is_unwrapped(tmp_path: Path) -> None:
+    _payload(tmp_path, {"data": {"gid": "1", "name": "Launch webinar", "due_on": "2026-12-01"}})
+
+    result = run_hub("mapping", "try", "asana", "payload.json", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert _rows(result.stdout)["title"] == ["Launch webinar", "name"]
+
+
+def test_nothing_mapped_exits_1_and_points_at_the_record(tmp_path: Path) -> None:
+    _payload(tmp_path, {"delivery": {"record": JIRA_WEBHOOK["issue"]}})
+    _payload(tmp_path, {"hello": "world"}, name="other.json")
+
+    nested = run_hub("mapping", "try", "jira", "payload.json", "--type", "issue", cwd=tmp_path)
+    picked = run_hub("mapping", "try", "jira", "payload.json", "--type", "issue",
+                     "--at", "delivery.record", cwd=tmp_path)
+    other = run_hub("mapping", "try", "jira", "other.json", "--type", "issue", cwd=tmp_path)
+
+    assert nested.returncode == 1
+    assert nested.stderr.strip() == (
+        "payload.json: nothing in it maps to a task (jira issue: the record looks to be under "
+        "delivery.record (6 fields map there): try --at delivery.record)")
+    assert nested.stdout == ""
+    assert picked.returncode == 0, picked.stderr
+    assert _rows(picked.stdout)["title"] == ["Fix login", "fields.summary"]
+    assert other.returncode == 1
+    assert other.stderr.startswith("other.json: nothing in it maps to a task (jira issue: none "
+                                   "of the paths it reads is there (")
+
+
+def test_a_webhook_envelope_must_name_a_type_the_mapping_has(tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text(
+        "kind: fake\nenvelopes:\n  - {when: hook, at: record, type: itme}\n"
+        "types:\n  item:\n    entity: task\n    fields:\n      title: {from: name}\n")
+
+    with pytest.raises(ConfigError) as info:
+        load_mapping(tmp_path / "m.yaml")
+
+    assert [str(p) for p in info.value.problems] == [
+        f'{tmp_path}/m.yaml:3 envelopes[0].type: "itme" is not a remote type of this mapping '
+        "(types: item)"]

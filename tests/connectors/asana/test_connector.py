@@ -147,8 +147,14 @@ async def test_a_first_sync_reads_every_project_in_scope(
         sandbox_server.url, [str(project["gid"]), str(second["gid"])]))
 
     found, _ = await poll_all(connector, None)
+    progress = [page.progress async for page in connector.poll(None)]
 
     assert {r.remote_id for r in found} >= {str(t["gid"]) for t in first_tasks + second_tasks}
+    # `hub sync` shows a bar over the projects in scope
+    assert {(p.done, p.total, p.unit) for p in progress if p} == {
+        (0, 2, "projects"), (1, 2, "projects"), (2, 2, "projects")}
+    assert progress[-1] is not None
+    assert (progress[-1].done, progress[-1].total) == (2, 2)
     await connector.aclose()
 
 

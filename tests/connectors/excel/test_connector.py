@@ -92,6 +92,17 @@ async def test_the_same_file_twice_changes_nothing(folder: Path,
     assert records(pages) == []
 
 
+async def test_an_xlsx_poll_tells_its_progress_in_rows(folder: Path,
+                                                      dropped: Callable[..., Path]) -> None:
+    dropped("budget.xlsx")
+    pages, _ = await poll(excel(folder, page_size=1))
+    shown = [p.progress for p in pages if p.progress is not None]
+    assert shown, "no progress on an XLSX sheet, whose dimension says how many rows it has"
+    assert {p.unit for p in shown} == {"rows of budget.xlsx"}
+    assert shown[-1].done == shown[-1].total
+    assert [p.done for p in shown] == sorted(p.done for p in shown)
+
+
 async def test_a_full_poll_reads_everything_again(folder: Path,
                                                   dropped: Callable[..., Path]) -> None:
     connector = excel(folder)

@@ -160,7 +160,8 @@ async def test_a_5xx_storm_ends_as_retriable_after_bounded_retries() -> None:
 
 @respx.mock
 async def test_a_long_retry_after_is_left_to_the_engine() -> None:
-    respx.post(f"{BASE}/rest/api/3/search/jql").respond(429, headers={"Retry-After": "120"})
+    for search in ("search/jql", "search/approximate-count"):  # rate limited: every call
+        respx.post(f"{BASE}/rest/api/3/{search}").respond(429, headers={"Retry-After": "120"})
     jira = _offline()
 
     with pytest.raises(Retriable) as info:

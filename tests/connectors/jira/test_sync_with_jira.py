@@ -20,6 +20,7 @@ from hub.config.models import HubConfig
 from hub.config.sync import SyncConfig
 from hub.model.enums import Entity
 from hub.sdk.config import PollConfig
+from hub.sdk.connector import PollPage
 from hub.sdk.registry import Registry
 from hub.store.sync import AuditEntry, InboxItem, IntentState, Link, PushIntent
 from hub.sync.inbox import process_inbox_item, receive
@@ -224,3 +225,34 @@ async def test_an_issue_deleted_webhook_is_read_back_before_anything_is_tombston
             Link.deleted_at.is_(None), Link.entity == Entity.task)))
     assert live == {str(alive["id"])}
     await rt.aclose()
+
+
+@pytest.mark.anyio
+async def test_a_first_sync_counts_per_entity_with_progress(
+        engine: Engine, sandbox: JiraSandbox, sandbox_server: RunningServer) -> None:
+    setup = _setup(sandbox_server.url, webhooks=False)
+    config = setup.config.model_copy(update={"connectors": {
+        **setup.config.connectors,
+        "rd-jira": jira_config(sandbox_server.url, page_size=10,
+                               poll=PollConfig(every=timedelta(minutes=10)))}})
+    rt = Runtime(config, setup.registry, engine)
+    people = [f"dev{n}@example.com" for n in range(3)]
+    for email in people:
+        sandbox.add_user(email, email.split("@")[0].title())
+    for n in range(25):
+        sandbox.create_issue("RD", f"Task {n}", assignee=people[n % 3])
+    seen: list[tuple[int, int, str]] = []
+
+    def on_page(page: PollPage, _: object) -> None:
+        if page.progress is not None:
+            seen.append((page.progress.done, page.progress.total, page.progress.unit))
+
+    tally = await poll_connector(rt, "rd-jira", on_page=on_page)
+    await rt.aclose()
+
+    # Assignees first met on an issue, then read as Jira users, are new people: not "updated".
+    assert tally.by_entity["person"] == {"created": 3}
+    assert tally.by_entity["task"] == {"created": 25}
+    assert tally.updated == 0
+    assert seen[-1] == (25, 25, "issues")  # Jira's count of the search: a bar with a total
+    assert [done for done, _, _ in seen] == sorted(done for done, _, _ in seen)
