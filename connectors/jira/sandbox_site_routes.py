@@ -161,7 +161,10 @@ def site_routes(sandbox: JiraSandbox, version: int) -> APIRouter:
             project = project_of(projectIdOrKey)
             render = state.renderer(version)
             statuses = [render.status(s) for s in project.workflow.statuses]
-            return JSONResponse([{**render.issuetype(type_id), "statuses": statuses}
+            # IssueTypeWithStatus: the issue type's id, name, self and subtask only
+            kept = ("id", "name", "self", "subtask")
+            return JSONResponse([{**{k: v for k, v in render.issuetype(type_id).items()
+                                     if k in kept}, "statuses": statuses}
                                  for type_id in ISSUE_TYPES])
 
     @router.get("/field")

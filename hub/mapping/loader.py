@@ -95,7 +95,10 @@ def load_mapping(path: Path | str, overrides: abc.Mapping[str, Any] | None = Non
     if len(problems) or mapping is None:
         raise ConfigError(_relocate(problems.found, touched, origin))
     for type_mapping in mapping.types.values():
-        type_mapping.overrides_at = f"{origin.file} {origin.path}".strip()
+        # "config" stands for a config not read from a file: the path alone says it then
+        type_mapping.overrides_at = " ".join(
+            part for part in (origin.file if origin.file != "config" else "", origin.path)
+            if part)
     return mapping
 
 
