@@ -42,7 +42,7 @@ def create_app(config: HubConfig, engine: Engine, registry: Registry | None = No
         runner = EmbeddedRunner(rt) if rt is not None and background else None
         app.state.runner = runner
         if runner is not None:
-            await runner.start()
+            await runner.start(sessions=(app.state.sessions,))  # API edits ask for pushes
         try:
             yield
         finally:

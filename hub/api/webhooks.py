@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 from hub.api.problems import problem
 from hub.sdk.connector import WebhookRejected
 from hub.sync.inbox import UnknownConnector, handshake, receive
-from hub.sync.runner import EmbeddedRunner, Job
 from hub.sync.runtime import Runtime
 
 router = APIRouter(tags=["webhooks"])
@@ -48,9 +47,7 @@ async def webhook(connector_id: str, request: Request) -> JSONResponse:
                        f"no connector {connector_id!r} is configured to take webhooks")
     except WebhookRejected as exc:
         return problem(401, "Webhook rejected", str(exc))
-    runner: EmbeddedRunner | None = getattr(request.app.state, "runner", None)
-    if runner is not None and received.item_id is not None:
-        await runner.enqueue(Job.inbox(connector_id, received.item_id))
+    # Its drain was asked for as the delivery committed (hub.sync.wake).
     return JSONResponse({"status": "duplicate" if received.duplicate else "accepted"},
                         status_code=200 if received.duplicate else 202)
 

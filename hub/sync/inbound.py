@@ -6,7 +6,7 @@ few per record."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from hub.model.enums import Entity
 from hub.sdk.connector import Rejected, RemoteRecord
 from hub.store.canonical import RecordMixin
 from hub.store.sync import AuditEntry, Conflict, Link, QuarantineItem
-from hub.sync import derive, identity
+from hub.sync import derive, identity, storable
 from hub.sync.batch import BatchItem, NewRecords, Tally
 from hub.sync.freshness import is_stale, newer
 from hub.sync.intents import IntentWriter, same
@@ -35,9 +35,11 @@ class Ingest:
     """Runs one batch of one connector through the pipeline, in the caller's transaction."""
 
     def __init__(self, rt: Runtime, session: Session, connector_id: str,
-                 delivery: str = "poll") -> None:
+                 delivery: str = "poll", deliveries: Mapping[int, str] | None = None) -> None:
         self.rt, self.session = rt, session
         self.connector_id, self.delivery = connector_id, delivery
+        #: id(record) -> the webhook delivery it came in, for a batch of many deliveries
+        self.deliveries = deliveries or {}
         self.store = RecordStore(session)
         self.now = rt.clock()
         self.tally = Tally()
@@ -45,7 +47,7 @@ class Ingest:
         self._to_check: dict[Entity, dict[str, RecordMixin]] = {}
         self._match_index: dict[Entity, dict[tuple[str, str], str]] = {}
         self._written_keys: dict[Entity, set[tuple[str, str]]] = {}
-        self.new = NewRecords(session, self.store, connector_id, delivery, self.now)
+        self.new = NewRecords(session, self.store, connector_id, self.delivery_of, self.now)
         #: what this batch changed, for the derivation rules (hub.sync.derive)
         self.changes = derive.ChangeSet()
 
@@ -89,6 +91,10 @@ class Ingest:
                                               item.values)
             except MappingError as exc:
                 self._quarantine(record, str(exc))
+                continue
+            if (refusal := storable.problem(record, item.values)) is not None:
+                self._quarantine(record, f"{record.remote_type} {record.remote_id[:80]}: "
+                                         f"{refusal}")
                 continue
             if not self.rt.exchanges(self.connector_id, item.entity):
                 self.tally.skipped += 1
@@ -313,7 +319,8 @@ class Ingest:
             if not created:
                 canonical.version += 1
             self._audit(entity, canonical.id, "create" if created else "update", link,
-                        {k: {"old": current.get(k), "new": v} for k, v in applied.items()})
+                        {k: {"old": current.get(k), "new": v} for k, v in applied.items()},
+                        item.record)
             identity.remember_match_keys(self.session, entity, canonical.id, applied,
                                          rules.match, self._written_keys.setdefault(entity, set()))
             if created:
@@ -325,7 +332,8 @@ class Ingest:
             canonical.provenance = provenance  # a value reaffirmed later (see _reaffirm)
         if reverted:
             self._audit(entity, canonical.id, "revert", link,
-                        {k: {"rejected": v, "kept": current.get(k)} for k, v in reverted.items()})
+                        {k: {"rejected": v, "kept": current.get(k)} for k, v in reverted.items()},
+                        item.record)
         if created:
             self.tally.created += 1
         elif applied:
@@ -351,7 +359,7 @@ class Ingest:
             # The last tool holding it deleted it: the record is gone (kept as a tombstone).
             canonical.deleted_at = self.now
             canonical.version += 1
-            self._audit(link.entity, canonical.id, "delete", link, {})
+            self._audit(link.entity, canonical.id, "delete", link, {}, record)
             self.changes.deleted(link.entity, canonical.id)
 
     # -- rows ------------------------------------------------------------------------------
@@ -373,11 +381,15 @@ class Ingest:
             resolved_at=self.now if state.value == "resolved" else None))
         self.tally.conflicts += 1
 
+    def delivery_of(self, record: RemoteRecord | None) -> str:
+        """The delivery `record` came in (the batch's own name for polls)."""
+        return self.deliveries.get(id(record), self.delivery) if record else self.delivery
+
     def _audit(self, entity: Entity, record_id: str, action: str, link: Link,
-               changes: dict[str, Any]) -> None:
+               changes: dict[str, Any], record: RemoteRecord | None = None) -> None:
         self.session.add(AuditEntry(entity=entity, record_id=record_id, action=action,
                                     changes=changes, source=self.connector_id, link_id=link.id,
-                                    delivery=self.delivery, at=self.now))
+                                    delivery=self.delivery_of(record), at=self.now))
 
     def _quarantine(self, record: RemoteRecord, reason: str) -> None:
         self.reject([Rejected(record.remote_type, record.remote_id, reason,
@@ -387,10 +399,13 @@ class Ingest:
         """Quarantine what the connector read but could not make records of (with where it
         was: file, sheet, row, column), in this batch's transaction."""
         for item in rejected:
+            # Kept as the database can store it: a NUL shown as ␀, ids cut to their columns.
             self.session.add(QuarantineItem(
-                connector_id=self.connector_id, remote_type=item.remote_type,
-                remote_id=item.remote_id, location=(item.location or "")[:1000] or None,
-                reason=item.reason, payload=to_json(dict(item.payload)), created_at=self.now))
+                connector_id=self.connector_id, remote_type=storable.clipped(item.remote_type, 64),
+                remote_id=storable.clipped(item.remote_id),
+                location=storable.clipped(item.location, 1000) or None,
+                reason=storable.scrub(item.reason),
+                payload=storable.scrub(to_json(dict(item.payload))), created_at=self.now))
         self.tally.quarantined += len(rejected)
 
 

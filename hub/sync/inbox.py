@@ -14,20 +14,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from hub.errors import Retriable
 from hub.redact import REDACTOR
-from hub.sdk.connector import RemoteRecord, WebhookRejected
-from hub.store.sync import InboxItem, InboxState, QuarantineItem, WebhookSecret
-from hub.sync.batch import Tally
-from hub.sync.inbound import Ingest
-from hub.sync.races import retry_races
+from hub.sdk.connector import WebhookRejected
+from hub.store.sync import InboxItem, WebhookSecret
 from hub.sync.runtime import Runtime
 
 log = logging.getLogger(__name__)
 #: headers worth keeping with a delivery; signatures and auth never are
 _KEPT_HEADERS = ("content-type", "user-agent", "x-atlassian-webhook-identifier",
                  "x-bamboohr-timestamp", "x-hook-secret-present")
-MAX_INBOX_ATTEMPTS = 10
 
 
 class UnknownConnector(LookupError):
@@ -98,64 +93,3 @@ def receive(rt: Runtime, connector_id: str, headers: Mapping[str, str], body: by
     except IntegrityError:
         return Received(None, duplicate=True)
     return Received(item.id, duplicate=False)
-
-
-async def process_inbox_item(rt: Runtime, item_id: str) -> Tally:
-    """Run a stored delivery through the pipeline; unreadable ones are quarantined."""
-    with rt.sessions() as session:
-        item = session.get(InboxItem, item_id)
-        if item is None or item.state is not InboxState.pending:
-            return Tally()
-        connector_id, body, headers = item.connector_id, item.body, dict(item.headers)
-        delivery_id = item.delivery_id
-    connector = rt.connectors[connector_id]
-    try:
-        delivery = connector.parse_webhook(headers, body)
-        records: list[RemoteRecord] = list(delivery.records)
-        if delivery.needs_fetch and records:
-            by_type: dict[str, list[str]] = {}
-            for r in records:
-                if not r.deleted:
-                    by_type.setdefault(r.remote_type, []).append(r.remote_id)
-            fetched = [rec for t, ids in by_type.items() for rec in await connector.fetch(t, ids)]
-            records = [r for r in records if r.deleted] + fetched
-    except Retriable as exc:
-        with rt.sessions.begin() as session:
-            item = session.get_one(InboxItem, item_id)
-            item.attempts += 1
-            item.error = exc.reason
-            if item.attempts >= MAX_INBOX_ATTEMPTS:
-                item.state = InboxState.failed
-        return Tally()
-    except (WebhookRejected, ValueError, KeyError, TypeError) as exc:
-        with rt.sessions.begin() as session:
-            item = session.get_one(InboxItem, item_id)
-            item.state, item.error, item.processed_at = InboxState.failed, str(exc), rt.clock()
-            session.add(QuarantineItem(connector_id=connector_id, location=f"webhook {delivery_id}",
-                                       reason=f"unreadable delivery: {exc}",
-                                       payload={"body": body.decode("utf-8", "replace")[:10000]},
-                                       created_at=rt.clock()))
-        tally = Tally()
-        tally.quarantined = 1
-        return tally
-
-    def ingest() -> Tally:
-        with rt.sessions.begin() as session:
-            tally = Ingest(rt, session, connector_id, delivery=delivery_id).run(records)
-            item = session.get_one(InboxItem, item_id)
-            item.state, item.processed_at, item.error = InboxState.processed, rt.clock(), None
-        return tally
-
-    return retry_races(ingest, f"delivery {delivery_id}")
-
-
-def pending_items(rt: Runtime, limit: int = 1000) -> list[tuple[str, str]]:
-    """(connector id, item id) of deliveries not processed yet, oldest first (for the sweep
-    after a crash). Deliveries for a connector this runtime doesn't run wait for it."""
-    with rt.sessions() as session:
-        rows = session.execute(
-            select(InboxItem.connector_id, InboxItem.id)
-            .where(InboxItem.state == InboxState.pending,
-                   InboxItem.connector_id.in_(list(rt.connectors)))
-            .order_by(InboxItem.received_at).limit(limit))
-        return [(connector_id, item_id) for connector_id, item_id in rows]

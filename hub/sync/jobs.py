@@ -16,14 +16,15 @@ from hub.errors import HubError, Retriable
 from hub.sdk.connector import PollPage, RemoteRecord
 from hub.store.sync import IntentState, Link, PushIntent, SyncCursor
 from hub.sync.batch import Tally
+from hub.sync.deliveries import drain_inbox, pending_items, process_inbox_item
 from hub.sync.inbound import Ingest
-from hub.sync.inbox import pending_items, process_inbox_item
 from hub.sync.push import PushOutcome, push_intent
 from hub.sync.races import retry_races
 from hub.sync.runtime import Runtime
 
 __all__ = [
     "PushOutcome",
+    "drain_inbox",
     "due_intents",
     "due_pushes",
     "pending_items",
@@ -31,6 +32,7 @@ __all__ = [
     "process_inbox_item",
     "push_due",
     "push_intent",
+    "push_lane",
     "register_webhooks",
     "scan_deletes",
 ]
@@ -196,14 +198,44 @@ async def register_webhooks(rt: Runtime, connector_id: str, within: float = 30.0
 
 def due_pushes(rt: Runtime, limit: int = 1000) -> list[tuple[str, str]]:
     """(connector id, intent id) of the intents whose time has come, oldest first."""
+    return [(connector_id, intent_id) for connector_id, intent_id, _ in _due(rt, limit=limit)]
+
+
+def due_records(rt: Runtime, limit: int = 10000) -> list[tuple[str, str]]:
+    """(connector id, record id) of the intents whose time has come (the sweep's lanes)."""
+    return [(connector_id, record_id) for connector_id, _, record_id in _due(rt, limit=limit)]
+
+
+def _due(rt: Runtime, connector_id: str | None = None,
+         limit: int = 1000) -> list[tuple[str, str, str]]:
+    connectors = [connector_id] if connector_id else list(rt.connectors)
     with rt.sessions() as session:
         rows = session.execute(
-            select(PushIntent.connector_id, PushIntent.id).where(
+            select(PushIntent.connector_id, PushIntent.id, PushIntent.record_id).where(
                 PushIntent.state == IntentState.pending,
-                PushIntent.connector_id.in_(list(rt.connectors)),
+                PushIntent.connector_id.in_(connectors),
                 PushIntent.next_attempt_at <= rt.clock())
             .order_by(PushIntent.next_attempt_at).limit(limit))
-        return [(connector_id, intent_id) for connector_id, intent_id in rows]
+        return [(c, i, r) for c, i, r in rows]
+
+
+async def push_lane(rt: Runtime, connector_id: str, lane: int, lanes: int,
+                    lane_of: Callable[[str, int], int]) -> list[PushOutcome]:
+    """Push the connector's due intents whose records fall in `lane` (of `lanes`), oldest
+    first, each holding the connector's gate shared, until none is due; those the pushes made
+    due meanwhile are pushed too. Each intent is pushed at most once per call (one a tool keeps
+    answering differently to waits for the sweep)."""
+    outcomes: list[PushOutcome] = []
+    pushed: set[str] = set()
+    while True:
+        due = [i for _, i, record_id in await asyncio.to_thread(_due, rt, connector_id)
+               if lane_of(record_id, lanes) == lane and i not in pushed]
+        if not due:
+            return outcomes
+        for intent_id in due:
+            pushed.add(intent_id)
+            async with rt.gate.shared(connector_id):
+                outcomes.append(await push_intent(rt, intent_id))
 
 
 async def push_due(rt: Runtime) -> list[PushOutcome]:

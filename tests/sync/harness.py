@@ -19,7 +19,8 @@ from hub.sdk.config import PollConfig
 from hub.sdk.registry import Registry
 from hub.store.sync import Conflict, IntentState, Link, PushIntent, QuarantineItem
 from hub.sync.batch import Tally
-from hub.sync.inbox import process_inbox_item, receive
+from hub.sync.deliveries import process_inbox_item
+from hub.sync.inbox import receive
 from hub.sync.jobs import due_intents, poll_connector
 from hub.sync.push import PushOutcome, push_intent
 from hub.sync.records import RecordStore

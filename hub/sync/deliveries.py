@@ -1,0 +1,240 @@
+"""Processing stored webhook deliveries: a connector's inbox is drained in arrival order, in
+batches, each batch through the pipeline in one transaction (one round of look-ups, one commit),
+as a poll ingests its pages.
+
+A delivery that can't be processed never blocks the others: an unreadable one is quarantined
+at once; one the database refuses (a NUL character, an id too long for its column) is found by
+running the batch again one delivery at a time, and quarantined with the database's words; one
+that keeps failing for any other reason is quarantined after `MAX_INBOX_ATTEMPTS` tries.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from hub.errors import Retriable
+from hub.sdk.connector import RemoteRecord, WebhookRejected
+from hub.store.sync import InboxItem, InboxState, QuarantineItem
+from hub.sync import storable
+from hub.sync.batch import Tally
+from hub.sync.inbound import Ingest
+from hub.sync.races import retry_races
+from hub.sync.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_INBOX_ATTEMPTS = 10
+BATCH = 500  # deliveries per transaction
+ROUNDS = 10  # batches per drain: then the connector's polls get their turn
+
+
+@dataclass
+class _Delivery:
+    id: str
+    delivery_id: str
+    body: bytes
+    attempts: int
+    records: list[RemoteRecord] = field(default_factory=list)
+    fetch: list[RemoteRecord] = field(default_factory=list)  # ids to read back from the tool
+
+
+@dataclass
+class Drained:
+    """What a drain did, and whether deliveries are still waiting (it stopped early)."""
+
+    tally: Tally = field(default_factory=Tally)
+    more: bool = False
+
+
+async def drain_inbox(rt: Runtime, connector_id: str, *, batch: int = BATCH,
+                      rounds: int = ROUNDS) -> Drained:
+    """Process the connector's pending deliveries, oldest first, `batch` per transaction, for
+    at most `rounds` batches. Stops early when the tool can't be read back from (its
+    deliveries wait for the next drain)."""
+    out = Drained()
+    for _ in range(rounds):
+        pending = _pending(rt, connector_id, batch)
+        if not pending:
+            return out
+        tally, stalled = await _process(rt, connector_id, pending)
+        out.tally.add(tally)
+        if stalled:  # tried again at the next sweep, not at once
+            return out
+        if len(pending) < batch:
+            return out
+    out.more = True
+    return out
+
+
+async def process_inbox_item(rt: Runtime, item_id: str) -> Tally:
+    """Process one stored delivery (if it is still pending), as a drain would."""
+    with rt.sessions() as session:
+        item = session.get(InboxItem, item_id)
+        if item is None or item.state is not InboxState.pending:
+            return Tally()
+        connector_id = item.connector_id
+        one = _Delivery(item.id, item.delivery_id, item.body, item.attempts)
+        headers = dict(item.headers)
+    tally, _ = await _process(rt, connector_id, [(one, headers)])
+    return tally
+
+
+def pending_items(rt: Runtime, limit: int = 1000) -> list[tuple[str, str]]:
+    """(connector id, item id) of deliveries not processed yet, oldest first (for the sweep
+    after a crash). Deliveries for a connector this runtime doesn't run wait for it."""
+    with rt.sessions() as session:
+        rows = session.execute(
+            select(InboxItem.connector_id, InboxItem.id)
+            .where(InboxItem.state == InboxState.pending,
+                   InboxItem.connector_id.in_(list(rt.connectors)))
+            .order_by(InboxItem.received_at).limit(limit))
+        return [(connector_id, item_id) for connector_id, item_id in rows]
+
+
+def _pending(rt: Runtime, connector_id: str,
+             limit: int) -> list[tuple[_Delivery, dict[str, str]]]:
+    with rt.sessions() as session:
+        rows = session.execute(
+            select(InboxItem.id, InboxItem.delivery_id, InboxItem.body, InboxItem.attempts,
+                   InboxItem.headers)
+            .where(InboxItem.connector_id == connector_id,
+                   InboxItem.state == InboxState.pending)
+            .order_by(InboxItem.received_at, InboxItem.id).limit(limit))
+        return [(_Delivery(i, d, bytes(b), a), dict(h or {})) for i, d, b, a, h in rows]
+
+
+async def _process(rt: Runtime, connector_id: str,
+                   pending: list[tuple[_Delivery, dict[str, str]]]) -> tuple[Tally, bool]:
+    """Parse, read back what must be, and ingest; returns the tally and whether the tool could
+    not be read (the deliveries that needed it stay pending)."""
+    connector = rt.connectors[connector_id]
+    tally = Tally()
+    readable: list[_Delivery] = []
+    for delivery, headers in pending:
+        try:
+            parsed = connector.parse_webhook(headers, delivery.body)
+        except (WebhookRejected, ValueError, KeyError, TypeError) as exc:
+            _give_up(rt, connector_id, delivery, f"unreadable delivery: {exc}")
+            tally.quarantined += 1
+            continue
+        except Exception as exc:  # a connector's bug must not hold back the deliveries after
+            _give_up(rt, connector_id, delivery,
+                     f"the {connector_id} connector could not read it: {type(exc).__name__}: "
+                     f"{exc}")
+            tally.quarantined += 1
+            continue
+        for record in parsed.records:
+            fetch = parsed.needs_fetch and not record.deleted
+            (delivery.fetch if fetch else delivery.records).append(record)
+        readable.append(delivery)
+    stalled = False
+    try:
+        await _read_back(rt, connector_id, readable)
+    except Retriable as exc:
+        # The tool can't be read now: those deliveries wait; the others go ahead.
+        stalled = True
+        waiting = [d for d in readable if d.fetch]
+        readable = [d for d in readable if not d.fetch]
+        _tried(rt, connector_id, waiting, exc.reason)
+    if not readable:
+        return tally, stalled
+    try:
+        tally.add(retry_races(lambda: _ingest(rt, connector_id, readable),
+                              f"{len(readable)} deliveries to {connector_id}"))
+    except Exception as exc:  # one bad delivery must not hold back the batch: one at a time
+        log.info("a batch of %d deliveries to %s failed (%s); processing them one by one",
+                 len(readable), connector_id, exc)
+        for delivery in readable:
+            tally.add(_alone(rt, connector_id, delivery))
+    return tally, stalled
+
+
+async def _read_back(rt: Runtime, connector_id: str, deliveries: list[_Delivery]) -> None:
+    """Read the current state of the records deliveries name only by id, one call per type
+    for the whole batch; each delivery gets what its ids are now."""
+    wanted: dict[str, list[str]] = {}
+    for delivery in deliveries:
+        for record in delivery.fetch:
+            ids = wanted.setdefault(record.remote_type, [])
+            if record.remote_id not in ids:
+                ids.append(record.remote_id)
+    if not wanted:
+        return
+    connector = rt.connectors[connector_id]
+    current: dict[tuple[str, str], RemoteRecord] = {}
+    for remote_type, ids in wanted.items():
+        for record in await connector.fetch(remote_type, ids):
+            current[(record.remote_type, record.remote_id)] = record
+    for delivery in deliveries:
+        delivery.records += [current[key] for r in delivery.fetch
+                             if (key := (r.remote_type, r.remote_id)) in current]
+        delivery.fetch = []
+
+
+def _ingest(rt: Runtime, connector_id: str, deliveries: list[_Delivery]) -> Tally:
+    records = [r for d in deliveries for r in d.records]
+    by_record = {id(r): d.delivery_id for d in deliveries for r in d.records}
+    now = rt.clock()
+    with rt.sessions.begin() as session:
+        tally = Ingest(rt, session, connector_id, delivery="webhook",
+                       deliveries=by_record).run(records)
+        for delivery in deliveries:
+            item = session.get_one(InboxItem, delivery.id)
+            item.state, item.processed_at, item.error = InboxState.processed, now, None
+    return tally
+
+
+def _alone(rt: Runtime, connector_id: str, delivery: _Delivery) -> Tally:
+    try:
+        return retry_races(lambda: _ingest(rt, connector_id, [delivery]),
+                           f"delivery {delivery.delivery_id}")
+    except Exception as exc:
+        refusal = storable.refused(exc)
+        if refusal is None and delivery.attempts + 1 < MAX_INBOX_ATTEMPTS:
+            log.warning("delivery %s to %s failed (attempt %d of %d): %s", delivery.delivery_id,
+                        connector_id, delivery.attempts + 1, MAX_INBOX_ATTEMPTS, exc)
+            _tried(rt, connector_id, [delivery], _first_line(exc))
+            return Tally()
+        reason = refusal or (f"failed {MAX_INBOX_ATTEMPTS} times; the last time: "
+                             f"{_first_line(exc)}")
+        _give_up(rt, connector_id, delivery, reason)
+        tally = Tally()
+        tally.quarantined = 1
+        return tally
+
+
+def _tried(rt: Runtime, connector_id: str, deliveries: list[_Delivery], reason: str) -> None:
+    """Count a failed try; a delivery out of tries is quarantined."""
+    for delivery in deliveries:
+        if delivery.attempts + 1 >= MAX_INBOX_ATTEMPTS:
+            _give_up(rt, connector_id, delivery,
+                     f"failed {MAX_INBOX_ATTEMPTS} times; the last time: {reason}")
+            continue
+        with rt.sessions.begin() as session:
+            item = session.get_one(InboxItem, delivery.id)
+            item.attempts, item.error = item.attempts + 1, storable.scrub(reason)
+
+
+def _give_up(rt: Runtime, connector_id: str, delivery: _Delivery, reason: str) -> None:
+    """Mark the delivery failed and keep it in quarantine with the reason, as the database can
+    store it."""
+    reason = storable.scrub(reason)
+    with rt.sessions.begin() as session:
+        item = session.get_one(InboxItem, delivery.id)
+        item.state, item.error, item.processed_at = InboxState.failed, reason, rt.clock()
+        item.attempts += 1
+        session.add(QuarantineItem(
+            connector_id=connector_id, location=storable.clipped(f"webhook {delivery.delivery_id}",
+                                                                1000),
+            reason=reason,
+            payload={"body": storable.scrub(delivery.body.decode("utf-8", "replace")[:10000])},
+            created_at=rt.clock()))
+    log.warning("delivery %s to %s quarantined: %s", delivery.delivery_id, connector_id, reason)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.splitlines()[0] if text else type(exc).__name__
