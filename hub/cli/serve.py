@@ -5,19 +5,30 @@ from __future__ import annotations
 import uvicorn
 
 from hub.api.app import create_app
-from hub.cli.common import Loaded, open_database, out
+from hub.cli.common import Loaded, err, open_database, out
 from hub.logs import configure
 
+WORKERS_NEED_POSTGRES = ("{file}runner: the job queue needs PostgreSQL, and database.url is "
+                         "SQLite: `hub serve` runs the jobs itself there (drop --no-workers), or "
+                         "set database.url to postgresql://... to scale out")
 
-def serve(loaded: Loaded, host: str | None, port: int | None) -> None:
-    """Prepare the database and run the server until interrupted."""
+
+def serve(loaded: Loaded, host: str | None, port: int | None, no_workers: bool = False) -> int:
+    """Prepare the database and run the server until interrupted; returns the exit code."""
     config = loaded.config
+    queue = no_workers or config.runner == "queue"
+    if queue and config.database.is_sqlite:
+        err.print(WORKERS_NEED_POSTGRES.format(file=f"{loaded.path} " if loaded.path else ""),
+                  markup=False)
+        return 2
     configure(config.logging.level, config.logging.format)
     engine = open_database(config)
     bind_host, bind_port = host or config.server.host, port or config.server.port
+    jobs = "jobs queued for `hub worker` processes" if queue else "jobs run here"
     out.print(f"hub serving on http://{bind_host}:{bind_port} "
-              f"(docs at /docs), database {config.database.display_url}")
-    app = create_app(config, engine, loaded.registry, background=True)
+              f"(docs at /docs), database {config.database.display_url}, {jobs}")
+    app = create_app(config, engine, loaded.registry, background=not queue, queue=queue)
     uvicorn.run(app, host=bind_host, port=bind_port, log_config=None,
                 access_log=config.logging.level == "debug")
     engine.dispose()
+    return 0
