@@ -2,11 +2,11 @@
 
 A `Job` names a kind of work and what it is about. Jobs with the same `lock` run one at a
 time, in the order they were asked for: a connector's polls, deliveries, delete scans and
-reports share `connector:<id>`; its pushes run in `lanes` (the connector's `concurrency`), one
-lane per slice of its records, so pushes to different records of one tool run side by side
-while two pushes to one record never do. A connector's *gate* keeps the two apart: a poll or a
-drain of its deliveries holds it alone, each push holds it shared, so no poll or delivery
-reads a push's half-way state as an edit.
+reports share `connector:<id>`; its pushes run in `lanes` (up to the connector's
+`concurrency`), so pushes to different records of one tool run side by side, while each push
+claims its record so that two pushes to one record never do. A connector's *gate* keeps pushes
+and reads apart: a poll or a drain of its deliveries holds it alone, each push holds it shared,
+so no poll or delivery reads a push's half-way state as an edit.
 
 The embedded runner (`hub.sync.runner`) runs jobs in this process; the queue
 (`hub.sync.queue`) runs the same kinds through procrastinate on any number of workers.
@@ -15,7 +15,6 @@ A module can add a kind (`job_kind`) and periodic work (`periodic`): it then run
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -112,11 +111,6 @@ def lanes(rt: Runtime, connector_id: str) -> int:
     """How many pushes to the connector may run at once: its `concurrency`."""
     settings = rt.config.connectors.get(connector_id)
     return settings.concurrency if settings is not None else 1
-
-
-def lane_of(record_id: str, lanes: int) -> int:
-    """The push lane of a record: stable, so a record's pushes never run side by side."""
-    return zlib.crc32(record_id.encode()) % max(lanes, 1)
 
 
 async def run_job(rt: Runtime, job: Job) -> list[Job]:

@@ -3,6 +3,9 @@ it shared. Pushes to different records of one tool run side by side; none of the
 the tool is being read as the truth, so its half-way states (the hops of a multi-step Jira
 transition) are never taken for a person's edits.
 
+A push also claims its record: two pushes to one record of one tool never run side by side
+(the second would find the first's half-way state, or create the counterpart twice).
+
 `OpenGate` is for one caller at a time (`hub sync`, tests), `LocalGate` for the embedded runner,
 and the queue's workers hold PostgreSQL advisory locks (`hub.sync.queue`).
 """
@@ -27,6 +30,11 @@ class Gate(Protocol):
         """Held beside other pushes; waits while the connector is held alone."""
         ...
 
+    def pushing(self, connector_id: str, record_id: str) -> AbstractAsyncContextManager[bool]:
+        """Held shared, with the record claimed if no other push has it: yields whether it
+        was claimed (if not, the caller leaves that record to the push that has it)."""
+        ...
+
 
 class OpenGate:
     """No gate: the caller runs one thing at a time anyway."""
@@ -38,6 +46,10 @@ class OpenGate:
     @contextlib.asynccontextmanager
     async def shared(self, connector_id: str) -> AsyncIterator[None]:
         yield
+
+    @contextlib.asynccontextmanager
+    async def pushing(self, connector_id: str, record_id: str) -> AsyncIterator[bool]:
+        yield True
 
 
 class _ReadWrite:
@@ -84,6 +96,7 @@ class LocalGate:
 
     def __init__(self) -> None:
         self._locks: dict[str, _ReadWrite] = {}
+        self._claimed: set[tuple[str, str]] = set()
 
     def _of(self, connector_id: str) -> _ReadWrite:
         return self._locks.setdefault(connector_id, _ReadWrite())
@@ -93,3 +106,16 @@ class LocalGate:
 
     def shared(self, connector_id: str) -> AbstractAsyncContextManager[None]:
         return self._of(connector_id).shared()
+
+    @contextlib.asynccontextmanager
+    async def pushing(self, connector_id: str, record_id: str) -> AsyncIterator[bool]:
+        key = (connector_id, record_id)
+        async with self.shared(connector_id):
+            if key in self._claimed:
+                yield False
+                return
+            self._claimed.add(key)
+            try:
+                yield True
+            finally:
+                self._claimed.discard(key)

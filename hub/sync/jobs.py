@@ -198,16 +198,18 @@ async def register_webhooks(rt: Runtime, connector_id: str, within: float = 30.0
 
 def due_pushes(rt: Runtime, limit: int = 1000) -> list[tuple[str, str]]:
     """(connector id, intent id) of the intents whose time has come, oldest first."""
-    return [(connector_id, intent_id) for connector_id, intent_id, _ in _due(rt, limit=limit)]
+    return [(connector_id, intent_id) for connector_id, intent_id, _ in due_of(rt, limit=limit)]
 
 
 def due_records(rt: Runtime, limit: int = 10000) -> list[tuple[str, str]]:
     """(connector id, record id) of the intents whose time has come (the sweep's lanes)."""
-    return [(connector_id, record_id) for connector_id, _, record_id in _due(rt, limit=limit)]
+    return [(connector_id, record_id) for connector_id, _, record_id in due_of(rt, limit=limit)]
 
 
-def _due(rt: Runtime, connector_id: str | None = None,
-         limit: int = 1000) -> list[tuple[str, str, str]]:
+def due_of(rt: Runtime, connector_id: str | None = None,
+           limit: int = 1000) -> list[tuple[str, str, str]]:
+    """(connector id, intent id, record id) of the due intents (of one connector), oldest
+    first."""
     connectors = [connector_id] if connector_id else list(rt.connectors)
     with rt.sessions() as session:
         rows = session.execute(
@@ -219,23 +221,32 @@ def _due(rt: Runtime, connector_id: str | None = None,
         return [(c, i, r) for c, i, r in rows]
 
 
-async def push_lane(rt: Runtime, connector_id: str, lane: int, lanes: int,
-                    lane_of: Callable[[str, int], int]) -> list[PushOutcome]:
-    """Push the connector's due intents whose records fall in `lane` (of `lanes`), oldest
-    first, each holding the connector's gate shared, until none is due; those the pushes made
-    due meanwhile are pushed too. Each intent is pushed at most once per call (one a tool keeps
-    answering differently to waits for the sweep)."""
+async def push_lane(rt: Runtime, connector_id: str, lane: int = 0,
+                    lanes: int = 1) -> list[PushOutcome]:
+    """Push the connector's due intents, oldest first, until none is left that no other lane
+    holds; those the pushes made due meanwhile are pushed too. Lanes of one connector run side
+    by side: each push holds the connector's gate shared and claims its record (a record
+    another lane is pushing is left to it); lane `lane` of `lanes` starts its turn at its own
+    share of the list, so lanes rarely reach for the same record. Each intent is pushed at
+    most once per call (one a tool keeps answering differently to waits for the sweep)."""
     outcomes: list[PushOutcome] = []
     pushed: set[str] = set()
     while True:
-        due = [i for _, i, record_id in await asyncio.to_thread(_due, rt, connector_id)
-               if lane_of(record_id, lanes) == lane and i not in pushed]
-        if not due:
-            return outcomes
-        for intent_id in due:
-            pushed.add(intent_id)
-            async with rt.gate.shared(connector_id):
+        due = [(i, r) for _, i, r in await asyncio.to_thread(due_of, rt, connector_id)
+               if i not in pushed]
+        start = len(due) * lane // max(lanes, 1)
+        progressed = False
+        for intent_id, record_id in due[start:] + due[:start]:
+            if intent_id in pushed:
+                continue
+            async with rt.gate.pushing(connector_id, record_id) as mine:
+                if not mine:
+                    continue
+                pushed.add(intent_id)
+                progressed = True
                 outcomes.append(await push_intent(rt, intent_id))
+        if not progressed:
+            return outcomes
 
 
 async def push_due(rt: Runtime) -> list[PushOutcome]:

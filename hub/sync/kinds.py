@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from hub.sync import jobs
 from hub.sync.deliveries import drain_inbox, pending_items
-from hub.sync.dispatch import Job, Periodic, job_kind, lane_of, lanes, periodic
+from hub.sync.dispatch import Job, Periodic, job_kind, lanes, periodic
 from hub.sync.reports import publish_reports
 from hub.sync.runtime import Runtime
 from hub.sync.wake import running_lane
@@ -31,8 +31,7 @@ async def _inbox(rt: Runtime, job: Job) -> list[Job]:
 async def _push(rt: Runtime, job: Job) -> list[Job]:
     token = running_lane.set(job)
     try:
-        await jobs.push_lane(rt, job.connector_id, job.lane, lanes(rt, job.connector_id),
-                             lane_of)
+        await jobs.push_lane(rt, job.connector_id, job.lane, lanes(rt, job.connector_id))
     finally:
         running_lane.reset(token)
     return []
@@ -67,8 +66,12 @@ def sweep_jobs(rt: Runtime) -> list[Job]:
     found: dict[Job, None] = {}
     for connector_id, _ in pending_items(rt):
         found[Job.inbox(connector_id)] = None
-    for connector_id, record_id in jobs.due_records(rt):
-        found[Job.push(connector_id, lane_of(record_id, lanes(rt, connector_id)))] = None
+    due: dict[str, int] = {}
+    for connector_id, _ in jobs.due_records(rt):
+        due[connector_id] = due.get(connector_id, 0) + 1
+    for connector_id, count in due.items():
+        for lane in range(min(count, lanes(rt, connector_id))):
+            found[Job.push(connector_id, lane)] = None
     for connector_id, connector in rt.connectors.items():
         if connector.reports():
             found[Job.report(connector_id)] = None

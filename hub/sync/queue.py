@@ -160,6 +160,16 @@ class AdvisoryGate:
     def shared(self, connector_id: str) -> contextlib.AbstractAsyncContextManager[None]:
         return self._hold(f":gate:{connector_id}", shared=True)
 
+    @contextlib.asynccontextmanager
+    async def pushing(self, connector_id: str, record_id: str) -> AsyncIterator[bool]:
+        async with self.pool.connection() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock_shared(hashtext(current_schema() "
+                               "|| %s))", [f":gate:{connector_id}"])
+            claimed = await (await conn.execute(
+                "SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || %s))",
+                [f":push:{connector_id}:{record_id}"])).fetchone()
+            yield bool(claimed and claimed[0])
+
     async def barrier(self, lock: str) -> None:
         """Wait for the transactions that found a job of `lock` waiting and so deferred none:
         their rows are committed by the time this returns, so the job now starting sees them."""

@@ -18,7 +18,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.store.sync import InboxItem, IntentState, PushIntent
-from hub.sync.dispatch import Job, lane_of, lanes
+from hub.sync.dispatch import Job, lanes
 from hub.sync.runtime import Runtime
 
 _KEY = "hub_wake"
@@ -60,27 +60,32 @@ class Wakeups:
     # -- hooks -------------------------------------------------------------------------------
     def _collect(self, session: Session, _context: Any) -> None:
         wanted: set[Job] = session.info.setdefault(_KEY, set())
+        due: dict[str, int] = {}
         for obj in session.new:
             if isinstance(obj, InboxItem) and obj.connector_id in self.rt.connectors:
                 wanted.add(Job.inbox(obj.connector_id))
             elif isinstance(obj, PushIntent):
-                self._push(obj, wanted)
+                self._due(obj, due)
         for obj in session.dirty:
             if isinstance(obj, PushIntent):
                 state = inspect(obj)
                 if state.attrs.state.history.has_changes() or \
                         state.attrs.next_attempt_at.history.has_changes():
-                    self._push(obj, wanted)
+                    self._due(obj, due)
+        running = running_lane.get()
+        for cid, count in due.items():
+            if running is not None and running.connector_id == cid:
+                continue  # the lane pushing now: its own re-opened intents wait for the sweep
+            # As many lanes as there are pushes, up to the connector's concurrency.
+            wanted.update(Job.push(cid, lane) for lane in range(min(count, lanes(self.rt, cid))))
 
-    def _push(self, intent: PushIntent, wanted: set[Job]) -> None:
+    def _due(self, intent: PushIntent, due: dict[str, int]) -> None:
         cid = intent.connector_id
         if intent.state is not IntentState.pending or cid not in self.rt.connectors:
             return
         if intent.next_attempt_at is not None and intent.next_attempt_at > self.rt.clock():
             return  # in backoff: the sweep asks when its time comes
-        job = Job.push(cid, lane_of(intent.record_id, lanes(self.rt, cid)))
-        if job != running_lane.get():
-            wanted.add(job)
+        due[cid] = due.get(cid, 0) + 1
 
     def _send_within(self, session: Session) -> None:
         session.flush()  # rows added since the last flush ask too

@@ -7,9 +7,11 @@ webhooks that arrive twice, out of order, or never.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
+import random
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
@@ -63,6 +65,9 @@ class FakeTool:
     outbox: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     calls: dict[str, int] = field(default_factory=dict)
+    #: when set, each call yields to the event loop a random number of times before and after
+    #: it, so that concurrent pushes interleave differently from one seed to another
+    shuffle: random.Random | None = None
     _seq: int = 0
 
     registry: ClassVar[dict[str, FakeTool]] = {}
@@ -120,6 +125,11 @@ class FakeTool:
         if fault == "timeout_after_apply":
             raise Retriable(f"{self.name}: read timeout (the write was applied)")
         return result
+
+    async def turn(self) -> None:
+        """Let other tasks run (as a network call would), as often as `shuffle` says."""
+        for _ in range(self.shuffle.randint(0, 3) if self.shuffle else 0):
+            await asyncio.sleep(0)
 
     # -- helpers ---------------------------------------------------------------------------
     def _now(self) -> datetime:
@@ -219,6 +229,7 @@ class FakeConnector(Connector[FakeConfig]):
                                records=[record])
 
     async def fetch(self, remote_type: str, remote_ids: list[str]) -> list[RemoteRecord]:
+        await self.tool.turn()
         objs = self.tool._api("fetch", self._token,
                               lambda: [self.tool.objects[i] for i in remote_ids
                                        if i in self.tool.objects])
@@ -233,15 +244,20 @@ class FakeConnector(Connector[FakeConfig]):
             self.tool._emit(obj, "updated")  # real tools send webhooks for API writes too
             return obj
 
-        return self.tool.record(self.tool._api("push", self._token, write))
+        await self.tool.turn()
+        written = self.tool._api("push", self._token, write)
+        await self.tool.turn()
+        return self.tool.record(written)
 
     async def create(self, remote_type: str, hub_id: str,
                      values: Mapping[str, Any]) -> RemoteRecord:
+        await self.tool.turn()
         obj = self.tool._api("create", self._token,
                              lambda: self.tool.user_create(_fields(values), hub_id=hub_id))
         return self.tool.record(obj)
 
     async def find_by_hub_id(self, remote_type: str, hub_id: str) -> RemoteRecord | None:
+        await self.tool.turn()
         found = self.tool._api("find", self._token, lambda: [
             o for o in self.tool.objects.values() if o.hub_id == hub_id and not o.deleted])
         return self.tool.record(found[0]) if found else None
