@@ -10,6 +10,7 @@ that keeps failing for any other reason is quarantined after `MAX_INBOX_ATTEMPTS
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 
@@ -56,7 +57,7 @@ async def drain_inbox(rt: Runtime, connector_id: str, *, batch: int = BATCH,
     deliveries wait for the next drain)."""
     out = Drained()
     for _ in range(rounds):
-        pending = _pending(rt, connector_id, batch)
+        pending = await asyncio.to_thread(_pending, rt, connector_id, batch)
         if not pending:
             return out
         tally, stalled = await _process(rt, connector_id, pending)
@@ -92,6 +93,15 @@ def pending_items(rt: Runtime, limit: int = 1000) -> list[tuple[str, str]]:
                    InboxItem.connector_id.in_(list(rt.connectors)))
             .order_by(InboxItem.received_at).limit(limit))
         return [(connector_id, item_id) for connector_id, item_id in rows]
+
+
+def waiting_connectors(rt: Runtime) -> list[str]:
+    """The connectors (of this runtime) with deliveries not processed yet."""
+    with rt.sessions() as session:
+        return list(session.scalars(
+            select(InboxItem.connector_id).distinct()
+            .where(InboxItem.state == InboxState.pending,
+                   InboxItem.connector_id.in_(list(rt.connectors)))))
 
 
 def _pending(rt: Runtime, connector_id: str,
@@ -139,17 +149,24 @@ async def _process(rt: Runtime, connector_id: str,
         waiting = [d for d in readable if d.fetch]
         readable = [d for d in readable if not d.fetch]
         _tried(rt, connector_id, waiting, exc.reason)
-    if not readable:
-        return tally, stalled
+    if readable:
+        # The database work runs in a thread: the event loop (the API, other jobs) goes on.
+        tally.add(await asyncio.to_thread(_ingest_all, rt, connector_id, readable))
+    return tally, stalled
+
+
+def _ingest_all(rt: Runtime, connector_id: str, deliveries: list[_Delivery]) -> Tally:
+    """The batch in one transaction; if it fails, each delivery in its own."""
     try:
-        tally.add(retry_races(lambda: _ingest(rt, connector_id, readable),
-                              f"{len(readable)} deliveries to {connector_id}"))
+        return retry_races(lambda: _ingest(rt, connector_id, deliveries),
+                           f"{len(deliveries)} deliveries to {connector_id}")
     except Exception as exc:  # one bad delivery must not hold back the batch: one at a time
         log.info("a batch of %d deliveries to %s failed (%s); processing them one by one",
-                 len(readable), connector_id, exc)
-        for delivery in readable:
+                 len(deliveries), connector_id, exc)
+        tally = Tally()
+        for delivery in deliveries:
             tally.add(_alone(rt, connector_id, delivery))
-    return tally, stalled
+        return tally
 
 
 async def _read_back(rt: Runtime, connector_id: str, deliveries: list[_Delivery]) -> None:

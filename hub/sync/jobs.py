@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from functools import partial
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.errors import HubError, Retriable
@@ -201,9 +201,15 @@ def due_pushes(rt: Runtime, limit: int = 1000) -> list[tuple[str, str]]:
     return [(connector_id, intent_id) for connector_id, intent_id, _ in due_of(rt, limit=limit)]
 
 
-def due_records(rt: Runtime, limit: int = 10000) -> list[tuple[str, str]]:
-    """(connector id, record id) of the intents whose time has come (the sweep's lanes)."""
-    return [(connector_id, record_id) for connector_id, _, record_id in due_of(rt, limit=limit)]
+def due_counts(rt: Runtime) -> dict[str, int]:
+    """How many intents are due, per connector (the sweep's lanes)."""
+    with rt.sessions() as session:
+        return {connector_id: int(count) for connector_id, count in session.execute(
+            select(PushIntent.connector_id, func.count()).where(
+                PushIntent.state == IntentState.pending,
+                PushIntent.connector_id.in_(list(rt.connectors)),
+                PushIntent.next_attempt_at <= rt.clock())
+            .group_by(PushIntent.connector_id))}
 
 
 def due_of(rt: Runtime, connector_id: str | None = None,

@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Iterable
 
 from hub.sync import jobs
-from hub.sync.deliveries import drain_inbox, pending_items
+from hub.sync.deliveries import drain_inbox, waiting_connectors
 from hub.sync.dispatch import Job, Periodic, job_kind, lanes, periodic
 from hub.sync.reports import publish_reports
 from hub.sync.runtime import Runtime
@@ -64,12 +64,9 @@ def sweep_jobs(rt: Runtime) -> list[Job]:
     """What the hub's tables say is waiting: connectors with pending deliveries, lanes with
     due pushes, and the reports to rebuild if their data changed (a cheap check)."""
     found: dict[Job, None] = {}
-    for connector_id, _ in pending_items(rt):
+    for connector_id in waiting_connectors(rt):
         found[Job.inbox(connector_id)] = None
-    due: dict[str, int] = {}
-    for connector_id, _ in jobs.due_records(rt):
-        due[connector_id] = due.get(connector_id, 0) + 1
-    for connector_id, count in due.items():
+    for connector_id, count in jobs.due_counts(rt).items():
         for lane in range(min(count, lanes(rt, connector_id))):
             found[Job.push(connector_id, lane)] = None
     for connector_id, connector in rt.connectors.items():
