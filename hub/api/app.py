@@ -104,12 +104,11 @@ def create_app(config: HubConfig, engine: Engine, registry: Registry | None = No
         db: Engine = request.app.state.engine
         try:
             ping(db)
-            current, head = migrate.current_revision(db), migrate.head_revision(db)
+            current, behind = migrate.current_revision(db), migrate.schema_behind(db)
         except SQLAlchemyError as exc:
             return _not_ready(f"database unreachable: {type(exc).__name__}")
-        if current != head:
-            return _not_ready(f"database schema at {current or 'nothing'}, code needs {head}: "
-                              "run `hub db upgrade`")
+        if behind is not None:
+            return _not_ready(behind)
         runner = request.app.state.runner
         try:
             queue = queue_state(runner)

@@ -60,12 +60,15 @@ def worker(
     config: ConfigOption = None,
     concurrency: Annotated[int | None, typer.Option(
         min=1, max=256, help="jobs run at once [default: queue.concurrency]")] = None,
+    alive_file: Annotated[Path | None, typer.Option(
+        help="touched every second while the worker runs (for a container's health check)")]
+        = None,
 ) -> None:
     """Run the hub's jobs (polls, deliveries, pushes, scans, reports) from the job queue, beside
     any number of other workers and `hub serve --no-workers` processes (PostgreSQL)."""
     from hub.cli.worker_cmd import run_worker
 
-    raise typer.Exit(code=run_worker(load(config), concurrency))
+    raise typer.Exit(code=run_worker(load(config), concurrency, alive_file))
 
 
 @app.command()

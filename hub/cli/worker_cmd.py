@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from hub.cli.common import Loaded, err, open_database, out
 from hub.store import migrate
@@ -14,7 +15,7 @@ WORKER_NEEDS_POSTGRES = ("`hub worker` takes its jobs from PostgreSQL, and this 
                          "the jobs itself)")
 
 
-def run_worker(loaded: Loaded, concurrency: int | None) -> int:
+def run_worker(loaded: Loaded, concurrency: int | None, alive_file: Path | None = None) -> int:
     """Run jobs until SIGINT or SIGTERM; returns the exit code."""
     config = loaded.config
     if config.database.is_sqlite:
@@ -23,13 +24,12 @@ def run_worker(loaded: Loaded, concurrency: int | None) -> int:
         return 2
     engine = open_database(config)
     try:
-        current, head = migrate.current_revision(engine), migrate.head_revision(engine)
-        if current != head:
-            err.print(f"database schema at {current or 'nothing'}, this worker needs {head}: "
-                      "run `hub db upgrade` first", markup=False)
+        behind = migrate.schema_behind(engine)
+        if behind is not None:  # a newer schema is fine: the next release is rolling out
+            err.print(f"hub worker can't start: {behind}", markup=False)
             return 1
         rt = Runtime(config, loaded.registry, engine)
-        worker = QueueWorker(rt, concurrency=concurrency)
+        worker = QueueWorker(rt, concurrency=concurrency, alive_file=alive_file)
         out.print(f"hub worker {worker.name} running {worker.concurrency} jobs at once, "
                   f"database {config.database.display_url}")
         asyncio.run(worker.run())

@@ -9,11 +9,14 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import Engine, select, text
 
+from hub.api.app import create_app
 from hub.config.models import QueueConfig
 from hub.sdk.config import PollConfig
+from hub.store import migrate
 from hub.store.queue import install_schema
 from hub.store.sync import InboxItem, InboxState
 from hub.sync.inbox import receive
@@ -21,6 +24,7 @@ from hub.sync.queue import QueueDispatcher
 from hub.sync.runtime import Runtime
 from hub.sync.worker import QueueWorker
 from hub.testing.fake import FakeTool
+from tests.api.test_job_metrics import admin
 from tests.conftest import BACKEND
 from tests.sync.harness import fake_config, fake_registry, fake_tools
 from tests.sync.test_runner import MIRROR, titles
@@ -166,3 +170,27 @@ async def test_a_connectors_pushes_run_side_by_side_in_lanes(queue_engine: Engin
             "SELECT DISTINCT lane FROM job_run WHERE kind = 'push' AND connector_id = 'b'"
         )).scalars().all()
     assert len(lanes) > 1  # b's concurrency is 4: its records fall in several lanes
+
+
+async def test_an_api_process_shows_the_queue_in_metrics_and_readyz(
+        empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine)  # 0006 installs the queue's tables
+    tools = fake_tools(["a", "b"])
+    rt = _runtime(empty_engine, tools)
+    app = create_app(rt.config, empty_engine, fake_registry(), queue=True)
+    headers = admin(empty_engine)
+    async with working(rt):
+        with TestClient(app) as client:
+            tools["a"].user_create({"title": "Through the API process", "status": "To do"})
+            assert client.post("/webhooks/a", content=tools["a"].outbox[-1][1],
+                               headers=tools["a"].outbox[-1][0]).status_code == 202
+            await eventually(lambda: titles(tools["b"]) == {"Through the API process"},
+                             "the delivery reaches b through a worker", within=20)
+            await eventually(lambda: "1 worker alive" in client.get("/readyz").text,
+                             "the worker's heartbeat is seen", within=10)
+            text_ = client.get("/metrics", headers=headers).text
+
+    assert 'hub_job_run_seconds{kind="inbox",quantile="0.5"}' in text_
+    assert 'hub_jobs_queued{kind="sweep"}' in text_ or 'hub_jobs_running{kind="' in text_
+    assert "hub_jobs_stalled 0.0" in text_
+    assert 'hub_worker_heartbeat_age_seconds{worker="' in text_
