@@ -25,6 +25,7 @@ from hub.sdk.registry import Registry
 from hub.store import migrate
 from hub.store.db import make_sessionmaker, ping
 from hub.sync.dispatch import Job
+from hub.sync.intake import InboxWriter
 from hub.sync.queue import QueueDispatcher
 from hub.sync.runner import EmbeddedRunner
 from hub.sync.runtime import Runtime
@@ -76,6 +77,8 @@ def create_app(config: HubConfig, engine: Engine, registry: Registry | None = No
     app.state.runtime = Runtime(config, registry, engine, clock=lambda: app.state.clock()) \
         if registry is not None else None
     app.state.runner = None
+    # Deliveries are stored many per transaction under load (hub.sync.intake).
+    app.state.inbox = InboxWriter(app.state.runtime) if app.state.runtime is not None else None
     app.state.metrics = Metrics(app.state.sessions, config, lambda: app.state.clock(),
                                 lambda: app.state.runner.stats() if app.state.runner else None)
     problems.install(app)

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from hub.api.problems import problem
 from hub.sdk.connector import WebhookRejected
-from hub.sync.inbox import UnknownConnector, handshake, receive
+from hub.sync.inbox import UnknownConnector, handshake
 from hub.sync.runtime import Runtime
 
 router = APIRouter(tags=["webhooks"])
@@ -41,7 +41,7 @@ async def webhook(connector_id: str, request: Request) -> JSONResponse:
         return problem(413, "Payload too large", f"deliveries are limited to {MAX_BODY} bytes")
     headers = dict(request.headers)
     try:
-        received = await asyncio.to_thread(receive, rt, connector_id, headers, body)
+        received = await request.app.state.inbox.receive(connector_id, headers, body)
     except UnknownConnector:
         return problem(404, "Unknown connector",
                        f"no connector {connector_id!r} is configured to take webhooks")

@@ -135,7 +135,9 @@ class Ingest:
                     (emails if kind == "person" else keys).add(str(item.values[name]))
         self.store.preload_people(emails)
         self.store.preload_projects(keys)
-        return {entity: self.store.load(entity, wanted) for entity, wanted in ids.items()}
+        # Locked: a change is decided from them (see RecordStore.load).
+        return {entity: self.store.load(entity, wanted, for_update=True)
+                for entity, wanted in ids.items()}
 
     def _one(self, item: BatchItem, links: dict[tuple[str, str], Link], key: tuple[str, str],
              loaded: dict[Entity, dict[str, RecordMixin]]) -> None:

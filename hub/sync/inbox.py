@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from hub.ids import new_id
 from hub.redact import REDACTOR
 from hub.sdk.connector import WebhookRejected
-from hub.store.sync import InboxItem, WebhookSecret
+from hub.store.sync import InboxItem, InboxState, WebhookSecret
 from hub.sync.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,19 @@ def _known_secrets(rt: Runtime, connector_id: str) -> None:
 
 def receive(rt: Runtime, connector_id: str, headers: Mapping[str, str], body: bytes) -> Received:
     """Verify and durably store one delivery. Raises `WebhookRejected` on a bad signature."""
+    item = accept(rt, connector_id, headers, body)
+    try:
+        with rt.sessions.begin() as session:
+            session.add(item)
+    except IntegrityError:
+        return Received(None, duplicate=True)
+    return Received(item.id, duplicate=False)
+
+
+def accept(rt: Runtime, connector_id: str, headers: Mapping[str, str],
+           body: bytes) -> InboxItem:
+    """Verify one delivery and make its row (not stored yet: see `receive`, and
+    `hub.sync.intake` for many at once). Raises `WebhookRejected` on a bad signature."""
     connector = rt.connectors.get(connector_id)
     if connector is None:
         raise UnknownConnector(connector_id)
@@ -83,13 +97,7 @@ def receive(rt: Runtime, connector_id: str, headers: Mapping[str, str], body: by
     except (WebhookRejected, ValueError, KeyError, TypeError):
         delivery_id = f"sha256:{digest}"  # unreadable: kept, and quarantined when processed
     lowered = {k.lower(): v for k, v in headers.items()}
-    item = InboxItem(connector_id=connector_id, delivery_id=delivery_id[:255],
+    return InboxItem(id=new_id(), connector_id=connector_id, delivery_id=delivery_id[:255],
                      body_sha256=digest, body=body,
                      headers={k: lowered[k] for k in _KEPT_HEADERS if k in lowered},
-                     received_at=rt.clock())
-    try:
-        with rt.sessions.begin() as session:
-            session.add(item)
-    except IntegrityError:
-        return Received(None, duplicate=True)
-    return Received(item.id, duplicate=False)
+                     state=InboxState.pending, attempts=0, received_at=rt.clock())

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg_pool
@@ -37,7 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.store.db import normalise_url
 from hub.sync.dispatch import KINDS, Job, QueueStats
 from hub.sync.runtime import Runtime
-from hub.sync.wake import Wakeups
+from hub.sync.wake import AGAIN_AFTER, Wakeups
 
 QUEUE = "hub"
 
@@ -53,14 +54,15 @@ def task_name(kind: str) -> str:
     return f"hub.{kind}"
 
 
-def queue_job(job: Job, *, timestamp: int | None = None,
-              queueing_lock: str | None = None) -> pjobs.Job:
+def queue_job(job: Job, *, timestamp: int | None = None, queueing_lock: str | None = None,
+              scheduled_at: datetime | None = None) -> pjobs.Job:
     """The procrastinate job of one of ours."""
     kwargs: dict[str, Any] = {"connector_id": job.connector_id, "lane": job.lane}
     if timestamp is not None:
         kwargs["timestamp"] = timestamp
     return pjobs.Job(queue=QUEUE, lock=job.lock, queueing_lock=queueing_lock,
-                     task_name=task_name(job.kind), task_kwargs=kwargs)
+                     task_name=task_name(job.kind), task_kwargs=kwargs,
+                     scheduled_at=scheduled_at)
 
 
 def build_app(url: str, pool_size: int = 4) -> App:
@@ -94,10 +96,13 @@ class QueueDispatcher:
     def uninstall(self) -> None:
         self._wakeups.uninstall()
 
-    def defer_within(self, session: Session, wanted: set[Job]) -> None:
-        """Defer the jobs in the session's transaction, unless one waits already."""
+    def defer_within(self, session: Session, wanted: set[Job],
+                     later: set[Job] | None = None) -> None:
+        """Defer the jobs in the session's transaction, unless one waits already (`later`:
+        to start in a moment)."""
+        later = (later or set()) - wanted
         conn = session.connection()
-        locks = sorted({job.lock for job in wanted})
+        locks = sorted({job.lock for job in wanted | later})
         # Held until this transaction ends: a job starting now waits for it (see `barrier`).
         conn.execute(text("SELECT pg_advisory_xact_lock_shared(hashtext(current_schema() || "
                           "':wake:' || lock)) FROM unnest(CAST(:locks AS text[])) AS lock"),
@@ -105,7 +110,9 @@ class QueueDispatcher:
         waiting = {(lock, name) for lock, name in conn.execute(text(
             "SELECT lock, task_name FROM procrastinate_jobs WHERE status = 'todo' "
             "AND lock = ANY(CAST(:locks AS text[]))"), {"locks": locks})}
-        todo = [queue_job(job) for job in sorted(wanted, key=str)
+        soon = datetime.now(UTC) + timedelta(seconds=AGAIN_AFTER)
+        todo = [queue_job(job, scheduled_at=soon if job in later else None)
+                for job in sorted(wanted | later, key=str)
                 if (job.lock, task_name(job.kind)) not in waiting]
         if todo:
             raw = conn.connection.driver_connection

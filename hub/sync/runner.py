@@ -25,7 +25,7 @@ from hub.sync import kinds
 from hub.sync.dispatch import Job, QueueStats, periodic_jobs, run_job
 from hub.sync.gates import LocalGate, OpenGate
 from hub.sync.runtime import Runtime
-from hub.sync.wake import Wakeups
+from hub.sync.wake import AGAIN_AFTER, Wakeups
 
 __all__ = ["EmbeddedRunner", "Job"]
 
@@ -148,17 +148,23 @@ class EmbeddedRunner:
         return stats
 
     # -- running -----------------------------------------------------------------------------
-    def _wake(self, wanted: set[Job]) -> None:
-        """Jobs a commit asked for; commits happen in threads and on the loop alike."""
+    def _wake(self, wanted: set[Job], later: set[Job]) -> None:
+        """Jobs a commit asked for (`later`: in a moment); commits happen in threads and on
+        the loop alike."""
         loop = self._loop
         if loop is None or loop.is_closed():
             return
         if threading.get_ident() == self._thread:
-            for job in wanted:
-                self.enqueue_nowait(job)
-            return
+            self._asked(wanted, later)
+        else:
+            loop.call_soon_threadsafe(self._asked, wanted, later)
+
+    def _asked(self, wanted: set[Job], later: set[Job]) -> None:
         for job in wanted:
-            loop.call_soon_threadsafe(self.enqueue_nowait, job)
+            self.enqueue_nowait(job)
+        for job in later:
+            assert self._loop is not None
+            self._loop.call_later(AGAIN_AFTER, self.enqueue_nowait, job)
 
     async def _drive(self, first: Job) -> None:
         """Run `first`, then the jobs that waited for its lock, in order."""

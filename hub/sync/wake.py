@@ -22,11 +22,23 @@ from hub.sync.dispatch import Job, lanes
 from hub.sync.runtime import Runtime
 
 _KEY = "hub_wake"
-#: the push lane this task is running: its own pushes' re-opened intents wait for the sweep,
-#: so that a tool that keeps answering with something else is not hammered
+_LATER = "hub_wake_later"
+#: a lane's own re-opened intents (a change came in while it pushed) are asked for this much
+#: later: soon, but a tool that keeps answering with something else is not hammered
+AGAIN_AFTER = 0.5
+#: the push lane this task is running: its own pushes' re-opened intents are asked for again
+#: `AGAIN_AFTER` seconds later, not at once
 running_lane: ContextVar[Job | None] = ContextVar("running_lane", default=None)
 
-Send = Callable[[Session, set[Job]], None]
+#: (session, jobs now, jobs in AGAIN_AFTER seconds)
+Send = Callable[[Session, set[Job], set[Job]], None]
+
+
+def ask(session: Session, jobs: set[Job]) -> None:
+    """Ask for jobs at the session's commit, as rows written through the ORM do (for rows a
+    statement inserts in bulk, which the flush doesn't see)."""
+    if jobs:
+        session.info.setdefault(_KEY, set()).update(jobs)
 
 
 class Wakeups:
@@ -34,7 +46,7 @@ class Wakeups:
     inside the transaction (before it commits), with `after` once it has committed."""
 
     def __init__(self, rt: Runtime, *, within: Send | None = None,
-                 after: Callable[[set[Job]], None] | None = None) -> None:
+                 after: Callable[[set[Job], set[Job]], None] | None = None) -> None:
         self.rt, self.within, self.after = rt, within, after
         self._installed: list[tuple[Any, str, Callable[..., None]]] = []
 
@@ -74,10 +86,12 @@ class Wakeups:
                     self._due(obj, due)
         running = running_lane.get()
         for cid, count in due.items():
-            if running is not None and running.connector_id == cid:
-                continue  # the lane pushing now: its own re-opened intents wait for the sweep
             # As many lanes as there are pushes, up to the connector's concurrency.
-            wanted.update(Job.push(cid, lane) for lane in range(min(count, lanes(self.rt, cid))))
+            jobs = {Job.push(cid, lane) for lane in range(min(count, lanes(self.rt, cid)))}
+            if running is not None and running.connector_id == cid:
+                session.info.setdefault(_LATER, set()).update(jobs)  # the lane's own: shortly
+            else:
+                wanted.update(jobs)
 
     def _due(self, intent: PushIntent, due: dict[str, int]) -> None:
         cid = intent.connector_id
@@ -89,14 +103,15 @@ class Wakeups:
 
     def _send_within(self, session: Session) -> None:
         session.flush()  # rows added since the last flush ask too
-        wanted = session.info.pop(_KEY, None)
-        if wanted and self.within is not None:
-            self.within(session, wanted)
+        wanted, later = session.info.pop(_KEY, set()), session.info.pop(_LATER, set())
+        if (wanted or later) and self.within is not None:
+            self.within(session, wanted, later)
 
     def _send_after(self, session: Session) -> None:
-        wanted = session.info.pop(_KEY, None)
-        if wanted and self.after is not None:
-            self.after(wanted)
+        wanted, later = session.info.pop(_KEY, set()), session.info.pop(_LATER, set())
+        if (wanted or later) and self.after is not None:
+            self.after(wanted, later)
 
     def _forget(self, session: Session) -> None:
         session.info.pop(_KEY, None)
+        session.info.pop(_LATER, None)

@@ -25,12 +25,21 @@ from sqlalchemy import text
 from hub.errors import HubError, NotYet
 from hub.sync import kinds
 from hub.sync.dispatch import KINDS, Job, periodic_jobs
-from hub.sync.queue import QUEUE, AdvisoryGate, QueueDispatcher, build_app, queue_job, task_name
+from hub.sync.queue import (
+    QUEUE,
+    AdvisoryGate,
+    QueueDispatcher,
+    build_app,
+    job_of,
+    queue_job,
+    task_name,
+)
 from hub.sync.runtime import Runtime
 
 log = logging.getLogger(__name__)
 TICK = 1.0  # seconds between looks at the periodic work
 PRUNE_EVERY = 600.0  # seconds between clearing out finished jobs past `keep_finished`
+RESUMED = ("poll", "delete_scan", "register")  # kinds asked for again when handed back
 
 
 class QueueWorker:
@@ -204,8 +213,15 @@ class QueueWorker:
         await self.app.job_manager.prune_stalled_workers(stalled_after)
         if handed_back:
             await asyncio.to_thread(self._abandoned, [j.id for j in handed_back if j.id])
-            await asyncio.to_thread(self.dispatcher.defer,
-                                    set(await kinds.sweep_jobs_async(self.rt)))
+            # Asked for again: what the tables say is waiting, and the jobs whose work the
+            # tables don't hold (a poll cut short resumes from its cursor now, not a period on).
+            again = set(await kinds.sweep_jobs_async(self.rt))
+            for job in handed_back:
+                with contextlib.suppress(LookupError):
+                    ours = job_of(job.task_name, job.task_kwargs)
+                    if ours.kind in RESUMED and ours.connector_id in self.rt.connectors:
+                        again.add(ours)
+            await asyncio.to_thread(self.dispatcher.defer, again)
         return len(handed_back)
 
     def _abandoned(self, job_ids: list[int]) -> None:
