@@ -94,6 +94,11 @@ async def _push_all(rt: Runtime, url: str, pushes: int, latency_ms: float,
                        {"title": f"Renamed at concurrency {concurrency}"},
                        expected_version=version, source="api:bench", now=now)
     set_latency(url, latency_ms)
+    return await until_idle(rt)
+
+
+async def until_idle(rt: Runtime) -> float:
+    """Seconds the embedded runner takes to do what the hub's tables say is waiting."""
     runner = EmbeddedRunner(rt)
     started = time.perf_counter()
     await runner.start(schedule=False)
@@ -102,7 +107,7 @@ async def _push_all(rt: Runtime, url: str, pushes: int, latency_ms: float,
     await runner.stop()
     await rt.aclose()
     if runner.errors:
-        raise RuntimeError(f"pushes failed: {list(runner.errors)[:3]}")
+        raise RuntimeError(f"jobs failed: {list(runner.errors)[:3]}")
     return seconds
 
 
@@ -137,14 +142,6 @@ def _drain_config(path: Path, url: str, jira_url: str) -> Path:
                                "stalled_after": "10s"})
 
 
-def _store(rt: Runtime, deliveries: int) -> None:
-    from hub.sync.inbox import receive
-
-    for cid in CONNECTORS:
-        for headers, body in jira_deliveries(deliveries // len(CONNECTORS), cid):
-            receive(rt, cid, headers, body)
-
-
 def drain_embedded(deliveries: int, jira_url: str) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         db = f"sqlite:///{tmp}/hub.db"
@@ -152,19 +149,8 @@ def drain_embedded(deliveries: int, jira_url: str) -> float:
         engine = make_engine(db)
         migrate.upgrade(engine)
         rt = Runtime(config, registry, engine)
-        _store(rt, deliveries)
-
-        async def drain() -> float:
-            runner = EmbeddedRunner(rt)
-            started = time.perf_counter()
-            await runner.start(schedule=False)
-            await runner.wait_idle(3600)
-            seconds = time.perf_counter() - started
-            await runner.stop()
-            await rt.aclose()
-            return seconds
-
-        seconds = asyncio.run(drain())
+        _burst(rt, deliveries)
+        seconds = asyncio.run(until_idle(rt))
         _check_drained(rt)
         engine.dispose()
         return seconds
