@@ -181,8 +181,17 @@ def test_two_api_processes_and_three_workers_converge_through_five_kill_9(
             for _ in range(3):
                 hub.start_worker()
             _edit_while_killing(rng, hub, jira, asana, project, secret)
-            until(lambda: _settled(hub_engine, jira, asana, project),
-                  "every tool holds the canonical values, nothing left to do", within=150)
+            waiting: list[str] = []
+
+            def settled() -> bool:
+                waiting[:] = [_waiting_for(hub_engine, jira, asana)]
+                return not waiting[0]
+
+            try:
+                until(settled, "every tool holds the canonical values, nothing left to do",
+                      within=150)
+            except AssertionError as exc:
+                raise AssertionError(f"{exc}; still: {waiting[0]}") from None
         finally:
             hub.stop()
 
@@ -213,7 +222,8 @@ def _edit_while_killing(rng: random.Random, hub: Processes, jira: JiraSandbox,
             if rng.random() < 0.5:
                 asana.update_task(gid, name=f"{word} {step} (Asana)")
             else:
-                asana.update_task(gid, section=rng.choice([a for _, a in STATUSES.values()]))
+                status = rng.choice([a for _, a in STATUSES.values()])
+                asana.update_task(gid, section=status, status=status)  # as a person sets both
         elif action == "api":
             base = rng.choice(hub.apis)
             tasks = api.get(f"{base}/api/v1/tasks", params={"limit": 200}).json()["items"]
@@ -237,14 +247,18 @@ def _pause(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def _settled(engine: Engine, jira: JiraSandbox, asana: AsanaSandbox, project: str) -> bool:
+def _waiting_for(engine: Engine, jira: JiraSandbox, asana: AsanaSandbox) -> str:
+    """What the hub has yet to do (empty when it has settled)."""
     with engine.connect() as conn:
-        if conn.execute(select(InboxItem.id).where(
-                InboxItem.state == InboxState.pending).limit(1)).first():
-            return False
-        if conn.execute(select(PushIntent.id).where(
-                PushIntent.state != IntentState.done).limit(1)).first():
-            return False
+        pending = conn.execute(select(InboxItem.connector_id).where(
+            InboxItem.state == InboxState.pending)).scalars().all()
+        if pending:
+            return f"{len(pending)} deliveries pending ({sorted(set(pending))})"
+        intents = conn.execute(select(PushIntent.connector_id, PushIntent.state,
+                                      PushIntent.last_error).where(
+            PushIntent.state != IntentState.done)).all()
+        if intents:
+            return f"{len(intents)} push intents not done, e.g. {intents[:3]}"
     from sqlalchemy.orm import Session
 
     with Session(engine) as session:
@@ -257,19 +271,22 @@ def _settled(engine: Engine, jira: JiraSandbox, asana: AsanaSandbox, project: st
         records = store.load(Entity.task, list(by_record))
         for record_id, remotes in by_record.items():
             if set(remotes) != {"rd-jira", "mkt-asana"}:
-                return False  # a mirror is still missing
+                return f"record {record_id} is only in {sorted(remotes)}"
             values = store.values(Entity.task, records[record_id])
             issue = jira.issue(_jira_key(jira, remotes["rd-jira"]))
             task = asana.task(remotes["mkt-asana"])
-            if issue["fields"]["summary"] != values["title"] or task["name"] != values["title"]:
-                return False
+            held = (issue["fields"]["summary"], task["name"])
+            if held != (values["title"], values["title"]):
+                return f"record {record_id}: title {values['title']!r}, the tools hold {held}"
             if values["status"] in STATUSES:
-                jira_status, asana_status = STATUSES[values["status"]]
-                if issue["fields"]["status"]["name"] != jira_status:
-                    return False
-                if _asana_status(task) != asana_status:
-                    return False
-    return len(by_record) == len(jira.state.issues) == len(asana.state.tasks)
+                expected = STATUSES[values["status"]]
+                held = (issue["fields"]["status"]["name"], _asana_status(task))
+                if held != expected:
+                    return f"record {record_id}: status {values['status']}, tools hold {held}"
+    if not len(by_record) == len(jira.state.issues) == len(asana.state.tasks):
+        return (f"{len(by_record)} records, {len(jira.state.issues)} issues, "
+                f"{len(asana.state.tasks)} tasks")
+    return ""
 
 
 def _jira_key(jira: JiraSandbox, issue_id: str) -> str:
@@ -277,8 +294,13 @@ def _jira_key(jira: JiraSandbox, issue_id: str) -> str:
 
 
 def _asana_status(task: dict[str, Any]) -> str:
+    """The status as the Asana connector reads it: done when completed, else the Status field,
+    else the section."""
     if task.get("completed"):
         return "Done"
+    for custom in task.get("custom_fields") or []:
+        if custom.get("name") == "Status" and custom.get("enum_value"):
+            return str(custom["enum_value"]["name"])
     memberships = task.get("memberships") or []
     return str(memberships[0]["section"]["name"]) if memberships else ""
 
