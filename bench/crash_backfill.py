@@ -71,7 +71,11 @@ def run(issues: int, kills: int, seed: int) -> dict[str, Any]:
             {"rd-jira": jira_connector(jira_url, 4),
              "mkt-asana": {"kind": "asana", "base_url": asana_url, "token": ASANA_TOKEN,
                            "projects": [project], "create_project": project,
-                           "concurrency": 8, "poll": {"every": "1h"}}},
+                           "concurrency": 8, "poll": {"every": "1h"},
+                           # the two sandboxes have different people: assignees stay in Jira
+                           "mapping_overrides": {"types": {"task": {"fields": {"assignees": {
+                               "from": "assignee.email", "transform": "person_by_email",
+                               "dir": "in"}}}}}}},
             runner="queue",
             queue={"concurrency": 8, "heartbeat": "1s", "stalled_after": "5s",
                    "sweep_every": "2s"},
@@ -113,9 +117,11 @@ def run(issues: int, kills: int, seed: int) -> dict[str, Any]:
         tasks = _asana_tasks(asana_url, project)
         with engine.connect() as conn:
             records = set(conn.execute(text(
-                "SELECT record_id FROM link WHERE connector_id = 'rd-jira'")).scalars())
+                "SELECT record_id FROM link WHERE connector_id = 'rd-jira' "
+                "AND entity = 'task'")).scalars())
             mirrored = set(conn.execute(text(
-                "SELECT record_id FROM link WHERE connector_id = 'mkt-asana'")).scalars())
+                "SELECT record_id FROM link WHERE connector_id = 'mkt-asana' "
+                "AND entity = 'task'")).scalars())
             stuck = conn.execute(text(
                 "SELECT (SELECT count(*) FROM push_intent WHERE state <> 'done') + "
                 "(SELECT count(*) FROM inbox_item WHERE state = 'pending') + "
@@ -131,12 +137,14 @@ def run(issues: int, kills: int, seed: int) -> dict[str, Any]:
 
 
 def _settled(engine: Any, issues: int) -> bool:
+    """Every issue read, and no push left to try (done, or refused by the tool)."""
     with engine.connect() as conn:
-        linked = conn.execute(text(
-            "SELECT count(*) FROM link WHERE connector_id = 'mkt-asana'")).scalar_one()
+        read = conn.execute(text(
+            "SELECT count(*) FROM link WHERE connector_id = 'rd-jira' AND entity = 'task'")
+        ).scalar_one()
         waiting = conn.execute(text(
             "SELECT count(*) FROM push_intent WHERE state = 'pending'")).scalar_one()
-    return int(linked) >= issues and int(waiting) == 0
+    return int(read) >= issues and int(waiting) == 0
 
 
 def main() -> None:

@@ -234,7 +234,9 @@ async def push_lane(rt: Runtime, connector_id: str, lane: int = 0,
     by side: each push holds the connector's gate shared and claims its record (a record
     another lane is pushing is left to it); lane `lane` of `lanes` starts its turn at its own
     share of the list, so lanes rarely reach for the same record. Each intent is pushed at
-    most once per call (one a tool keeps answering differently to waits for the sweep)."""
+    most once per call: one its own push left due again (a change came in meanwhile, or a
+    tool keeps answering with something else) is asked for again a moment later
+    (`hub.sync.wake.AGAIN_AFTER`), never in a tight loop."""
     outcomes: list[PushOutcome] = []
     pushed: set[str] = set()
     while True:
