@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine, create_engine
 
-from hub.store.search import managed_outside_models
+from hub.store.queue import outside_models
 from hub.store.tables import metadata
 
 config = context.config
@@ -29,7 +29,7 @@ def run_migrations_online() -> None:
             target_metadata=metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
-            include_object=managed_outside_models,  # autogenerate leaves them alone
+            include_object=outside_models,  # autogenerate leaves them alone
         )
         with context.begin_transaction():
             context.run_migrations()

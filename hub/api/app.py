@@ -24,30 +24,43 @@ from hub.query.plans import plan_with_values
 from hub.sdk.registry import Registry
 from hub.store import migrate
 from hub.store.db import make_sessionmaker, ping
+from hub.sync.dispatch import Job
+from hub.sync.intake import InboxWriter
+from hub.sync.queue import QueueDispatcher
 from hub.sync.runner import EmbeddedRunner
 from hub.sync.runtime import Runtime
 
 
 def create_app(config: HubConfig, engine: Engine, registry: Registry | None = None, *,
-               background: bool = False) -> FastAPI:
+               background: bool = False, queue: bool = False) -> FastAPI:
     """Build the hub's HTTP application on an engine the caller owns.
 
     With a connector `registry` the app takes webhooks; with `background` it also runs the
-    scheduler and workers in this process (the embedded mode of `hub serve`).
+    scheduler and workers in this process (the embedded mode of `hub serve`); with `queue` it
+    hands the work to `hub worker` processes through the job queue (scaled out).
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt: Runtime | None = app.state.runtime
         runner = EmbeddedRunner(rt) if rt is not None and background else None
-        app.state.runner = runner
+        dispatcher = QueueDispatcher(rt) if rt is not None and queue and not background \
+            else None
+        app.state.runner = runner or dispatcher
         if runner is not None:
-            await runner.start()
+            await runner.start(sessions=(app.state.sessions,))  # API edits ask for pushes
+        if dispatcher is not None:
+            dispatcher.install(app.state.sessions)
+            if config.server.public_url:
+                for connector_id in dispatcher.rt.connectors:
+                    await dispatcher.enqueue(Job.register(connector_id))
         try:
             yield
         finally:
             if runner is not None:
                 await runner.stop()
+            if dispatcher is not None:
+                dispatcher.uninstall()
             if rt is not None:
                 await rt.aclose()
 
@@ -64,7 +77,10 @@ def create_app(config: HubConfig, engine: Engine, registry: Registry | None = No
     app.state.runtime = Runtime(config, registry, engine, clock=lambda: app.state.clock()) \
         if registry is not None else None
     app.state.runner = None
-    app.state.metrics = Metrics(app.state.sessions, config, lambda: app.state.clock())
+    # Deliveries are stored many per transaction under load (hub.sync.intake).
+    app.state.inbox = InboxWriter(app.state.runtime) if app.state.runtime is not None else None
+    app.state.metrics = Metrics(app.state.sessions, config, lambda: app.state.clock(),
+                                lambda: app.state.runner.stats() if app.state.runner else None)
     problems.install(app)
     openapi.install(app)
     docs.install(app)  # Swagger UI from the package: /docs works offline
@@ -87,19 +103,23 @@ def create_app(config: HubConfig, engine: Engine, registry: Registry | None = No
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["operations"], summary="The hub can serve: database reachable, "
-                                                      "schema current",
+                                                      "schema current, job queue reachable",
              responses={503: problems.problem_response("not ready; the problem says why")})
     def readyz(request: Request) -> Any:
         db: Engine = request.app.state.engine
         try:
             ping(db)
-            current, head = migrate.current_revision(db), migrate.head_revision(db)
+            current, behind = migrate.current_revision(db), migrate.schema_behind(db)
         except SQLAlchemyError as exc:
             return _not_ready(f"database unreachable: {type(exc).__name__}")
-        if current != head:
-            return _not_ready(f"database schema at {current or 'nothing'}, code needs {head}: "
-                              "run `hub db upgrade`")
-        return {"status": "ready", "database": "ok", "schema": current}
+        if behind is not None:
+            return _not_ready(behind)
+        runner = request.app.state.runner
+        try:
+            queue = queue_state(runner)
+        except SQLAlchemyError as exc:
+            return _not_ready(f"job queue unreachable: {type(exc).__name__}")
+        return {"status": "ready", "database": "ok", "schema": current, "queue": queue}
 
     return app
 
@@ -110,6 +130,19 @@ Every `/api/v1` request needs `Authorization: Bearer <token>` (an admin creates 
 `hub token create`). Errors are RFC 9457 problem+json. Lists page with `next_cursor`; records
 carry their version as ETag: send it back as If-Match when you PATCH.
 """
+
+
+def queue_state(runner: EmbeddedRunner | QueueDispatcher | None) -> str:
+    """What /readyz says of the jobs: run here, queued for workers (how many are alive), or
+    not run by this process."""
+    if isinstance(runner, EmbeddedRunner):
+        return "embedded"
+    if runner is None:
+        return "none"
+    stats = runner.stats()  # reads the queue's tables: raises when they can't be read
+    alive = sum(1 for age in stats.heartbeats.values()
+                if age < runner.rt.config.queue.stalled_after.total_seconds())
+    return f"ok, {alive} worker{'s' if alive != 1 else ''} alive"
 
 
 def _not_ready(detail: str) -> JSONResponse:

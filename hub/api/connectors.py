@@ -18,7 +18,9 @@ from hub.api.writes import WRITE_RESPONSES, after_write
 from hub.auth.principal import Principal
 from hub.query import health
 from hub.query.params import MAX_LIMIT, Flag, Strict, Whole, cursor_param
-from hub.sync.runner import EmbeddedRunner, Job
+from hub.sync.dispatch import Job
+from hub.sync.queue import QueueDispatcher
+from hub.sync.runner import EmbeddedRunner
 
 router = APIRouter(tags=["connectors"])
 
@@ -177,9 +179,9 @@ def refused(request: Request, connector_id: str, params: Annotated[PageParams, Q
              responses=WRITE_RESPONSES, summary="Poll a connector now")
 async def sync(request: Request, connector_id: ConnectorRef,
                principal: PrincipalDep) -> JSONResponse:
-    """Queue a poll of the connector on this server's workers (admin only)."""
+    """Queue a poll of the connector on this server's or the queue's workers (admin only)."""
     _operable(request, principal, connector_id)
-    runner: EmbeddedRunner | None = request.app.state.runner
+    runner: EmbeddedRunner | QueueDispatcher | None = request.app.state.runner
     if runner is None or request.app.state.runtime is None:
         raise ProblemError(503, f"this server runs no sync workers: run `hub sync "
                                 f"{connector_id}` instead", title="No workers")

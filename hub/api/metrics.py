@@ -1,8 +1,11 @@
-"""Prometheus metrics: requests and latencies by route, and the sync engine's state read from
-the database at scrape time (lag per connector, queue depths, failed pushes, quarantine)."""
+"""Prometheus metrics: requests and latencies by route, the sync engine's state read from the
+database at scrape time (lag per connector, inbox backlog, failed pushes, quarantine), and the
+jobs (queue depth per kind, wait and run times, the oldest waiting, stalled jobs, workers'
+heartbeats)."""
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
@@ -22,6 +25,7 @@ from hub.store.sync import (
     QuarantineItem,
     SyncCursor,
 )
+from hub.sync.dispatch import QueueStats
 
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -76,17 +80,65 @@ class SyncCollector(Collector):
         yield from (lag, inbox, intents, quarantined, refused)
 
 
+class QueueCollector(Collector):
+    """The jobs: queued and running per kind, the oldest waiting, their wait and run times,
+    stalled jobs and workers' heartbeats (scaled out, from the queue's tables; embedded, from
+    the runner in this process)."""
+
+    def __init__(self, stats: Callable[[], QueueStats | None]) -> None:
+        self.stats = stats
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self.stats()
+        if stats is None:
+            return
+        queued = GaugeMetricFamily("hub_jobs_queued", "jobs waiting to start", labels=["kind"])
+        running = GaugeMetricFamily("hub_jobs_running", "jobs under way", labels=["kind"])
+        oldest = GaugeMetricFamily("hub_job_oldest_queued_seconds", "age of the oldest job "
+                                   "waiting to start", labels=["kind"])
+        wait = GaugeMetricFamily("hub_job_wait_seconds", "recent jobs: time from asked for to "
+                                 "started", labels=["kind", "quantile"])
+        run = GaugeMetricFamily("hub_job_run_seconds", "recent jobs: time from started to "
+                                "finished", labels=["kind", "quantile"])
+        for name, kind in sorted(stats.kinds.items()):
+            queued.add_metric([name], kind.queued)
+            running.add_metric([name], kind.running)
+            oldest.add_metric([name], kind.oldest_queued_seconds or 0.0)
+            for family, samples in ((wait, kind.waits), (run, kind.runs)):
+                for q, value in _quantiles(samples):
+                    family.add_metric([name, q], value)
+        stalled = GaugeMetricFamily("hub_jobs_stalled", "jobs held by a worker that stopped "
+                                    "heartbeating")
+        stalled.add_metric([], stats.stalled)
+        heartbeat = GaugeMetricFamily("hub_worker_heartbeat_age_seconds", "seconds since each "
+                                      "worker's last heartbeat", labels=["worker"])
+        for worker, age in sorted(stats.heartbeats.items()):
+            heartbeat.add_metric([worker], age)
+        yield from (queued, running, oldest, wait, run, stalled, heartbeat)
+
+
+def _quantiles(samples: list[float]) -> list[tuple[str, float]]:
+    if not samples:
+        return []
+    if len(samples) == 1:
+        return [("0.5", samples[0]), ("0.95", samples[0])]
+    cuts = statistics.quantiles(samples, n=20, method="inclusive")
+    return [("0.5", cuts[9]), ("0.95", cuts[18])]
+
+
 class Metrics:
     """One registry per app (tests build many apps in one process)."""
 
     def __init__(self, sessions: sessionmaker[Session], config: HubConfig,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime],
+                 queue: Callable[[], QueueStats | None] = lambda: None) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter("hub_http_requests", "HTTP requests answered",
                                 ["method", "route", "status"], registry=self.registry)
         self.latency = Histogram("hub_http_request_duration_seconds", "time to answer",
                                  ["method", "route"], buckets=_BUCKETS, registry=self.registry)
         self.registry.register(SyncCollector(sessions, config, clock))
+        self.registry.register(QueueCollector(queue))
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered request."""

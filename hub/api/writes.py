@@ -24,7 +24,7 @@ PATCH_BODY = {"status": {"summary": "change the status and due date",
 
 async def after_write(request: Request) -> None:
     """Let the background runner (if this server runs one) push the change now rather than at
-    its next sweep."""
-    runner: EmbeddedRunner | None = getattr(request.app.state, "runner", None)
-    if runner is not None:
+    its next sweep. (Scaled out, the change's own transaction asked for its pushes.)"""
+    runner = getattr(request.app.state, "runner", None)
+    if isinstance(runner, EmbeddedRunner):
         await runner.sweep()

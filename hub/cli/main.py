@@ -1,4 +1,4 @@
-"""The `hub` command: check, serve, db, config, mapping, sandbox, token."""
+"""The `hub` command: check, serve, worker, sync, db, config, mapping, sandbox, token."""
 
 from __future__ import annotations
 
@@ -80,11 +80,30 @@ def serve(
     config: ConfigOption = None,
     host: Annotated[str | None, typer.Option(help="override server.host")] = None,
     port: Annotated[int | None, typer.Option(help="override server.port")] = None,
+    no_workers: Annotated[bool, typer.Option(
+        "--no-workers", help="serve only; `hub worker` processes run the jobs (PostgreSQL; "
+                             "the same as `runner: queue`)")] = False,
 ) -> None:
     """Run the API and webhook server (creates and upgrades the SQLite file on its own)."""
     from hub.cli.serve import serve as run  # uvicorn is only imported when serving
 
-    run(load(config), host, port)
+    raise typer.Exit(code=run(load(config), host, port, no_workers))
+
+
+@app.command()
+def worker(
+    config: ConfigOption = None,
+    concurrency: Annotated[int | None, typer.Option(
+        min=1, max=256, help="jobs run at once [default: queue.concurrency]")] = None,
+    alive_file: Annotated[Path | None, typer.Option(
+        help="touched every second while the worker runs (for a container's health check)")]
+        = None,
+) -> None:
+    """Run the hub's jobs (polls, deliveries, pushes, scans, reports) from the job queue, beside
+    any number of other workers and `hub serve --no-workers` processes (PostgreSQL)."""
+    from hub.cli.worker_cmd import run_worker
+
+    raise typer.Exit(code=run_worker(load(config), concurrency, alive_file))
 
 
 @app.command()

@@ -51,11 +51,17 @@ def load_config(path: Path | str, kinds: Mapping[str, type[ConnectorConfig]],
             connectors[connector_id] = validated
     if config is not None:
         problems += sync_reference_problems(config, set(raw_connectors), located)
+        if config.runner == "queue" and config.database.is_sqlite:
+            problems.append(located.problem(("runner",), QUEUE_NEEDS_POSTGRES))
     if problems or config is None:
         raise ConfigError(problems)
     config = config.model_copy(update={"connectors": connectors})
     config._lines = dict(located.lines)
     return config
+
+
+QUEUE_NEEDS_POSTGRES = ("queue needs PostgreSQL, and database.url is SQLite (set database.url "
+                        "to postgresql://..., or runner: embedded)")
 
 
 def _connector(connector_id: Any, raw: Any, loc: Loc, located: Located,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -19,6 +20,7 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
 from hub.config.sync import EntitySync, SyncConfig
+from hub.config.types import Duration
 from hub.model.enums import Entity
 from hub.sdk.config import ConnectorConfig, StrictModel
 
@@ -47,6 +49,11 @@ class DatabaseConfig(StrictModel):
     auto_upgrade: bool | None = Field(
         default=None, description="apply migrations when `hub serve` starts "
                                   "(default: yes on SQLite; on PostgreSQL run `hub db upgrade`)")
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether this is the embedded SQLite database (no workers can share it)."""
+        return make_url(self.url.get_secret_value()).get_backend_name() == "sqlite"
 
     @property
     def display_url(self) -> str:
@@ -83,6 +90,29 @@ class _UrlOrMapping:
         return {"anyOf": [{"type": "string", "description": "the database URL"}, handler(core)]}
 
 
+class QueueConfig(StrictModel):
+    """Scaled out (`runner: queue`): how `hub worker` processes take jobs from PostgreSQL."""
+
+    concurrency: int = Field(default=8, ge=1, le=256,
+                             description="jobs one `hub worker` runs at once")
+    listen_notify: bool = Field(
+        default=True, description="wake workers through LISTEN/NOTIFY; false behind PgBouncer "
+                                  "in transaction mode (workers then look every poll_interval)")
+    poll_interval: Duration = Field(default=timedelta(seconds=1),
+                                    description="how often an idle worker looks for jobs")
+    heartbeat: Duration = Field(default=timedelta(seconds=5),
+                                description="how often a worker says it is alive")
+    stalled_after: Duration = Field(
+        default=timedelta(seconds=30),
+        description="a worker silent this long is taken for dead: its jobs are handed back")
+    sweep_every: Duration = Field(
+        default=timedelta(seconds=5),
+        description="how often one worker looks for work a crash or a backoff left waiting")
+    keep_finished: Duration = Field(
+        default=timedelta(hours=1),
+        description="how long finished jobs and their runs are kept (for /metrics)")
+
+
 class HubConfig(StrictModel):
     """The whole `config.yaml`."""
 
@@ -90,6 +120,12 @@ class HubConfig(StrictModel):
         default_factory=DatabaseConfig,
         description="where the hub keeps its state: a URL, or a mapping with url:")
     server: ServerConfig = Field(default_factory=ServerConfig)
+    runner: Literal["embedded", "queue"] = Field(
+        default="embedded",
+        description="embedded: `hub serve` runs the jobs itself (SQLite or PostgreSQL); queue: "
+                    "`hub serve` only serves and `hub worker` processes run the jobs "
+                    "(PostgreSQL)")
+    queue: QueueConfig = Field(default_factory=QueueConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     connectors: dict[str, ConnectorConfig] = Field(
         default_factory=dict, description="connector id -> its settings (kind decides which)")

@@ -73,8 +73,9 @@ connectors:
       sap: {{path: "{tools.finance_drop}/budget_*.txt"}}
     reports:               # the portfolio workbook the hub keeps current for finance
       - {{path: "{tools.finance_drop}/portfolio.xlsx"}}
-    poll: {{every: 2s}}
-    settle: 1s             # a file must rest this long: a copy in progress is not read
+    poll: {{every: 500ms}}
+    settle: 200ms          # a file must rest this long: a copy in progress is not read (the
+                           # demo's drops are renamed into place whole, so a moment will do)
   hr:                      # HR keeps people in BambooHR: it owns name, department, manager
     kind: bamboohr         # and employment status; the hub never writes there
     base_url: {tools.hr_url}

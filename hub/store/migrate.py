@@ -42,3 +42,19 @@ def current_revision(engine: Engine) -> str | None:
 def head_revision(engine: Engine) -> str | None:
     """The newest revision the code ships."""
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def schema_behind(engine: Engine) -> str | None:
+    """Why this code can't run on the database's schema, or None. A schema newer than the code
+    (a revision it doesn't know: the next release upgraded it) is fine, since migrations only
+    add within a release: the code of the release before keeps running during a rollout."""
+    current, head = current_revision(engine), head_revision(engine)
+    if current == head:
+        return None
+    if current is None:
+        return f"database schema at nothing, code needs {head}: run `hub db upgrade`"
+    try:
+        ScriptDirectory.from_config(alembic_config(engine)).get_revision(current)
+    except Exception:  # alembic's CommandError/ResolutionError: a revision of a newer release
+        return None
+    return f"database schema at {current}, code needs {head}: run `hub db upgrade`"

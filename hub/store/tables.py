@@ -17,6 +17,7 @@ from hub.store.canonical import (
     task_assignee,
     task_blocker,
 )
+from hub.store.queue import JobRun
 from hub.store.sync import (
     AuditEntry,
     Conflict,
@@ -47,6 +48,7 @@ __all__ = [
     "BudgetLine",
     "Conflict",
     "InboxItem",
+    "JobRun",
     "Link",
     "MatchKey",
     "Person",

@@ -4,7 +4,7 @@ for the first time, which go into the database as bulk-inserted rows at the end 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
@@ -96,10 +96,10 @@ class BatchItem:
 class NewRecords:
     """Records first seen in a batch, with their links and audit entries, as rows."""
 
-    def __init__(self, session: Session, store: RecordStore, connector_id: str, delivery: str,
-                 now: datetime) -> None:
+    def __init__(self, session: Session, store: RecordStore, connector_id: str,
+                 delivery_of: Callable[[RemoteRecord], str], now: datetime) -> None:
         self.session, self.store = session, store
-        self.connector_id, self.delivery, self.now = connector_id, delivery, now
+        self.connector_id, self.delivery_of, self.now = connector_id, delivery_of, now
         self._rows: dict[Entity, list[dict[str, Any]]] = {}
         self._assignees: list[dict[str, str]] = []
         self._links: list[dict[str, Any]] = []
@@ -131,7 +131,7 @@ class NewRecords:
             "created_at": self.now, "updated_at": self.now})
         self._audit.append({
             "entity": entity, "record_id": record_id, "action": "create", "changes": values,
-            "source": self.connector_id, "link_id": link_id, "delivery": self.delivery,
+            "source": self.connector_id, "link_id": link_id, "delivery": self.delivery_of(record),
             "at": self.now})
         if match:
             self._keys.append((entity, match, record_id, values))

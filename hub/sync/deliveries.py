@@ -1,87 +1,273 @@
-"""What a verified webhook delivery says, as records the pipeline can trust.
+"""Processing stored webhook deliveries: a connector's inbox is drained in arrival order, in
+batches, each batch through the pipeline in one transaction (one round of look-ups, one commit),
+as a poll ingests its pages.
 
-`parse` is the intake edge: a body the connector can't read is `WebhookMalformed` (answered
-400, nothing stored), whatever went wrong inside the connector. `read` is what the inbox
-worker runs: the records a delivery names, read back from the tool where it sent only ids, and
-its deletes confirmed. A tool's "deleted" is an assertion, not proof (a forged or misdirected
-delivery must not cost a live record): the object is read back first; the tool answering that
-it is gone (not found, or its own deleted or archived state) confirms the delete, and an object
-still there refutes it and is refreshed instead. Delete scans read the tool themselves and need
-none of this.
+What a delivery names only by id is read back from the tool, and every delete it claims is
+confirmed there first (`hub.sync.readback`), one call per remote type for the whole batch.
+
+A delivery that can't be processed never blocks the others: an unreadable one is quarantined
+at once, with what is wrong in words; one the database refuses (a NUL character, an id too
+long for its column) is found by running the batch again one delivery at a time, and
+quarantined with the database's words; one that keeps failing for any other reason is
+quarantined after `MAX_INBOX_ATTEMPTS` tries.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
+from dataclasses import dataclass, field
 
-from hub.sdk.config import ConnectorConfig
-from hub.sdk.connector import (
-    Connector,
-    RemoteRecord,
-    WebhookDelivery,
-    WebhookMalformed,
-    WebhookRejected,
-)
+from sqlalchemy import select
+
+from hub.errors import Retriable
+from hub.sdk.connector import RemoteRecord, WebhookDelivery, WebhookMalformed, WebhookRejected
+from hub.store.sync import InboxItem, InboxState, QuarantineItem
+from hub.sync import readback, storable
+from hub.sync.batch import Tally
+from hub.sync.inbound import Ingest
+from hub.sync.races import retry_races
+from hub.sync.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-
-def parse(connector: Connector[ConnectorConfig], headers: Mapping[str, str],
-          body: bytes) -> WebhookDelivery:
-    """The connector's reading of a verified delivery; `WebhookMalformed` when it has none."""
-    try:
-        return connector.parse_webhook(headers, body)
-    except (WebhookMalformed, WebhookRejected):
-        raise
-    except (ValueError, LookupError, TypeError, AttributeError, ArithmeticError,
-            RecursionError) as exc:
-        # The connector let a body it didn't expect through: refuse it all the same, and say
-        # so where its authors look.
-        log.warning("%s could not read a delivery (%s: %s); refused as malformed",
-                    connector.connector_id, type(exc).__name__, exc)
-        raise WebhookMalformed(f"the body is not a delivery {connector.kind} sends "
-                               "(the connector could not read it)") from None
+MAX_INBOX_ATTEMPTS = 10
+BATCH = 500  # deliveries per transaction
+ROUNDS = 10  # batches per drain: then the connector's polls get their turn
 
 
-async def read(connector: Connector[ConnectorConfig], headers: Mapping[str, str],
-               body: bytes) -> list[RemoteRecord]:
-    """The records of a stored delivery as the pipeline is to take them: fetched where the
-    delivery named only ids, and every delete confirmed by the tool (or dropped)."""
-    delivery = parse(connector, headers, body)
-    records = list(delivery.records)
-    wanted: dict[str, list[str]] = {}
-    for r in records:
-        if r.deleted or delivery.needs_fetch:
-            wanted.setdefault(r.remote_type, []).append(r.remote_id)
-    current: dict[tuple[str, str], RemoteRecord] = {}
-    readable = True
-    for remote_type, ids in wanted.items():
-        try:
-            found = await connector.fetch(remote_type, ids)
-        except NotImplementedError:
-            if delivery.needs_fetch:
-                raise
-            readable = False
-            continue
-        current.update({(f.remote_type, f.remote_id): f for f in found})
-    out: list[RemoteRecord] = []
-    for r in records:
-        now = current.get((r.remote_type, r.remote_id))
-        if r.deleted:
-            if not readable:
-                log.warning("%s says %s %s was deleted, and it can't be read back to confirm: "
-                            "left as it is for a poll or delete scan to settle",
-                            connector.connector_id, r.remote_type, r.remote_id)
-            elif now is None or now.deleted:
-                out.append(now or r)  # confirmed: the tool doesn't have it
-            else:
-                log.info("%s says %s %s was deleted, but the tool still has it: refreshed "
-                         "instead", connector.connector_id, r.remote_type, r.remote_id)
-                out.append(now)
-        elif delivery.needs_fetch:
-            if now is not None:
-                out.append(now)
-        else:
-            out.append(r)
+@dataclass
+class _Delivery:
+    id: str
+    delivery_id: str
+    body: bytes
+    attempts: int
+    parsed: WebhookDelivery | None = None
+    records: list[RemoteRecord] = field(default_factory=list)  # as the pipeline takes them
+    ask: list[RemoteRecord] = field(default_factory=list)  # to read back from the tool first
+
+
+@dataclass
+class Drained:
+    """What a drain did, and whether deliveries are still waiting (it stopped early)."""
+
+    tally: Tally = field(default_factory=Tally)
+    more: bool = False
+
+
+async def drain_inbox(rt: Runtime, connector_id: str, *, batch: int = BATCH,
+                      rounds: int = ROUNDS) -> Drained:
+    """Process the connector's pending deliveries, oldest first, `batch` per transaction, for
+    at most `rounds` batches. Stops early when the tool can't be read back from (its
+    deliveries wait for the next drain)."""
+    out = Drained()
+    for _ in range(rounds):
+        pending = await asyncio.to_thread(_pending, rt, connector_id, batch)
+        if not pending:
+            return out
+        tally, stalled = await _process(rt, connector_id, pending)
+        out.tally.add(tally)
+        if stalled:  # tried again at the next sweep, not at once
+            return out
+        if len(pending) < batch:
+            return out
+    out.more = True
     return out
+
+
+async def process_inbox_item(rt: Runtime, item_id: str) -> Tally:
+    """Process one stored delivery (if it is still pending), as a drain would."""
+    with rt.sessions() as session:
+        item = session.get(InboxItem, item_id)
+        if item is None or item.state is not InboxState.pending:
+            return Tally()
+        connector_id = item.connector_id
+        one = _Delivery(item.id, item.delivery_id, item.body, item.attempts)
+        headers = dict(item.headers)
+    tally, _ = await _process(rt, connector_id, [(one, headers)])
+    return tally
+
+
+def pending_items(rt: Runtime, limit: int = 1000) -> list[tuple[str, str]]:
+    """(connector id, item id) of deliveries not processed yet, oldest first (for the sweep
+    after a crash). Deliveries for a connector this runtime doesn't run wait for it."""
+    with rt.sessions() as session:
+        rows = session.execute(
+            select(InboxItem.connector_id, InboxItem.id)
+            .where(InboxItem.state == InboxState.pending,
+                   InboxItem.connector_id.in_(list(rt.connectors)))
+            .order_by(InboxItem.received_at).limit(limit))
+        return [(connector_id, item_id) for connector_id, item_id in rows]
+
+
+def waiting_connectors(rt: Runtime) -> list[str]:
+    """The connectors (of this runtime) with deliveries not processed yet."""
+    with rt.sessions() as session:
+        return list(session.scalars(
+            select(InboxItem.connector_id).distinct()
+            .where(InboxItem.state == InboxState.pending,
+                   InboxItem.connector_id.in_(list(rt.connectors)))))
+
+
+def _pending(rt: Runtime, connector_id: str,
+             limit: int) -> list[tuple[_Delivery, dict[str, str]]]:
+    with rt.sessions() as session:
+        rows = session.execute(
+            select(InboxItem.id, InboxItem.delivery_id, InboxItem.body, InboxItem.attempts,
+                   InboxItem.headers)
+            .where(InboxItem.connector_id == connector_id,
+                   InboxItem.state == InboxState.pending)
+            .order_by(InboxItem.received_at, InboxItem.id).limit(limit))
+        return [(_Delivery(i, d, bytes(b), a), dict(h or {})) for i, d, b, a, h in rows]
+
+
+async def _process(rt: Runtime, connector_id: str,
+                   pending: list[tuple[_Delivery, dict[str, str]]]) -> tuple[Tally, bool]:
+    """Parse, read back what must be, and ingest; returns the tally and whether the tool could
+    not be read (the deliveries that needed it stay pending)."""
+    connector = rt.connectors[connector_id]
+    tally = Tally()
+    readable: list[_Delivery] = []
+    for delivery, headers in pending:
+        try:
+            delivery.parsed = readback.parse(connector, headers, delivery.body)
+        except (WebhookRejected, WebhookMalformed) as exc:
+            # Malformed ones are refused at intake; one stored before is kept where a person
+            # sees it, with what is wrong in words.
+            _give_up(rt, connector_id, delivery,
+                     f"{connector_id} could not read this webhook delivery: {exc}")
+            tally.quarantined += 1
+            continue
+        except Exception as exc:  # a connector's bug must not hold back the deliveries after
+            _give_up(rt, connector_id, delivery,
+                     f"{connector_id} could not read this webhook delivery: its connector "
+                     f"failed on it ({type(exc).__name__}: {exc})")
+            tally.quarantined += 1
+            continue
+        delivery.ask = readback.to_read(delivery.parsed)
+        if not delivery.ask:
+            delivery.records = list(delivery.parsed.records)
+        readable.append(delivery)
+    stalled = False
+    try:
+        readable = await _read_back(rt, connector_id, readable, tally)
+    except Retriable as exc:
+        # The tool can't be read now: those deliveries wait; the others go ahead.
+        stalled = True
+        waiting = [d for d in readable if d.ask]
+        readable = [d for d in readable if not d.ask]
+        _tried(rt, connector_id, waiting, exc.reason)
+    if readable:
+        # The database work runs in a thread: the event loop (the API, other jobs) goes on.
+        tally.add(await asyncio.to_thread(_ingest_all, rt, connector_id, readable))
+    return tally, stalled
+
+
+def _ingest_all(rt: Runtime, connector_id: str, deliveries: list[_Delivery]) -> Tally:
+    """The batch in one transaction; if it fails, each delivery in its own."""
+    try:
+        return retry_races(lambda: _ingest(rt, connector_id, deliveries),
+                           f"{len(deliveries)} deliveries to {connector_id}")
+    except Exception as exc:  # one bad delivery must not hold back the batch: one at a time
+        log.info("a batch of %d deliveries to %s failed (%s); processing them one by one",
+                 len(deliveries), connector_id, exc)
+        tally = Tally()
+        for delivery in deliveries:
+            tally.add(_alone(rt, connector_id, delivery))
+        return tally
+
+
+async def _read_back(rt: Runtime, connector_id: str, deliveries: list[_Delivery],
+                     tally: Tally) -> list[_Delivery]:
+    """Ask the tool about what the deliveries name only by id and every delete they claim, one
+    call per type for the whole batch; each delivery gets its records as the pipeline is to
+    take them. Returns the deliveries to ingest (one that can't be settled is quarantined)."""
+    wanted: dict[str, list[str]] = {}
+    for delivery in deliveries:
+        for record in delivery.ask:
+            ids = wanted.setdefault(record.remote_type, [])
+            if record.remote_id not in ids:
+                ids.append(record.remote_id)
+    if not wanted:
+        return deliveries
+    current, unreadable = await readback.read(rt.connectors[connector_id], wanted)
+    settled: list[_Delivery] = []
+    for delivery in deliveries:
+        if delivery.ask and delivery.parsed is not None:
+            try:
+                delivery.records = readback.settle(connector_id, delivery.parsed, current,
+                                                   unreadable)
+            except WebhookMalformed as exc:
+                _give_up(rt, connector_id, delivery,
+                         f"{connector_id} could not read this webhook delivery: {exc}")
+                tally.quarantined += 1
+                continue
+            delivery.ask = []
+        settled.append(delivery)
+    return settled
+
+
+def _ingest(rt: Runtime, connector_id: str, deliveries: list[_Delivery]) -> Tally:
+    records = [r for d in deliveries for r in d.records]
+    by_record = {id(r): d.delivery_id for d in deliveries for r in d.records}
+    now = rt.clock()
+    with rt.sessions.begin() as session:
+        tally = Ingest(rt, session, connector_id, delivery="webhook",
+                       deliveries=by_record).run(records)
+        for delivery in deliveries:
+            item = session.get_one(InboxItem, delivery.id)
+            item.state, item.processed_at, item.error = InboxState.processed, now, None
+    return tally
+
+
+def _alone(rt: Runtime, connector_id: str, delivery: _Delivery) -> Tally:
+    try:
+        return retry_races(lambda: _ingest(rt, connector_id, [delivery]),
+                           f"delivery {delivery.delivery_id}")
+    except Exception as exc:
+        refusal = storable.refused(exc)
+        if refusal is None and delivery.attempts + 1 < MAX_INBOX_ATTEMPTS:
+            log.warning("delivery %s to %s failed (attempt %d of %d): %s", delivery.delivery_id,
+                        connector_id, delivery.attempts + 1, MAX_INBOX_ATTEMPTS, exc)
+            _tried(rt, connector_id, [delivery], _first_line(exc))
+            return Tally()
+        reason = refusal or (f"failed {MAX_INBOX_ATTEMPTS} times; the last time: "
+                             f"{_first_line(exc)}")
+        _give_up(rt, connector_id, delivery, reason)
+        tally = Tally()
+        tally.quarantined = 1
+        return tally
+
+
+def _tried(rt: Runtime, connector_id: str, deliveries: list[_Delivery], reason: str) -> None:
+    """Count a failed try; a delivery out of tries is quarantined."""
+    for delivery in deliveries:
+        if delivery.attempts + 1 >= MAX_INBOX_ATTEMPTS:
+            _give_up(rt, connector_id, delivery,
+                     f"failed {MAX_INBOX_ATTEMPTS} times; the last time: {reason}")
+            continue
+        with rt.sessions.begin() as session:
+            item = session.get_one(InboxItem, delivery.id)
+            item.attempts, item.error = item.attempts + 1, storable.scrub(reason)
+
+
+def _give_up(rt: Runtime, connector_id: str, delivery: _Delivery, reason: str) -> None:
+    """Mark the delivery failed and keep it in quarantine with the reason, as the database can
+    store it."""
+    reason = storable.scrub(reason)
+    with rt.sessions.begin() as session:
+        item = session.get_one(InboxItem, delivery.id)
+        item.state, item.error, item.processed_at = InboxState.failed, reason, rt.clock()
+        item.attempts += 1
+        session.add(QuarantineItem(
+            connector_id=connector_id, location=storable.clipped(f"webhook {delivery.delivery_id}",
+                                                                1000),
+            reason=reason,
+            payload={"body": storable.scrub(delivery.body.decode("utf-8", "replace")[:10000])},
+            created_at=rt.clock()))
+    log.warning("delivery %s to %s quarantined: %s", delivery.delivery_id, connector_id, reason)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -6,7 +6,7 @@ few per record."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from hub.model.enums import Entity
 from hub.sdk.connector import Rejected, RemoteRecord
 from hub.store.canonical import RecordMixin
 from hub.store.sync import AuditEntry, Link, QuarantineItem
-from hub.sync import derive, identity, refusals, tombstones
+from hub.sync import derive, identity, refusals, storable, tombstones
 from hub.sync.batch import BatchItem, NewRecords, Tally
 from hub.sync.conflicts import record_conflict
 from hub.sync.freshness import is_older, is_stale, newer
@@ -36,9 +36,11 @@ class Ingest:
     """Runs one batch of one connector through the pipeline, in the caller's transaction."""
 
     def __init__(self, rt: Runtime, session: Session, connector_id: str,
-                 delivery: str = "poll") -> None:
+                 delivery: str = "poll", deliveries: Mapping[int, str] | None = None) -> None:
         self.rt, self.session = rt, session
         self.connector_id, self.delivery = connector_id, delivery
+        #: id(record) -> the webhook delivery it came in, for a batch of many deliveries
+        self.deliveries = deliveries or {}
         self.store = RecordStore(session)
         self.now = rt.clock()
         self.tally = Tally()
@@ -48,7 +50,7 @@ class Ingest:
         self._written_keys: dict[Entity, set[tuple[str, str]]] = {}
         self._restored: set[str] = set()  # records back from a tombstone: pushed as needed
         self._met: set[Any] = set()  # people this tool linked for the first time
-        self.new = NewRecords(session, self.store, connector_id, delivery, self.now)
+        self.new = NewRecords(session, self.store, connector_id, self.delivery_of, self.now)
         #: what this batch changed, for the derivation rules (hub.sync.derive)
         self.changes = derive.ChangeSet()
 
@@ -97,6 +99,10 @@ class Ingest:
             except MappingError as exc:
                 self._quarantine(record, str(exc))
                 continue
+            if (refusal := storable.problem(record, item.values)) is not None:
+                self._quarantine(record, f"{record.remote_type} {record.remote_id[:80]}: "
+                                         f"{refusal}")
+                continue
             if not self.rt.exchanges(self.connector_id, item.entity):
                 self.tally.count("skipped", item.entity)
                 continue
@@ -137,7 +143,9 @@ class Ingest:
                     (emails if kind == "person" else keys).add(str(item.values[name]))
         self.store.preload_people(emails)
         self.store.preload_projects(keys)
-        return {entity: self.store.load(entity, wanted) for entity, wanted in ids.items()}
+        # Locked: a change is decided from them (see RecordStore.load).
+        return {entity: self.store.load(entity, wanted, for_update=True)
+                for entity, wanted in ids.items()}
 
     def _one(self, item: BatchItem, links: dict[tuple[str, str], Link], key: tuple[str, str],
              loaded: dict[Entity, dict[str, RecordMixin]]) -> None:
@@ -347,7 +355,8 @@ class Ingest:
             if not created:
                 canonical.version += 1
             self.audit(entity, canonical.id, "create" if created else "update", link,
-                        {k: {"old": current.get(k), "new": v} for k, v in applied.items()})
+                        {k: {"old": current.get(k), "new": v} for k, v in applied.items()},
+                       item.record)
             identity.remember_match_keys(self.session, entity, canonical.id,
                                          {**current, **applied}, rules.match,
                                          self._written_keys.setdefault(entity, set()),
@@ -361,7 +370,8 @@ class Ingest:
             canonical.provenance = provenance  # a value reaffirmed later (see _reaffirm)
         if reverted:
             self.audit(entity, canonical.id, "revert", link,
-                        {k: {"rejected": v, "kept": current.get(k)} for k, v in reverted.items()})
+                        {k: {"rejected": v, "kept": current.get(k)} for k, v in reverted.items()},
+                       item.record)
         if created or (placeholder and applied):
             self.tally.count("created", entity)
         elif applied:
@@ -372,13 +382,17 @@ class Ingest:
             self._to_check.setdefault(entity, {})[canonical.id] = canonical
 
     # -- rows ------------------------------------------------------------------------------
+    def delivery_of(self, record: RemoteRecord | None) -> str:
+        """The delivery `record` came in (the batch's own name for polls)."""
+        return self.deliveries.get(id(record), self.delivery) if record else self.delivery
+
     def audit(self, entity: Entity, record_id: str, action: str, link: Link | None,
-              changes: dict[str, Any]) -> None:
-        """An audit entry for a change this batch makes."""
+              changes: dict[str, Any], record: RemoteRecord | None = None) -> None:
+        """An audit entry for a change this batch makes (`record`: what the tool sent)."""
         self.session.add(AuditEntry(entity=entity, record_id=record_id, action=action,
                                     changes=changes, source=self.connector_id,
                                     link_id=link.id if link else None,
-                                    delivery=self.delivery, at=self.now))
+                                    delivery=self.delivery_of(record), at=self.now))
 
     def _quarantine(self, record: RemoteRecord, reason: str,
                     entity: Entity | None = None) -> None:
@@ -389,10 +403,13 @@ class Ingest:
         """Quarantine what the connector read but could not make records of (with where it
         was: file, sheet, row, column), in this batch's transaction."""
         for item in rejected:
+            # Kept as the database can store it: a NUL shown as ␀, ids cut to their columns.
             self.session.add(QuarantineItem(
-                connector_id=self.connector_id, remote_type=item.remote_type,
-                remote_id=item.remote_id, location=(item.location or "")[:1000] or None,
-                reason=item.reason, payload=to_json(dict(item.payload)), created_at=self.now))
+                connector_id=self.connector_id, remote_type=storable.clipped(item.remote_type, 64),
+                remote_id=storable.clipped(item.remote_id),
+                location=storable.clipped(item.location, 1000) or None,
+                reason=storable.scrub(item.reason),
+                payload=storable.scrub(to_json(dict(item.payload))), created_at=self.now))
             self.tally.count("quarantined",
                              entity or self.rt.entity_of(self.connector_id, item.remote_type))
 

@@ -1,7 +1,9 @@
 """Webhook intake: verify, store durably, answer; process later from the inbox.
 
 A delivery is acknowledged only after its row is committed. A duplicate (same delivery id or
-same body) is acknowledged and dropped, so a tool's retries never apply twice.
+same body) is acknowledged and dropped, so a tool's retries never apply twice. A body that is
+not what the tool sends is refused at once (`WebhookMalformed`, answered 400) and not stored.
+Stored deliveries are processed by `hub.sync.deliveries`.
 """
 
 from __future__ import annotations
@@ -14,21 +16,16 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from hub.errors import Retriable
+from hub.ids import new_id
 from hub.redact import REDACTOR
-from hub.sdk.connector import RemoteRecord, WebhookMalformed, WebhookRejected
-from hub.store.sync import InboxItem, InboxState, QuarantineItem, WebhookSecret
-from hub.sync import deliveries
-from hub.sync.batch import Tally
-from hub.sync.inbound import Ingest
-from hub.sync.races import retry_races
+from hub.store.sync import InboxItem, InboxState, WebhookSecret
+from hub.sync import readback
 from hub.sync.runtime import Runtime
 
 log = logging.getLogger(__name__)
 #: headers worth keeping with a delivery; signatures and auth never are
 _KEPT_HEADERS = ("content-type", "user-agent", "x-atlassian-webhook-identifier",
                  "x-bamboohr-timestamp", "x-hook-secret-present")
-MAX_INBOX_ATTEMPTS = 10
 
 
 class UnknownConnector(LookupError):
@@ -59,18 +56,7 @@ def _known_secrets(rt: Runtime, connector_id: str) -> None:
 def receive(rt: Runtime, connector_id: str, headers: Mapping[str, str], body: bytes) -> Received:
     """Verify and durably store one delivery. Raises `WebhookRejected` on a bad signature and
     `WebhookMalformed` for a body that is not what the tool sends (nothing is stored)."""
-    connector = rt.connectors.get(connector_id)
-    if connector is None:
-        raise UnknownConnector(connector_id)
-    _known_secrets(rt, connector_id)
-    connector.verify_webhook(headers, body)
-    digest = hashlib.sha256(body).hexdigest()
-    delivery_id = deliveries.parse(connector, headers, body).delivery_id
-    lowered = {k.lower(): v for k, v in headers.items()}
-    item = InboxItem(connector_id=connector_id, delivery_id=delivery_id[:255],
-                     body_sha256=digest, body=body,
-                     headers={k: lowered[k] for k in _KEPT_HEADERS if k in lowered},
-                     received_at=rt.clock())
+    item = accept(rt, connector_id, headers, body)
     try:
         with rt.sessions.begin() as session:
             session.add(item)
@@ -79,59 +65,20 @@ def receive(rt: Runtime, connector_id: str, headers: Mapping[str, str], body: by
     return Received(item.id, duplicate=False)
 
 
-async def process_inbox_item(rt: Runtime, item_id: str) -> Tally:
-    """Run a stored delivery through the pipeline; unreadable ones are quarantined."""
-    with rt.sessions() as session:
-        item = session.get(InboxItem, item_id)
-        if item is None or item.state is not InboxState.pending:
-            return Tally()
-        connector_id, body, headers = item.connector_id, item.body, dict(item.headers)
-        delivery_id = item.delivery_id
-    connector = rt.connectors[connector_id]
-    try:
-        records: list[RemoteRecord] = await deliveries.read(connector, headers, body)
-    except Retriable as exc:
-        with rt.sessions.begin() as session:
-            item = session.get_one(InboxItem, item_id)
-            item.attempts += 1
-            item.error = exc.reason
-            if item.attempts >= MAX_INBOX_ATTEMPTS:
-                item.state = InboxState.failed
-        return Tally()
-    except (WebhookRejected, WebhookMalformed, ValueError, LookupError, TypeError) as exc:
-        # Malformed ones are refused at intake; one stored before, or one its connector fails
-        # on, is kept where a person sees it, with what is wrong in words.
-        why = str(exc) if isinstance(exc, WebhookRejected | WebhookMalformed) else \
-            f"its connector failed on it ({type(exc).__name__}: {exc})"
-        reason = f"{connector_id} could not read this webhook delivery: {why}"
-        with rt.sessions.begin() as session:
-            item = session.get_one(InboxItem, item_id)
-            item.state, item.error, item.processed_at = InboxState.failed, reason, rt.clock()
-            session.add(QuarantineItem(connector_id=connector_id, location=f"webhook {delivery_id}",
-                                       reason=reason,
-                                       payload={"body": body.decode("utf-8", "replace")[:10000]},
-                                       created_at=rt.clock()))
-        tally = Tally()
-        tally.quarantined = 1
-        return tally
-
-    def ingest() -> Tally:
-        with rt.sessions.begin() as session:
-            tally = Ingest(rt, session, connector_id, delivery=delivery_id).run(records)
-            item = session.get_one(InboxItem, item_id)
-            item.state, item.processed_at, item.error = InboxState.processed, rt.clock(), None
-        return tally
-
-    return retry_races(ingest, f"delivery {delivery_id}")
-
-
-def pending_items(rt: Runtime, limit: int = 1000) -> list[tuple[str, str]]:
-    """(connector id, item id) of deliveries not processed yet, oldest first (for the sweep
-    after a crash). Deliveries for a connector this runtime doesn't run wait for it."""
-    with rt.sessions() as session:
-        rows = session.execute(
-            select(InboxItem.connector_id, InboxItem.id)
-            .where(InboxItem.state == InboxState.pending,
-                   InboxItem.connector_id.in_(list(rt.connectors)))
-            .order_by(InboxItem.received_at).limit(limit))
-        return [(connector_id, item_id) for connector_id, item_id in rows]
+def accept(rt: Runtime, connector_id: str, headers: Mapping[str, str],
+           body: bytes) -> InboxItem:
+    """Verify one delivery and make its row (not stored yet: see `receive`, and
+    `hub.sync.intake` for many at once). Raises `WebhookRejected` on a bad signature and
+    `WebhookMalformed` for a body the tool doesn't send."""
+    connector = rt.connectors.get(connector_id)
+    if connector is None:
+        raise UnknownConnector(connector_id)
+    _known_secrets(rt, connector_id)
+    connector.verify_webhook(headers, body)
+    digest = hashlib.sha256(body).hexdigest()
+    delivery_id = readback.parse(connector, headers, body).delivery_id
+    lowered = {k.lower(): v for k, v in headers.items()}
+    return InboxItem(id=new_id(), connector_id=connector_id, delivery_id=delivery_id[:255],
+                     body_sha256=digest, body=body,
+                     headers={k: lowered[k] for k in _KEPT_HEADERS if k in lowered},
+                     state=InboxState.pending, attempts=0, received_at=rt.clock())

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from functools import partial
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.errors import HubError, Retriable
@@ -17,14 +17,15 @@ from hub.sdk.connector import PollPage, RemoteRecord, WebhookTarget
 from hub.store.sync import IntentState, Link, PushIntent, SyncCursor
 from hub.sync import handshakes, preview
 from hub.sync.batch import Tally
+from hub.sync.deliveries import drain_inbox, pending_items, process_inbox_item
 from hub.sync.inbound import Ingest
-from hub.sync.inbox import pending_items, process_inbox_item
 from hub.sync.push import PushOutcome, push_intent
 from hub.sync.races import retry_races
 from hub.sync.runtime import Runtime
 
 __all__ = [
     "PushOutcome",
+    "drain_inbox",
     "due_intents",
     "due_pushes",
     "pending_items",
@@ -32,6 +33,7 @@ __all__ = [
     "process_inbox_item",
     "push_due",
     "push_intent",
+    "push_lane",
     "register_webhooks",
     "scan_deletes",
 ]
@@ -206,14 +208,63 @@ async def register_webhooks(rt: Runtime, connector_id: str, within: float = 30.0
 
 def due_pushes(rt: Runtime, limit: int = 1000) -> list[tuple[str, str]]:
     """(connector id, intent id) of the intents whose time has come, oldest first."""
+    return [(connector_id, intent_id) for connector_id, intent_id, _ in due_of(rt, limit=limit)]
+
+
+def due_counts(rt: Runtime) -> dict[str, int]:
+    """How many intents are due, per connector (the sweep's lanes)."""
     with rt.sessions() as session:
-        rows = session.execute(
-            select(PushIntent.connector_id, PushIntent.id).where(
+        return {connector_id: int(count) for connector_id, count in session.execute(
+            select(PushIntent.connector_id, func.count()).where(
                 PushIntent.state == IntentState.pending,
                 PushIntent.connector_id.in_(list(rt.connectors)),
                 PushIntent.next_attempt_at <= rt.clock())
+            .group_by(PushIntent.connector_id))}
+
+
+def due_of(rt: Runtime, connector_id: str | None = None,
+           limit: int = 1000) -> list[tuple[str, str, str]]:
+    """(connector id, intent id, record id) of the due intents (of one connector), oldest
+    first."""
+    connectors = [connector_id] if connector_id else list(rt.connectors)
+    with rt.sessions() as session:
+        rows = session.execute(
+            select(PushIntent.connector_id, PushIntent.id, PushIntent.record_id).where(
+                PushIntent.state == IntentState.pending,
+                PushIntent.connector_id.in_(connectors),
+                PushIntent.next_attempt_at <= rt.clock())
             .order_by(PushIntent.next_attempt_at).limit(limit))
-        return [(connector_id, intent_id) for connector_id, intent_id in rows]
+        return [(c, i, r) for c, i, r in rows]
+
+
+async def push_lane(rt: Runtime, connector_id: str, lane: int = 0,
+                    lanes: int = 1) -> list[PushOutcome]:
+    """Push the connector's due intents, oldest first, until none is left that no other lane
+    holds; those the pushes made due meanwhile are pushed too. Lanes of one connector run side
+    by side: each push holds the connector's gate shared and claims its record (a record
+    another lane is pushing is left to it); lane `lane` of `lanes` starts its turn at its own
+    share of the list, so lanes rarely reach for the same record. Each intent is pushed at
+    most once per call: one its own push left due again (a change came in meanwhile, or a
+    tool keeps answering with something else) is asked for again a moment later
+    (`hub.sync.wake.AGAIN_AFTER`), never in a tight loop."""
+    outcomes: list[PushOutcome] = []
+    pushed: set[str] = set()
+    while True:
+        due = [(i, r) for _, i, r in await asyncio.to_thread(due_of, rt, connector_id)
+               if i not in pushed]
+        start = len(due) * lane // max(lanes, 1)
+        progressed = False
+        for intent_id, record_id in due[start:] + due[:start]:
+            if intent_id in pushed:
+                continue
+            async with rt.gate.pushing(connector_id, record_id) as mine:
+                if not mine:
+                    continue
+                pushed.add(intent_id)
+                progressed = True
+                outcomes.append(await push_intent(rt, intent_id))
+        if not progressed:
+            return outcomes
 
 
 async def push_due(rt: Runtime) -> list[PushOutcome]:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, Numeric, inspect, select
+from sqlalchemy import Date, Numeric, false, inspect, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from hub.ids import new_id
@@ -22,6 +22,7 @@ from hub.mapping.values import to_json
 from hub.model.enums import Entity
 from hub.store.base import UTCDateTime
 from hub.store.canonical import Person, PersonEmail, Project, RecordMixin, Task
+from hub.store.sync import SyncCursor
 from hub.store.tables import RECORD_TABLES
 
 _NOT_FIELDS = {"id", "version", "created_at", "updated_at", "deleted_at", "custom", "provenance",
@@ -87,13 +88,22 @@ class RecordStore:
         self._absent: set[str] = set()  # looked up and not found: created on first use
 
     # -- loading -------------------------------------------------------------------------
-    def load(self, entity: Entity, ids: Iterable[str]) -> dict[str, RecordMixin]:
-        """The records with these ids, in one query."""
+    def load(self, entity: Entity, ids: Iterable[str], *,
+             for_update: bool = False) -> dict[str, RecordMixin]:
+        """The records with these ids, in one query. With `for_update` (a change will be
+        decided from them) each row is locked until the transaction ends, in id order, so that
+        another connector's batch changing the same record waits and then reads this one's
+        result, instead of deciding from the same old values (a lost update, no conflict)."""
         wanted = list(set(ids))
         if not wanted:
             return {}
         table = RECORD_TABLES[entity]
-        rows = self.session.scalars(select(table).where(table.id.in_(wanted))).all()
+        query = select(table).where(table.id.in_(wanted))
+        if for_update:
+            write_lock(self.session)
+            query = query.order_by(table.id).with_for_update(of=table) \
+                .execution_options(populate_existing=True)
+        rows = self.session.scalars(query).all()
         found: dict[str, RecordMixin] = {r.id: r for r in rows}
         self._remember(entity, found.values())
         return found
@@ -272,3 +282,12 @@ def _converters(entity: Entity) -> dict[str, Callable[[Any], Any]]:
         elif isinstance(column_type, Numeric):
             out[name] = lambda v: Decimal(str(v))
     return out
+
+
+def write_lock(session: Session) -> None:
+    """Make the session's transaction a writer now. PostgreSQL locks the rows read
+    `FOR UPDATE`; SQLite (one writer at a time, and its driver begins a transaction only at
+    the first write) needs a write before the reads, or two transactions may both read a
+    record, then write one after the other, the second never seeing the first's change."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(SyncCursor).where(false()).values(stream=SyncCursor.stream))

@@ -1,225 +1,211 @@
-"""The embedded runner: APScheduler triggers polls, asyncio workers run jobs.
+"""The embedded runner: APScheduler triggers the periodic work, asyncio tasks run the jobs.
 
-One job per connector at a time: a tool's polls, deliveries and pushes are serialised by their
-key, so its state is read only between the hub's writes. A periodic sweep re-queues whatever a
-crash left pending (inbox items, due push intents). The scaled-out mode runs the same job
-functions through a job queue; only this dispatcher differs.
+Jobs with the same lock run one at a time, in the order asked for (a connector's polls and
+deliveries; each push lane); jobs with different locks run side by side, up to `workers` at
+once. The connector's gate (`hub.sync.gates.LocalGate`) keeps pushes away from its polls and
+deliveries. Rows that need work ask for it as they commit (`hub.sync.wake`); a periodic sweep
+finds what a crash or a backoff left waiting. The scaled-out mode runs the same kinds through
+procrastinate (`hub.sync.queue`); only this dispatcher differs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import time
 from collections import deque
-from dataclasses import dataclass
 from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.orm import Session, sessionmaker
 
 from hub.errors import NotYet, PartlyApplied
-from hub.sync import jobs
-from hub.sync.reports import publish_reports
+from hub.sync import kinds
+from hub.sync.dispatch import Job, QueueStats, periodic_jobs, run_job
+from hub.sync.gates import LocalGate, OpenGate
 from hub.sync.runtime import Runtime
+from hub.sync.wake import AGAIN_AFTER, Wakeups
+
+__all__ = ["EmbeddedRunner", "Job"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Job:
-    """A unit of work: which function, on what, and what it must not run beside."""
-
-    name: str  # poll, inbox, push, delete_scan, register, report
-    arg: str
-    key: str
-
-    @classmethod
-    def poll(cls, connector_id: str) -> Job:
-        # One job per connector at a time: a poll must not read a push's half-way states.
-        return cls("poll", connector_id, f"connector:{connector_id}")
-
-    @classmethod
-    def register(cls, connector_id: str) -> Job:
-        return cls("register", connector_id, f"register:{connector_id}")
-
-    @classmethod
-    def delete_scan(cls, connector_id: str) -> Job:
-        return cls("delete_scan", connector_id, f"connector:{connector_id}")
-
-    @classmethod
-    def report(cls, connector_id: str) -> Job:
-        # Beside the connector's polls and pushes: a report is written into the same tool.
-        return cls("report", connector_id, f"connector:{connector_id}")
-
-    @classmethod
-    def inbox(cls, connector_id: str, item_id: str) -> Job:
-        # A connector's deliveries are processed in the order they arrived...
-        return cls("inbox", item_id, f"connector:{connector_id}")
-
-    @classmethod
-    def push(cls, intent_id: str, connector_id: str) -> Job:
-        # ...and never beside a push to it: the webhooks a push causes (e.g. for each hop of a
-        # multi-step Jira transition) are read after the push recorded what it wrote, so they
-        # are recognised as its echo.
-        return cls("push", intent_id, f"connector:{connector_id}")
+_SAMPLES = 500  # recent job timings kept per kind, for /metrics
 
 
 class EmbeddedRunner:
-    """Runs jobs in this process with `workers` asyncio tasks."""
+    """Runs jobs in this process, up to `workers` at once."""
 
-    def __init__(self, rt: Runtime, workers: int = 4,
+    def __init__(self, rt: Runtime, workers: int = 32,
                  sweep_every: timedelta = timedelta(seconds=5)) -> None:
         self.rt = rt
         self.workers = workers
         self.sweep_every = sweep_every
-        self._queue: asyncio.Queue[Job] = asyncio.Queue()
-        self._queued: set[Job] = set()
-        self._busy: set[str] = set()
+        self._queued: dict[Job, float] = {}  # asked for, not started yet -> since when
+        self._busy: set[str] = set()  # locks held by a running job
         self._waiting: dict[str, deque[Job]] = {}
-        self._tasks: list[asyncio.Task[None]] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(workers)
         self._scheduler: AsyncIOScheduler | None = None
+        self._wakeups: Wakeups | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._timings: dict[str, deque[tuple[float, float]]] = {}
+        self._running: dict[str, int] = {}
         self.errors: deque[str] = deque(maxlen=100)
 
     # -- control ---------------------------------------------------------------------------
-    async def start(self, schedule: bool = True) -> None:
-        """Start the workers and, with `schedule`, the poll and sweep timers."""
-        self._tasks = [asyncio.create_task(self._work(), name=f"hub-worker-{i}")
-                       for i in range(self.workers)]
+    async def start(self, schedule: bool = True,
+                    sessions: tuple[sessionmaker[Session], ...] = ()) -> None:
+        """Start taking jobs and, with `schedule`, the periodic work (first polls now).
+        Rows committed through the runtime's sessions, or `sessions`, ask for their jobs."""
+        self._loop, self._thread = asyncio.get_running_loop(), threading.get_ident()
+        self.rt.gate = LocalGate()
+        self._wakeups = Wakeups(self.rt, after=self._wake)
+        self._wakeups.install(self.rt.sessions, *sessions)
         if schedule:
             self._scheduler = AsyncIOScheduler()
-            for connector_id, connector in self.rt.connectors.items():
-                poll = connector.config.poll
-                if poll.enabled:
-                    self._scheduler.add_job(self.enqueue, "interval", args=[Job.poll(connector_id)],
-                                            seconds=poll.every.total_seconds(),
-                                            id=f"poll:{connector_id}", coalesce=True,
-                                            max_instances=1)
-                    await self.enqueue(Job.poll(connector_id))  # first poll now, not in 2m
-                if poll.delete_scan is not None:
-                    self._scheduler.add_job(self.enqueue, "interval",
-                                            args=[Job.delete_scan(connector_id)],
-                                            seconds=poll.delete_scan.total_seconds(),
-                                            id=f"delete-scan:{connector_id}", coalesce=True,
-                                            max_instances=1)
+            for work in periodic_jobs(self.rt, self.sweep_every):
+                self._scheduler.add_job(self.enqueue, "interval", args=[work.job],
+                                        seconds=work.every.total_seconds(), id=work.name,
+                                        coalesce=True, max_instances=1)
+                if work.job.kind == "poll":
+                    await self.enqueue(work.job)  # the first poll now, not in 2m
             if self.rt.config.server.public_url:
                 for connector_id in self.rt.connectors:
                     await self.enqueue(Job.register(connector_id))
-            self._scheduler.add_job(self.sweep, "interval",
-                                    seconds=self.sweep_every.total_seconds(), id="sweep",
-                                    coalesce=True, max_instances=1)
             self._scheduler.start()
         await self.sweep()
 
     async def stop(self) -> None:
-        """Stop timers and workers; jobs not started stay durable in the hub's tables."""
+        """Stop timers and jobs; work not done stays durable in the hub's tables."""
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
-        for task in self._tasks:
+        if self._wakeups is not None:
+            self._wakeups.uninstall()
+        for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
-        # Jobs that waited for a cancelled one are forgotten (their state is durable), so that
-        # asking for them after a restart is not taken for a duplicate.
-        for waiting in self._waiting.values():
-            self._queued.difference_update(waiting)
+        self._tasks.clear()
+        # Jobs not started are forgotten (their state is durable), so that asking for them
+        # after a restart is not taken for a duplicate.
+        self._queued.clear()
         self._waiting.clear()
+        self._busy.clear()
+        self.rt.gate = OpenGate()
 
     async def enqueue(self, job: Job) -> None:
-        """Queue a job unless the same one is already waiting."""
+        """Ask for a job, unless the same one is already waiting to start."""
+        self.enqueue_nowait(job)
+
+    def enqueue_nowait(self, job: Job) -> None:
+        """`enqueue` from synchronous code on the runner's event loop."""
         if job in self._queued:
             return
-        self._queued.add(job)
+        self._queued[job] = time.monotonic()
         self._idle.clear()
-        await self._queue.put(job)
+        if job.lock in self._busy:
+            # It runs after the job holding its lock, and stays "queued" until then, so
+            # asking for it again meanwhile doesn't run it twice.
+            self._waiting.setdefault(job.lock, deque()).append(job)
+            return
+        self._busy.add(job.lock)
+        task = asyncio.create_task(self._drive(job), name=f"hub-job {job}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def sweep(self) -> None:
-        """Queue pending inbox items and due push intents (after a crash, too)."""
-        # The same key as a webhook's job: a delivery found by the sweep and its webhook's own
-        # job are one job, and a connector's deliveries still run one at a time, in order.
-        for connector_id, item_id in await asyncio.to_thread(jobs.pending_items, self.rt):
-            await self.enqueue(Job.inbox(connector_id, item_id))
-        for connector_id, intent_id in await asyncio.to_thread(jobs.due_pushes, self.rt):
-            await self.enqueue(Job.push(intent_id, connector_id))
-        # Reports are rebuilt only when the hub's data changed since the last one (cheap).
-        for connector_id, connector in self.rt.connectors.items():
-            if connector.reports():
-                await self.enqueue(Job.report(connector_id))
+        """Ask for the jobs the hub's tables say are waiting (after a crash, too)."""
+        for job in await kinds.sweep_jobs_async(self.rt):
+            self.enqueue_nowait(job)
 
     async def wait_idle(self, within: float) -> None:
         """Wait until no job is queued or running (tests, `hub demo`); TimeoutError after
         `within` seconds."""
-        await asyncio.wait_for(self._idle.wait(), within)
+        async def settled() -> None:
+            while True:
+                await self._idle.wait()
+                await asyncio.sleep(0)  # a wake-up posted by the last job's commit lands
+                if self._idle.is_set():
+                    return
+        await asyncio.wait_for(settled(), within)
 
-    # -- workers ---------------------------------------------------------------------------
-    async def _work(self) -> None:
-        while True:
-            job = await self._queue.get()
-            try:
-                if job.key in self._busy:
-                    # It runs after the job holding its key, and stays "queued" until then,
-                    # so asking for it again meanwhile doesn't run it twice.
-                    self._waiting.setdefault(job.key, deque()).append(job)
-                    continue
-                self._busy.add(job.key)
-                try:
-                    # This worker keeps the key until its waiting jobs are done: requeued, a
-                    # later job of the key could overtake them.
-                    next_job: Job | None = job
-                    while next_job is not None:
-                        await self._run_logged(next_job)
-                        next_job = self._next_waiting(job.key)
-                finally:
-                    self._busy.discard(job.key)
-            finally:
-                self._queue.task_done()
-                if self._queue.empty() and not self._busy:
-                    self._idle.set()
+    def stats(self) -> QueueStats:
+        """The queue now, for /metrics."""
+        stats = QueueStats()
+        now = time.monotonic()
+        for job, since in self._queued.items():
+            kind = stats.of(job.kind)
+            kind.queued += 1
+            kind.oldest_queued_seconds = max(kind.oldest_queued_seconds or 0.0, now - since)
+        for name, running in self._running.items():
+            stats.of(name).running = running
+        for name, timings in self._timings.items():
+            stats.of(name).waits = [w for w, _ in timings]
+            stats.of(name).runs = [r for _, r in timings]
+        return stats
 
-    def _next_waiting(self, key: str) -> Job | None:
-        waiting = self._waiting.get(key)
-        if not waiting:
-            self._waiting.pop(key, None)
-            return None
-        return waiting.popleft()
+    # -- running -----------------------------------------------------------------------------
+    def _wake(self, wanted: set[Job], later: set[Job]) -> None:
+        """Jobs a commit asked for (`later`: in a moment); commits happen in threads and on
+        the loop alike."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        if threading.get_ident() == self._thread:
+            self._asked(wanted, later)
+        else:
+            loop.call_soon_threadsafe(self._asked, wanted, later)
+
+    def _asked(self, wanted: set[Job], later: set[Job]) -> None:
+        for job in wanted:
+            self.enqueue_nowait(job)
+        for job in later:
+            assert self._loop is not None
+            self._loop.call_later(AGAIN_AFTER, self.enqueue_nowait, job)
+
+    async def _drive(self, first: Job) -> None:
+        """Run `first`, then the jobs that waited for its lock, in order."""
+        lock = first.lock
+        job: Job | None = first
+        try:
+            while job is not None:
+                async with self._slots:
+                    await self._run_logged(job)
+                waiting = self._waiting.get(lock)
+                job = waiting.popleft() if waiting else None
+                if not waiting:
+                    self._waiting.pop(lock, None)
+        finally:
+            self._busy.discard(lock)
+            if not self._busy and not self._queued:
+                self._idle.set()
 
     async def _run_logged(self, job: Job) -> None:
-        self._queued.discard(job)  # from now on, asking again means running again
+        asked = self._queued.pop(job, time.monotonic())  # asking again means running again
+        started = time.monotonic()
+        self._running[job.kind] = self._running.get(job.kind, 0) + 1
         try:
-            await self._run(job)
+            follow = await run_job(self.rt, job)
         except asyncio.CancelledError:
             raise
         except NotYet as exc:  # waiting for the tool is no failure: tried again later
-            log.info("%s job for %s waits: %s", job.name, job.arg, exc)
+            log.info("%s waits: %s", job, exc)
         except PartlyApplied as exc:  # the other parts were applied; the failed ones wait
             if exc.waiting:
-                log.info("%s job for %s waits in part: %s", job.name, job.arg, exc)
+                log.info("%s waits in part: %s", job, exc)
             else:
-                self.errors.append(f"{job.name} {job.arg}: {exc}")
-                log.warning("%s job for %s failed in part: %s", job.name, job.arg, exc)
+                self.errors.append(f"{job}: {exc}")
+                log.warning("%s failed in part: %s", job, exc)
         except Exception as exc:  # a failed job is logged; its durable state lets it retry
-            self.errors.append(f"{job.name} {job.arg}: {exc}")
-            log.warning("%s job for %s failed: %s", job.name, job.arg, exc)
-
-    async def _run(self, job: Job) -> None:
-        if job.name == "poll":
-            await jobs.poll_connector(self.rt, job.arg)
-        elif job.name == "inbox":
-            await jobs.process_inbox_item(self.rt, job.arg)
-        elif job.name == "push":
-            await jobs.push_intent(self.rt, job.arg)
-        elif job.name == "delete_scan":
-            await jobs.scan_deletes(self.rt, job.arg)
-        elif job.name == "register":
-            await jobs.register_webhooks(self.rt, job.arg)
-            return
-        elif job.name == "report":
-            await publish_reports(self.rt, job.arg)
-            return
-        # New changes may need pushes (a push's answer, too, may change the record for other
-        # tools): queue the due ones now rather than at the next sweep. An intent that is due
-        # again right after its own push waits for the sweep: a tool that keeps answering with
-        # something else must not be hammered.
-        for connector_id, intent_id in await asyncio.to_thread(jobs.due_pushes, self.rt):
-            if not (job.name == "push" and intent_id == job.arg):
-                await self.enqueue(Job.push(intent_id, connector_id))
+            self.errors.append(f"{job}: {exc}")
+            log.warning("%s failed: %s", job, exc)
+        else:
+            for next_job in follow:
+                self.enqueue_nowait(next_job)
+        finally:
+            self._running[job.kind] -= 1
+            timings = self._timings.setdefault(job.kind, deque(maxlen=_SAMPLES))
+            timings.append((started - asked, time.monotonic() - started))

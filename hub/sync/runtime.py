@@ -30,6 +30,7 @@ from hub.sdk.config import ConnectorConfig
 from hub.sdk.connector import Connector
 from hub.sdk.registry import Registry
 from hub.store.db import make_sessionmaker
+from hub.sync.gates import Gate, OpenGate
 from hub.sync.identity import Aliases
 
 
@@ -90,6 +91,8 @@ class Runtime:
     mappings: dict[str, Mapping] = field(default_factory=dict)
     #: connectors whose handshake secrets were read from the database
     secrets_loaded: set[str] = field(default_factory=set)
+    #: who may touch a connector now (a runner sets its own: see hub.sync.gates)
+    gate: Gate = field(default_factory=OpenGate)
     _rules: dict[Entity, EntitySync] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

@@ -53,7 +53,7 @@ def tombstone(ingest: Ingest, link: Link | None, record: RemoteRecord,
         # The last tool holding it deleted it: the record is gone (kept as a tombstone).
         canonical.deleted_at = ingest.now
         canonical.version += 1
-        ingest.audit(link.entity, canonical.id, "delete", link, {})
+        ingest.audit(link.entity, canonical.id, "delete", link, {}, record)
         ingest.changes.deleted(link.entity, canonical.id)
         refusals.forget(ingest.session, link.entity, canonical.id)
 

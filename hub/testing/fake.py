@@ -7,9 +7,11 @@ webhooks that arrive twice, out of order, or never.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
+import random
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
@@ -70,6 +72,9 @@ class FakeTool:
     refuse: dict[str, dict[Any, str]] = field(default_factory=dict)
     #: the people with an account here (None: anyone); another assignee is refused
     people: set[str] | None = None
+    #: when set, each call yields to the event loop a random number of times before and after
+    #: it, so that concurrent pushes interleave differently from one seed to another
+    shuffle: random.Random | None = None
     _seq: int = 0
 
     registry: ClassVar[dict[str, FakeTool]] = {}
@@ -140,6 +145,11 @@ class FakeTool:
         if fault == "timeout_after_apply":
             raise Retriable(f"{self.name}: read timeout (the write was applied)")
         return result
+
+    async def turn(self) -> None:
+        """Let other tasks run (as a network call would), as often as `shuffle` says."""
+        for _ in range(self.shuffle.randint(0, 3) if self.shuffle else 0):
+            await asyncio.sleep(0)
 
     # -- helpers ---------------------------------------------------------------------------
     def _now(self) -> datetime:
@@ -248,6 +258,7 @@ class FakeConnector(Connector[FakeConfig]):
                                records=[record])
 
     async def fetch(self, remote_type: str, remote_ids: list[str]) -> list[RemoteRecord]:
+        await self.tool.turn()
         objs = self.tool._api("fetch", self._token,
                               lambda: [self.tool.objects[i] for i in remote_ids
                                        if i in self.tool.objects])
@@ -264,13 +275,16 @@ class FakeConnector(Connector[FakeConfig]):
             self.tool._emit(obj, "updated")  # real tools send webhooks for API writes too
             return obj
 
+        await self.tool.turn()
         written = self.tool.record(self.tool._api("push", self._token, write))
+        await self.tool.turn()
         if refused:  # like Jira: the fields are written, then the status is refused
             raise FieldsRefused(refused, record=written, status=400)
         return written
 
     async def create(self, remote_type: str, hub_id: str,
                      values: Mapping[str, Any]) -> RemoteRecord:
+        await self.tool.turn()
         refused = self.tool.refusals(values)
         if refused:  # like Asana: the whole create is refused, naming the field
             self.tool._api("create", self._token)
@@ -280,6 +294,7 @@ class FakeConnector(Connector[FakeConfig]):
         return self.tool.record(obj)
 
     async def find_by_hub_id(self, remote_type: str, hub_id: str) -> RemoteRecord | None:
+        await self.tool.turn()
         found = self.tool._api("find", self._token, lambda: [
             o for o in self.tool.objects.values() if o.hub_id == hub_id and not o.deleted])
         return self.tool.record(found[0]) if found else None

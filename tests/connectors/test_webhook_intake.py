@@ -23,7 +23,7 @@ from hub.api.app import create_app
 from hub.config.models import HubConfig
 from hub.sdk.registry import Registry
 from hub.store.sync import InboxItem, QuarantineItem
-from hub.sync.inbox import process_inbox_item
+from hub.sync.deliveries import process_inbox_item
 from tests.connectors.asana.drivers import SECRET as ASANA_SECRET
 from tests.connectors.asana.drivers import asana_config
 from tests.connectors.hr.drivers import WEBHOOK_KEY, bamboo_config

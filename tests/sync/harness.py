@@ -3,7 +3,9 @@ and time is a fake clock, so tests can interleave them in any order."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,8 +21,10 @@ from hub.sdk.config import PollConfig
 from hub.sdk.registry import Registry
 from hub.store.sync import Conflict, IntentState, Link, PushIntent, QuarantineItem
 from hub.sync.batch import Tally
-from hub.sync.inbox import process_inbox_item, receive
-from hub.sync.jobs import due_intents, poll_connector
+from hub.sync.deliveries import process_inbox_item
+from hub.sync.gates import LocalGate
+from hub.sync.inbox import receive
+from hub.sync.jobs import due_intents, due_of, poll_connector
 from hub.sync.push import PushOutcome, push_intent
 from hub.sync.records import RecordStore
 from hub.sync.runtime import Runtime
@@ -104,6 +108,24 @@ class Hub:
 
     async def push_once(self) -> list[PushOutcome]:
         return [await push_intent(self.rt, i) for i in due_intents(self.rt)]
+
+    async def push_concurrently(self, seed: int) -> list[PushOutcome]:
+        """Every due intent at once, as the lanes of a runner push them: pushes to different
+        records (and tools) interleave at each call to a tool, as `seed` shuffles them."""
+        gate = LocalGate()
+        for number, tool in enumerate(self.tools.values()):
+            tool.shuffle = random.Random(seed + number)
+
+        async def push(intent_id: str, connector_id: str, record_id: str) -> PushOutcome:
+            async with gate.pushing(connector_id, record_id) as mine:
+                assert mine  # one intent per record and tool: never two pushes of one record
+                return await push_intent(self.rt, intent_id)
+
+        try:
+            return list(await asyncio.gather(*(push(i, c, r) for c, i, r in due_of(self.rt))))
+        finally:
+            for tool in self.tools.values():
+                tool.shuffle = None
 
     async def settle(self, rounds: int = 20) -> None:
         """Deliver webhooks and push until nothing is left to do."""

@@ -3,8 +3,9 @@ to the same values, no update is lost, nothing loops, nothing is created twice, 
 concurrent edit left a conflict row.
 
 Three fake tools hold the same tasks. Hypothesis interleaves edits in any tool with polls,
-webhook deliveries (in order, reversed, duplicated, dropped), pushes, and faults (retriable
-errors, rate limits, timeouts after the tool applied the write).
+webhook deliveries (in order, reversed, duplicated, dropped), pushes (one by one, or all at once
+and interleaved at every call to a tool, as the runners' push lanes run them), and faults
+(retriable errors, rate limits, timeouts after the tool applied the write).
 """
 
 from __future__ import annotations
@@ -46,10 +47,13 @@ poll = st.tuples(st.just("poll"), st.sampled_from(TOOLS))
 deliver = st.tuples(st.just("deliver"), st.sampled_from(TOOLS),
                     st.sampled_from(["in_order", "reversed", "duplicated", "drop_first"]))
 push = st.tuples(st.just("push"), st.integers(1, 4))
+# Every due push at once, interleaved at each call to a tool (the runners' push lanes).
+concurrent_push = st.tuples(st.just("push_concurrently"), st.integers(0, 2**16))
 fault = st.tuples(st.just("fault"), st.sampled_from(TOOLS),
                   st.sampled_from(["retriable", "rate_limit", "timeout_after_apply"]))
 tick = st.tuples(st.just("tick"), st.integers(1, 30))
-steps = st.lists(st.one_of(edit, edit, poll, deliver, push, push, fault, tick), max_size=40)
+steps = st.lists(st.one_of(edit, edit, poll, deliver, push, concurrent_push, fault, tick),
+                 max_size=40)
 
 
 @dataclass
@@ -96,6 +100,8 @@ async def _scenario(plan: list[tuple[Any, ...]]) -> None:
         elif kind == "push":
             for _ in range(step[1]):
                 await hub.push_once()
+        elif kind == "push_concurrently":
+            await hub.push_concurrently(step[1])
         elif kind == "fault":
             hub.tools[step[1]].inject(step[2])
         else:
@@ -128,13 +134,16 @@ async def _deliver(hub: Hub, cid: str, mode: str) -> None:
 
 
 async def _quiesce(hub: Hub) -> None:
+    outcomes_seen: list[int] = []  # rounds alternate: pushes one by one, then all at once
     for _ in range(40):
         hub.clock.advance(3600)  # past any backoff
         polled = True
         for cid in TOOLS:
             polled = await _tolerant(hub.poll(cid)) and polled
             await hub.deliver_all(cid)
-        outcomes = await hub.push_once()
+        outcomes = await hub.push_concurrently(len(outcomes_seen)) if len(outcomes_seen) % 2 \
+            else await hub.push_once()
+        outcomes_seen.append(len(outcomes))
         if polled and not outcomes and not any(t.outbox for t in hub.tools.values()):
             return
     raise AssertionError("the hub did not quiesce")

@@ -5,6 +5,7 @@ job."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -16,7 +17,6 @@ from sqlalchemy import Engine, select
 from hub.sdk.config import PollConfig
 from hub.sdk.connector import PollPage
 from hub.store.sync import InboxItem, InboxState, IntentState, PushIntent
-from hub.sync import jobs
 from hub.sync.inbox import receive
 from hub.sync.jobs import poll_connector
 from hub.sync.runner import EmbeddedRunner, Job
@@ -169,36 +169,39 @@ async def test_failing_jobs_are_reported_and_later_jobs_still_run(
     assert errors[1] == "poll b: bug in the b connector"
 
 
-async def test_a_connectors_deliveries_run_in_arrival_order_while_workers_are_busy(
+async def test_a_connectors_deliveries_are_processed_in_arrival_order_by_one_drain(
         engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     tools = fake_tools(["a", "b"])
     rt = _runtime(engine, tools)
-    processed: list[str] = []
-    first_gate = asyncio.Event()
+    connector = rt.connectors["a"]
+    parsed: list[str] = []
+    parse = connector.parse_webhook
 
-    async def process(rt: Runtime, item_id: str) -> None:
-        processed.append(item_id)
-        if item_id == "1":
-            await first_gate.wait()
+    def recording(headers: Mapping[str, str], body: bytes) -> Any:
+        parsed.append(json.loads(body)["fields"]["title"])
+        return parse(headers, body)
 
-    monkeypatch.setattr(jobs, "process_inbox_item", process)
-    b_polls = GatedPolls(rt.connectors["b"].poll)
-    monkeypatch.setattr(rt.connectors["b"], "poll", b_polls)
-    async with running(rt, schedule=False, workers=2) as runner:
-        await runner.enqueue(Job.inbox("a", "1"))
-        await eventually(lambda: processed == ["1"], "delivery 1 is being processed")
-        await runner.enqueue(Job.inbox("a", "2"))  # the idle worker puts it aside for later
-        await asyncio.sleep(0)
-        await runner.enqueue(Job.poll("b"))  # ...then is held up by a long poll
-        await eventually(lambda: b_polls.started == 1, "the poll of b started")
-        await runner.enqueue(Job.inbox("a", "3"))  # no worker free: stays in the queue
+    monkeypatch.setattr(connector, "parse_webhook", recording)
+    polls = GatedPolls(connector.poll)
+    monkeypatch.setattr(connector, "poll", polls)
+    async with running(rt, schedule=False) as runner:
+        await runner.enqueue(Job.poll("a"))  # holds a's lock while the deliveries arrive
+        await eventually(lambda: polls.started == 1, "the poll of a started")
+        for n in range(1, 6):
+            tools["a"].user_create({"title": f"Delivery {n}", "status": "To do"})
+            receive(rt, "a", *tools["a"].outbox.pop())
+            await asyncio.sleep(0)
+        assert parsed == [f"Delivery {n}" for n in range(1, 6)]  # read as they were stored
+        parsed.clear()
+        await asyncio.sleep(0.05)
+        assert parsed == []  # none processed beside the poll
 
-        first_gate.set()
-        await eventually(lambda: len(processed) == 3, "deliveries 2 and 3 processed")
-        b_polls.gate.set()
+        polls.gate.set()
+        await eventually(lambda: len(titles(tools["b"])) == 5, "the five tasks reach b")
         await runner.wait_idle(5)
 
-    assert processed == ["1", "2", "3"]
+    assert parsed == [f"Delivery {n}" for n in range(1, 6)]
+    assert list(runner.errors) == []
 
 
 async def test_an_edit_seen_while_pushing_reaches_the_other_tool_without_a_sweep(

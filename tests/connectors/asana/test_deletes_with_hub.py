@@ -20,8 +20,9 @@ from hub.sdk.connector import RemoteRecord
 from hub.sdk.registry import Registry
 from hub.store.canonical import Task
 from hub.store.sync import Link
+from hub.sync.deliveries import process_inbox_item
 from hub.sync.inbound import Ingest
-from hub.sync.inbox import process_inbox_item, receive
+from hub.sync.inbox import receive
 from hub.sync.jobs import poll_connector
 from hub.sync.runtime import Runtime
 from hub.testing.server import RunningServer

@@ -23,7 +23,8 @@ from hub.sdk.config import PollConfig
 from hub.sdk.connector import PollPage
 from hub.sdk.registry import Registry
 from hub.store.sync import AuditEntry, InboxItem, IntentState, Link, PushIntent
-from hub.sync.inbox import process_inbox_item, receive
+from hub.sync.deliveries import process_inbox_item
+from hub.sync.inbox import receive
 from hub.sync.jobs import poll_connector, push_due, scan_deletes
 from hub.sync.records import RecordStore
 from hub.sync.runtime import Runtime
