@@ -1,7 +1,7 @@
 """job queue: procrastinate's schema and job runs, for the scaled-out mode on PostgreSQL
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-22
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from hub.store.queue import drop_schema, install_schema
 
 revision: str = '0006'
-down_revision: str | None = '0004'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
