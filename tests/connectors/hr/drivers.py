@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from connectors.hr.bamboohr import BambooHRConnector
 from connectors.hr.config import BambooHRConfig
 from connectors.hr.sandbox import BambooHRSandbox
-from connectors.hr.sandbox_webhooks import sign
+from connectors.hr.sandbox.webhooks import sign
 from hub.sdk.config import WebhookConfig
 from hub.sdk.connector import RemoteRecord
 from tests.connectors.hr.conftest import API_KEY

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from connectors.asana.sandbox_errors import bad_request
+from connectors.asana.sandbox.errors import bad_request
 from hub.testing.outbox_routes import outbox_routes
 
 if TYPE_CHECKING:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from connectors.asana.sandbox_errors import AsanaApiError
+from connectors.asana.sandbox.errors import AsanaApiError
 from hub.testing.faults import Fault, Faults, retry_after_header
 
 __all__ = ["Faults", "raise_fault"]

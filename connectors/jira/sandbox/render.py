@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, tzinfo
 from typing import Any
 
-from connectors.jira.sandbox_catalog import (
+from connectors.jira.sandbox.catalog import (
     BUDGET_OPTIONS,
     BUDGET_STATUS,
     CATEGORIES,
@@ -20,9 +20,9 @@ from connectors.jira.sandbox_catalog import (
     RESOLUTIONS,
     STORY_POINTS,
 )
-from connectors.jira.sandbox_fields import Directory
-from connectors.jira.sandbox_model import History, Issue, Project, User, jira_time
-from connectors.jira.sandbox_workflow import Status, Transition
+from connectors.jira.sandbox.fields import Directory
+from connectors.jira.sandbox.model import History, Issue, Project, User, jira_time
+from connectors.jira.sandbox.workflow import Status, Transition
 from hub.mapping.adf import adf_to_text
 
 ISSUE_EXPAND = "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations"

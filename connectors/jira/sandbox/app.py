@@ -22,17 +22,17 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from connectors.jira.sandbox_admin import admin_routes
-from connectors.jira.sandbox_catalog import BUDGET_STATUS, ISSUE_FIELDS, STORY_POINTS
-from connectors.jira.sandbox_faults import Faults
-from connectors.jira.sandbox_http import SlowAnswers, install_error_handlers
-from connectors.jira.sandbox_issue_routes import issue_routes
-from connectors.jira.sandbox_model import User
-from connectors.jira.sandbox_seed import seed as seed_site
-from connectors.jira.sandbox_site_routes import site_routes, webhook_routes
-from connectors.jira.sandbox_state import JiraState
-from connectors.jira.sandbox_webhooks import WebhookDispatcher
-from connectors.jira.sandbox_workflow import Status, Transition, Workflow, default_workflow
+from connectors.jira.sandbox.admin import admin_routes
+from connectors.jira.sandbox.catalog import BUDGET_STATUS, ISSUE_FIELDS, STORY_POINTS
+from connectors.jira.sandbox.faults import Faults
+from connectors.jira.sandbox.http import SlowAnswers, install_error_handlers
+from connectors.jira.sandbox.issue_routes import issue_routes
+from connectors.jira.sandbox.model import User
+from connectors.jira.sandbox.seed import seed as seed_site
+from connectors.jira.sandbox.site_routes import site_routes, webhook_routes
+from connectors.jira.sandbox.state import JiraState
+from connectors.jira.sandbox.webhooks import WebhookDispatcher
+from connectors.jira.sandbox.workflow import Status, Transition, Workflow, default_workflow
 from hub.mapping.adf import text_to_adf
 from hub.testing.sandbox_app import sandbox_app
 

@@ -9,17 +9,17 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from connectors.jira.sandbox_catalog import (
+from connectors.jira.sandbox.catalog import (
     BUDGET_OPTIONS,
     BUDGET_STATUS,
     EDITABLE,
     FIELDS,
     PRIORITIES,
 )
-from connectors.jira.sandbox_errors import JiraApiError, not_found
-from connectors.jira.sandbox_http import BAD_PAYLOAD, Caller, int_param, json_body, list_param
-from connectors.jira.sandbox_model import Issue, User
-from connectors.jira.sandbox_render import Renderer, select_fields
+from connectors.jira.sandbox.errors import JiraApiError, not_found
+from connectors.jira.sandbox.http import BAD_PAYLOAD, Caller, int_param, json_body, list_param
+from connectors.jira.sandbox.model import Issue, User
+from connectors.jira.sandbox.render import Renderer, select_fields
 
 if TYPE_CHECKING:
     from connectors.jira.sandbox import JiraSandbox

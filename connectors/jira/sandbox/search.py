@@ -13,11 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from connectors.jira.jql import And as AndNode
-from connectors.jira.jql import Clause, Empty, Function, JqlError, Node, Value
-from connectors.jira.jql import Not as NotNode
-from connectors.jira.jql import Or as OrNode
-from connectors.jira.sandbox_catalog import (
+from connectors.jira.sandbox.catalog import (
     BUDGET_OPTIONS,
     BUDGET_STATUS,
     CATEGORIES,
@@ -27,11 +23,15 @@ from connectors.jira.sandbox_catalog import (
     STORY_POINTS,
     lookup,
 )
-from connectors.jira.sandbox_model import MINUTE_MS, Issue, User, to_ms
+from connectors.jira.sandbox.jql import And as AndNode
+from connectors.jira.sandbox.jql import Clause, Empty, Function, JqlError, Node, Value
+from connectors.jira.sandbox.jql import Not as NotNode
+from connectors.jira.sandbox.jql import Or as OrNode
+from connectors.jira.sandbox.model import MINUTE_MS, Issue, User, to_ms
 from hub.mapping.adf import adf_to_text
 
 if TYPE_CHECKING:
-    from connectors.jira.sandbox_state import JiraState
+    from connectors.jira.sandbox.state import JiraState
 
 Predicate = Callable[[Issue], bool]
 EQUALITY = ("=", "!=", "in", "not in", "is", "is not")

@@ -12,11 +12,11 @@ import random
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from connectors.hr.sandbox_model import Employee
-from connectors.jira.sandbox_seed import FIRST, LAST
+from connectors.hr.sandbox.model import Employee
+from connectors.jira.sandbox.seed import FIRST, LAST
 
 if TYPE_CHECKING:
-    from connectors.hr.sandbox_state import BambooState
+    from connectors.hr.sandbox.state import BambooState
 
 DEPARTMENTS = ["Engineering", "Marketing", "Finance", "Sales", "People", "Operations"]
 TITLES = {"Engineering": ["Software Engineer", "Senior Engineer", "QA Engineer"],

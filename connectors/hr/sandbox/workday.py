@@ -22,7 +22,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from connectors.jira.sandbox_seed import FIRST, LAST
+from connectors.jira.sandbox.seed import FIRST, LAST
 from hub.testing.faults import Faults, fault_routes, retry_after_header
 
 COLUMNS = ["Employee_ID", "Worker", "Email_Address", "Supervisory_Organization",

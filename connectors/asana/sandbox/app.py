@@ -22,17 +22,17 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from connectors.asana.sandbox_admin import admin_routes
-from connectors.asana.sandbox_catalog import ALIASES
-from connectors.asana.sandbox_faults import Faults
-from connectors.asana.sandbox_http import SlowAnswers, install_error_handlers
-from connectors.asana.sandbox_model import User
-from connectors.asana.sandbox_read_routes import read_routes
-from connectors.asana.sandbox_render import Renderer
-from connectors.asana.sandbox_seed import seed as seed_workspace
-from connectors.asana.sandbox_state import AsanaState
-from connectors.asana.sandbox_webhooks import WebhookDispatcher
-from connectors.asana.sandbox_write_routes import write_routes
+from connectors.asana.sandbox.admin import admin_routes
+from connectors.asana.sandbox.catalog import ALIASES
+from connectors.asana.sandbox.faults import Faults
+from connectors.asana.sandbox.http import SlowAnswers, install_error_handlers
+from connectors.asana.sandbox.model import User
+from connectors.asana.sandbox.read_routes import read_routes
+from connectors.asana.sandbox.render import Renderer
+from connectors.asana.sandbox.seed import seed as seed_workspace
+from connectors.asana.sandbox.state import AsanaState
+from connectors.asana.sandbox.webhooks import WebhookDispatcher
+from connectors.asana.sandbox.write_routes import write_routes
 from hub.testing.sandbox_app import sandbox_app
 
 __all__ = ["AsanaSandbox", "Faults", "create_app"]

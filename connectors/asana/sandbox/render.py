@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
-from connectors.asana.sandbox_errors import bad_request
-from connectors.asana.sandbox_model import Project, Task, User, iso
+from connectors.asana.sandbox.errors import bad_request
+from connectors.asana.sandbox.model import Project, Task, User, iso
 
 if TYPE_CHECKING:
-    from connectors.asana.sandbox_state import AsanaState
+    from connectors.asana.sandbox.state import AsanaState
 
 T = TypeVar("T")
 Tree = dict[str, "Tree"]

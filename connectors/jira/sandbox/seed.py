@@ -11,17 +11,17 @@ import random
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from connectors.jira.sandbox_catalog import (
+from connectors.jira.sandbox.catalog import (
     BUDGET_OPTIONS,
     BUDGET_STATUS,
     DEFAULT_ISSUE_TYPE,
     STORY_POINTS,
 )
-from connectors.jira.sandbox_model import DAY_MS, User
+from connectors.jira.sandbox.model import DAY_MS, User
 from hub.mapping.adf import text_to_adf
 
 if TYPE_CHECKING:
-    from connectors.jira.sandbox_state import JiraState
+    from connectors.jira.sandbox.state import JiraState
 
 FIRST = ["Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas",
          "Kemi", "Liam", "Maya", "Nils", "Olga", "Priya", "Quinn", "Rosa", "Sam", "Tariq",

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from connectors.hr.sandbox_http import ApiKey, BambooApiError, date_param, json_body
-from connectors.hr.sandbox_model import (
+from connectors.hr.sandbox.http import ApiKey, BambooApiError, date_param, json_body
+from connectors.hr.sandbox.model import (
     DIRECTORY_FIELDS,
     EMPLOYEE_FIELDS,
     HOLIDAYS,
@@ -21,7 +21,7 @@ from connectors.hr.sandbox_model import (
     render_employee,
     render_request,
 )
-from connectors.hr.sandbox_webhooks import EMPLOYEE_EVENTS, FIELD_EVENTS, Webhook
+from connectors.hr.sandbox.webhooks import EMPLOYEE_EVENTS, FIELD_EVENTS, Webhook
 
 if TYPE_CHECKING:
     from connectors.hr.sandbox import BambooHRSandbox

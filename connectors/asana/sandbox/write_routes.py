@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from connectors.asana.sandbox_errors import bad_request, unknown_object
-from connectors.asana.sandbox_http import API, Caller, json_data, opt_fields
-from connectors.asana.sandbox_model import iso
-from connectors.asana.sandbox_read_routes import listing
-from connectors.asana.sandbox_render import fields_tree
-from connectors.asana.sandbox_webhooks import HandshakeFailed, Webhook, handshake
+from connectors.asana.sandbox.errors import bad_request, unknown_object
+from connectors.asana.sandbox.http import API, Caller, json_data, opt_fields
+from connectors.asana.sandbox.model import iso
+from connectors.asana.sandbox.read_routes import listing
+from connectors.asana.sandbox.render import fields_tree
+from connectors.asana.sandbox.webhooks import HandshakeFailed, Webhook, handshake
 
 if TYPE_CHECKING:
     from connectors.asana.sandbox import AsanaSandbox

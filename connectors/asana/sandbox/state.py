@@ -15,10 +15,10 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from connectors.asana.sandbox_catalog import COLORS, FIELDS, SECTIONS
-from connectors.asana.sandbox_errors import bad_request, unknown_object
-from connectors.asana.sandbox_events import Change, EventLog
-from connectors.asana.sandbox_model import (
+from connectors.asana.sandbox.catalog import COLORS, FIELDS, SECTIONS
+from connectors.asana.sandbox.errors import bad_request, unknown_object
+from connectors.asana.sandbox.events import Change, EventLog
+from connectors.asana.sandbox.model import (
     CustomField,
     EnumOption,
     Project,
@@ -26,7 +26,7 @@ from connectors.asana.sandbox_model import (
     Task,
     User,
 )
-from connectors.asana.sandbox_webhooks import WebhookDispatcher
+from connectors.asana.sandbox.webhooks import WebhookDispatcher
 
 
 class AsanaState:

@@ -11,18 +11,18 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from connectors.jira.sandbox_catalog import (
+from connectors.jira.sandbox.catalog import (
     BUDGET_CONTEXT_ID,
     BUDGET_OPTIONS,
     BUDGET_STATUS,
     FIELD_NAMES,
     FIELDS,
 )
-from connectors.jira.sandbox_errors import JiraApiError, not_found
-from connectors.jira.sandbox_http import BAD_PAYLOAD, Caller, int_param, json_body, list_param
-from connectors.jira.sandbox_model import User, jira_time
-from connectors.jira.sandbox_render import select_fields
-from connectors.jira.sandbox_webhooks import Webhook
+from connectors.jira.sandbox.errors import JiraApiError, not_found
+from connectors.jira.sandbox.http import BAD_PAYLOAD, Caller, int_param, json_body, list_param
+from connectors.jira.sandbox.model import User, jira_time
+from connectors.jira.sandbox.render import select_fields
+from connectors.jira.sandbox.webhooks import Webhook
 
 if TYPE_CHECKING:
     from connectors.jira.sandbox import JiraSandbox

@@ -23,19 +23,19 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from connectors.hr.sandbox_admin import admin_routes
-from connectors.hr.sandbox_http import install_error_handlers
-from connectors.hr.sandbox_model import (
+from connectors.hr.sandbox.admin import admin_routes
+from connectors.hr.sandbox.http import install_error_handlers
+from connectors.hr.sandbox.model import (
     EMPLOYEE_FIELDS,
     TIME_OFF_TYPES,
     Employee,
     TimeOffRequest,
     render_employee,
 )
-from connectors.hr.sandbox_routes import api_routes, webhook_routes
-from connectors.hr.sandbox_seed import seed as seed_company
-from connectors.hr.sandbox_state import BambooState
-from connectors.hr.sandbox_webhooks import WebhookDispatcher
+from connectors.hr.sandbox.routes import api_routes, webhook_routes
+from connectors.hr.sandbox.seed import seed as seed_company
+from connectors.hr.sandbox.state import BambooState
+from connectors.hr.sandbox.webhooks import WebhookDispatcher
 from hub.testing.faults import Faults
 from hub.testing.sandbox_app import sandbox_app
 

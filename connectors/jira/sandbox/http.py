@@ -15,9 +15,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from connectors.jira.sandbox_errors import NOT_AUTHENTICATED, JiraApiError
-from connectors.jira.sandbox_faults import raise_fault
-from connectors.jira.sandbox_model import User
+from connectors.jira.sandbox.errors import NOT_AUTHENTICATED, JiraApiError
+from connectors.jira.sandbox.faults import raise_fault
+from connectors.jira.sandbox.model import User
 
 if TYPE_CHECKING:
     from connectors.jira.sandbox import JiraSandbox

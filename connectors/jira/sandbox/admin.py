@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from connectors.jira.sandbox_errors import JiraApiError
-from connectors.jira.sandbox_http import json_body
-from connectors.jira.sandbox_workflow import Workflow
+from connectors.jira.sandbox.errors import JiraApiError
+from connectors.jira.sandbox.http import json_body
+from connectors.jira.sandbox.workflow import Workflow
 from hub.testing.outbox_routes import outbox_routes
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from connectors.hr.sandbox_model import (
+from connectors.hr.sandbox.model import (
     EMPLOYEE_FIELDS,
     TIME_OFF_STATUSES,
     TIME_OFF_TYPES,
@@ -23,7 +23,7 @@ from connectors.hr.sandbox_model import (
     TimeOffRequest,
     field_value,
 )
-from connectors.hr.sandbox_webhooks import WebhookDispatcher
+from connectors.hr.sandbox.webhooks import WebhookDispatcher
 
 
 class BambooState:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from connectors.jira.sandbox_workflow import Status, Workflow
+from connectors.jira.sandbox.workflow import Status, Workflow
 
 MINUTE_MS = 60_000
 DAY_MS = 86_400_000

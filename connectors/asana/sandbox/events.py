@@ -7,8 +7,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from connectors.asana.sandbox_errors import AsanaApiError
-from connectors.asana.sandbox_model import Task, User, iso
+from connectors.asana.sandbox.errors import AsanaApiError
+from connectors.asana.sandbox.model import Task, User, iso
 
 SYNC_INVALID = ("Sync token invalid or too old. If you are attempting to keep resources in sync, "
                 "you must fetch the full dataset for this query now and use the new sync token "

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Protocol
 
-from connectors.jira.sandbox_catalog import (
+from connectors.jira.sandbox.catalog import (
     BUDGET_OPTIONS,
     BUDGET_STATUS,
     EDITABLE,
@@ -16,9 +16,9 @@ from connectors.jira.sandbox_catalog import (
     STORY_POINTS,
     lookup,
 )
-from connectors.jira.sandbox_errors import JiraApiError, cannot_set, field_error
-from connectors.jira.sandbox_model import Issue, User
-from connectors.jira.sandbox_workflow import Status
+from connectors.jira.sandbox.errors import JiraApiError, cannot_set, field_error
+from connectors.jira.sandbox.model import Issue, User
+from connectors.jira.sandbox.workflow import Status
 from hub.mapping.adf import adf_to_text, text_to_adf
 
 NOT_ADF = "Operation value must be an Atlassian Document (see the Atlassian Document Format)"

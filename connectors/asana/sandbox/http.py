@@ -15,9 +15,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from connectors.asana.sandbox_errors import NOT_AUTHORIZED, AsanaApiError, bad_request
-from connectors.asana.sandbox_faults import raise_fault
-from connectors.asana.sandbox_model import User
+from connectors.asana.sandbox.errors import NOT_AUTHORIZED, AsanaApiError, bad_request
+from connectors.asana.sandbox.faults import raise_fault
+from connectors.asana.sandbox.model import User
 
 if TYPE_CHECKING:
     from connectors.asana.sandbox import AsanaSandbox

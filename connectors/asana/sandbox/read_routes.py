@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from connectors.asana.sandbox_errors import bad_request
-from connectors.asana.sandbox_http import API, Caller, limit_param, opt_fields, time_param
-from connectors.asana.sandbox_render import (
+from connectors.asana.sandbox.errors import bad_request
+from connectors.asana.sandbox.http import API, Caller, limit_param, opt_fields, time_param
+from connectors.asana.sandbox.render import (
     PROJECT_FIELDS,
     USER_FIELDS,
     fields_tree,
@@ -22,7 +22,7 @@ from connectors.asana.sandbox_render import (
 
 if TYPE_CHECKING:
     from connectors.asana.sandbox import AsanaSandbox
-    from connectors.asana.sandbox_state import AsanaState
+    from connectors.asana.sandbox.state import AsanaState
 
 T = TypeVar("T")
 COMPACT = ["gid", "resource_type", "name"]

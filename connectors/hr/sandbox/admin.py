@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from connectors.hr.sandbox_http import json_body
+from connectors.hr.sandbox.http import json_body
 from hub.testing.outbox_routes import outbox_routes
 
 if TYPE_CHECKING:

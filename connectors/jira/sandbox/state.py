@@ -17,27 +17,27 @@ from collections.abc import Callable
 from datetime import UTC, tzinfo
 from typing import Any
 
-from connectors.jira.jql import JqlError, parse
-from connectors.jira.sandbox_catalog import (
+from connectors.jira.sandbox.catalog import (
     DEFAULT_ISSUE_TYPE,
     DEFAULT_PRIORITY,
     ISSUE_FIELDS,
     ISSUE_TYPES,
     lookup,
 )
-from connectors.jira.sandbox_errors import JiraApiError, cannot_set, field_error, not_found
-from connectors.jira.sandbox_fields import (
+from connectors.jira.sandbox.errors import JiraApiError, cannot_set, field_error, not_found
+from connectors.jira.sandbox.fields import (
     change_items,
     read_fields,
     resolution_id,
     resolution_item,
     status_item,
 )
-from connectors.jira.sandbox_model import History, Issue, Project, User, account_id_for
-from connectors.jira.sandbox_render import Renderer
-from connectors.jira.sandbox_search import Compiler
-from connectors.jira.sandbox_webhooks import WebhookDispatcher
-from connectors.jira.sandbox_workflow import Transition, Workflow, default_workflow
+from connectors.jira.sandbox.jql import JqlError, parse
+from connectors.jira.sandbox.model import History, Issue, Project, User, account_id_for
+from connectors.jira.sandbox.render import Renderer
+from connectors.jira.sandbox.search import Compiler
+from connectors.jira.sandbox.webhooks import WebhookDispatcher
+from connectors.jira.sandbox.workflow import Transition, Workflow, default_workflow
 
 UNBOUNDED = ("Unbounded JQL queries are not allowed here. Please add a search restriction to "
              "your query.")

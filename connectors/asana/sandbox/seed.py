@@ -10,11 +10,11 @@ import random
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from connectors.asana.sandbox_catalog import BUDGET_STATUS, STATUS
-from connectors.asana.sandbox_model import Task, User
+from connectors.asana.sandbox.catalog import BUDGET_STATUS, STATUS
+from connectors.asana.sandbox.model import Task, User
 
 if TYPE_CHECKING:
-    from connectors.asana.sandbox_state import AsanaState
+    from connectors.asana.sandbox.state import AsanaState
 
 DAY_MS = 86_400_000
 FIRST = ["Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from connectors.jira.sandbox_errors import JiraApiError
+from connectors.jira.sandbox.errors import JiraApiError
 from hub.testing.faults import Fault, Faults, retry_after_header
 
 __all__ = ["Faults", "raise_fault"]
