@@ -74,7 +74,7 @@ def load(option: Path | None, *, required: bool = True) -> Loaded:
         return Loaded(HubConfig(), registry, None)
     try:
         config = load_config(path, registry.config_models())
-        if problems := mapping_problems(config, str(path)):
+        if problems := mapping_problems(config, str(path), registry):
             raise ConfigError(problems)
     except ConfigError as exc:
         for problem in exc.problems:

@@ -1,5 +1,8 @@
 """The departments' tools for the demo: sandboxes of Jira, Asana and BambooHR and a finance
-drop folder, seeded with the demo company; the sandboxes are served over real HTTP."""
+drop folder, seeded with the demo company; the sandboxes are served over real HTTP.
+
+The sandboxes are found through the `hub.sandboxes` entry points, as `hub sandbox` finds them:
+the demo names the tools it plays with, the hub's code imports none of them."""
 
 from __future__ import annotations
 
@@ -9,11 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from connectors.asana.sandbox import AsanaSandbox
-from connectors.hr.sandbox import BambooHRSandbox
-from connectors.jira.sandbox import JiraSandbox
 from hub.demo.cast import Company, DemoTask, Employee
 from hub.demo.finance import budgets, write_export
+from hub.sdk.registry import load_sandbox
 from hub.testing.server import serve
 
 JIRA_EMAIL = "integration-hub@aurora.example"
@@ -34,9 +35,9 @@ _ASANA_SECTION = {"todo": "To do", "in_progress": "Doing", "in_review": "Doing",
 class Tools:
     """The running sandboxes and where the demo's objects are in them."""
 
-    jira: JiraSandbox
-    asana: AsanaSandbox
-    hr: BambooHRSandbox
+    jira: Any  # the jira, asana and bamboohr sandboxes (hub.sandboxes entry points)
+    asana: Any
+    hr: Any
     jira_url: str
     asana_url: str
     hr_url: str
@@ -64,9 +65,9 @@ def asana_email(person: Employee) -> str:
 def running_tools(company: Company, directory: Path) -> Iterator[Tools]:
     """Seed the sandboxes with `company` and serve them until the block ends; finance's drop
     folder is `directory`/finance-drop, with the year's first SAP export in it."""
-    jira = JiraSandbox(email=JIRA_EMAIL, token=JIRA_TOKEN, seed=7)
-    asana = AsanaSandbox(token=ASANA_TOKEN, seed=7)
-    hr = BambooHRSandbox(api_key=BAMBOO_KEY, company_domain="aurora", seed=7)
+    jira = load_sandbox("jira")(email=JIRA_EMAIL, token=JIRA_TOKEN, seed=7)
+    asana = load_sandbox("asana")(token=ASANA_TOKEN, seed=7)
+    hr = load_sandbox("bamboohr")(api_key=BAMBOO_KEY, company_domain="aurora", seed=7)
     with ExitStack() as stack:
         jira_server = stack.enter_context(serve(jira.app))
         asana_server = stack.enter_context(serve(asana.app))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from hub.mapping.engine import FieldRule, Mapping, Normalised, TypeMapping
 from hub.mapping.errors import MappingError
 from hub.mapping.loader import default_mapping_path, load_mapping, merge_overrides
+from hub.mapping.lookups import Lookup, Lookups
 from hub.mapping.paths import ABSENT, RemotePath, parse_path
 from hub.mapping.transforms import Transform, register_transform, transform_names
 from hub.mapping.values import FieldType, coerce, from_json, to_json
@@ -18,6 +19,8 @@ __all__ = [
     "ABSENT",
     "FieldRule",
     "FieldType",
+    "Lookup",
+    "Lookups",
     "Mapping",
     "MappingError",
     "Normalised",

@@ -7,6 +7,7 @@ the `hub.connectors` entry-point group; the engine owns the flow (polling, webho
 from __future__ import annotations
 
 from hub.errors import AuthenticationFailed, ConfigError, Permanent, Retriable
+from hub.mapping.lookups import Lookup, Lookups
 from hub.sdk.config import ConnectorConfig, PollConfig, WebhookConfig
 from hub.sdk.connector import (
     CheckResult,
@@ -24,8 +25,7 @@ from hub.sdk.connector import (
 
 __all__ = [
     "AuthenticationFailed", "CheckResult", "ConfigError", "Connector", "ConnectorConfig",
-    "Handshake",
-    "LinkRef", "Permanent", "PollConfig", "PollPage", "Rejected", "RemoteRecord", "Report",
-    "ReportColumn", "Retriable",
-    "WebhookConfig", "WebhookDelivery", "WebhookRejected",
+    "Handshake", "LinkRef", "Lookup", "Lookups", "Permanent", "PollConfig", "PollPage",
+    "Rejected", "RemoteRecord", "Report", "ReportColumn", "Retriable", "WebhookConfig",
+    "WebhookDelivery", "WebhookRejected",
 ]

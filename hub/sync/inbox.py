@@ -75,13 +75,15 @@ def _known_secrets(rt: Runtime, connector_id: str) -> None:
     rt.secrets_loaded.add(connector_id)
 
 
-def receive(rt: Runtime, connector_id: str, headers: Mapping[str, str], body: bytes) -> Received:
-    """Verify and durably store one delivery. Raises `WebhookRejected` on a bad signature."""
+def receive(rt: Runtime, connector_id: str, headers: Mapping[str, str], body: bytes,
+            url: str = "") -> Received:
+    """Verify and durably store one delivery (`url`: the public URL it was sent to). Raises
+    `WebhookRejected` on a bad signature."""
     connector = rt.connectors.get(connector_id)
     if connector is None:
         raise UnknownConnector(connector_id)
     _known_secrets(rt, connector_id)
-    connector.verify_webhook(headers, body)
+    connector.verify_webhook(headers, body, url=url)
     digest = hashlib.sha256(body).hexdigest()
     try:
         delivery_id = connector.parse_webhook(headers, body).delivery_id

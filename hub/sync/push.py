@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session
 
 from hub.errors import Permanent, Retriable
 from hub.ids import new_id
-from hub.mapping import MappingError, TypeMapping
+from hub.mapping import Lookups, MappingError, TypeMapping
 from hub.mapping.values import from_json
 from hub.sdk.config import ConnectorConfig
 from hub.sdk.connector import Connector, LinkRef, RemoteRecord
 from hub.store.sync import IntentState, Link, PushIntent
 from hub.sync.inbound import Ingest
 from hub.sync.intents import held_fields, pending_patch
+from hub.sync.lookups import batch_lookups
 from hub.sync.records import RecordStore
 from hub.sync.runtime import Runtime
 
@@ -153,9 +154,12 @@ def _plan(rt: Runtime, session: Session, intent: PushIntent) -> _Plan | None:
         sent = pending_patch(rt, link, values, held)
         if not sent:
             return None
-        ref = LinkRef(link.remote_type, link.remote_id, dict(link.shadow or {}), link.url)
+        ref = LinkRef(link.remote_type, link.remote_id, dict(link.shadow or {}), link.url,
+                      hub_id=intent.record_id)
         return _Plan(intent.record_id, link.connector_id, mapping, ref, link.remote_type, sent,
-                     mapping.outbound(_typed(mapping, sent)), link.remote_updated_at)
+                     mapping.outbound(_typed(mapping, sent), _lookups(rt, session, mapping,
+                                                                      link.connector_id)),
+                     link.remote_updated_at)
     remote_type = rt.remote_type_for(intent.connector_id, intent.entity)
     if remote_type is None:
         raise MappingError("create", f"the {intent.connector_id} mapping has no type for "
@@ -165,7 +169,13 @@ def _plan(rt: Runtime, session: Session, intent: PushIntent) -> _Plan | None:
     sent = {f: values[f] for f in mapping.outbound_fields
             if f not in held and values.get(f) not in (None, [])}
     return _Plan(intent.record_id, intent.connector_id, mapping, None, remote_type, sent,
-                 mapping.outbound(_typed(mapping, sent)))
+                 mapping.outbound(_typed(mapping, sent),
+                                  _lookups(rt, session, mapping, intent.connector_id)))
+
+
+def _lookups(rt: Runtime, session: Session, mapping: TypeMapping,
+             connector_id: str) -> Lookups | None:
+    return batch_lookups(rt, session, connector_id) if mapping.lookups else None
 
 
 def _typed(mapping: TypeMapping, values: dict[str, Any]) -> dict[str, Any]:
@@ -190,7 +200,8 @@ def _record_success(rt: Runtime, session: Session, intent_id: str, plan: _Plan,
         # The tool holds what we sent, unless we already saw a later state of it; and our own
         # write is no person's edit, so its field times are taken as seen.
         link.shadow = {**(link.shadow or {}), **plan.sent}
-        link.field_times = {**(link.field_times or {}), **_written_times(plan, remote)}
+        lookups = _lookups(rt, session, plan.mapping, plan.connector_id)
+        link.field_times = {**(link.field_times or {}), **_written_times(plan, remote, lookups)}
     Ingest(rt, session, plan.connector_id, delivery="push").run([remote])
     if _still_behind(rt, session, intent, link):
         # A change arrived while this push was under way (a resolved conflict, an API edit):
@@ -207,9 +218,10 @@ def _still_behind(rt: Runtime, session: Session, intent: PushIntent, link: Link)
     return bool(pending_patch(rt, link, store.values(intent.entity, record), held))
 
 
-def _written_times(plan: _Plan, remote: RemoteRecord) -> dict[str, str]:
+def _written_times(plan: _Plan, remote: RemoteRecord,
+                   lookups: Lookups | None) -> dict[str, str]:
     try:
-        sources = plan.mapping.inbound(remote.payload).sources
+        sources = plan.mapping.inbound(remote.payload, lookups).sources
     except MappingError:
         return {}
     times = {name: remote.exact_time(sources.get(name)) for name in plan.sent}

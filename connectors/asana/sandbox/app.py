@@ -15,12 +15,14 @@ Knobs are also served under `/_sandbox` (see `sandbox_admin`).
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI
+from pydantic import Field
 
 from connectors.asana.sandbox.admin import admin_routes
 from connectors.asana.sandbox.catalog import ALIASES
@@ -34,13 +36,27 @@ from connectors.asana.sandbox.state import AsanaState
 from connectors.asana.sandbox.webhooks import WebhookDispatcher
 from connectors.asana.sandbox.write_routes import write_routes
 from hub.testing.sandbox_app import sandbox_app
+from hub.testing.served import SandboxOptions
 
 __all__ = ["AsanaSandbox", "Faults", "create_app"]
+
+
+class AsanaOptions(SandboxOptions):
+    """`hub sandbox asana` options."""
+
+    seed_tasks: int = Field(default=0, description="tasks to seed, over 3 projects")
+    token: str = Field(default="asana-pat", description="the personal access token")
 
 
 class AsanaSandbox:
     """The workspace's state and the FastAPI app serving it; safe to use from test code while
     one uvicorn thread serves the app."""
+
+    title: ClassVar[str] = "Asana"
+    summary: ClassVar[str] = ("An Asana sandbox: /api/1.0 tasks, sections, custom fields, "
+                              "events, webhooks, knobs.")
+    default_port: ClassVar[int] = 8082
+    options: ClassVar[type[SandboxOptions]] = AsanaOptions
 
     def __init__(self, *, token: str = "asana-pat", seed: int = 0,  # noqa: S107
                  clock: Callable[[], float] = time.time) -> None:
@@ -54,6 +70,27 @@ class AsanaSandbox:
         self.calls: Counter[str] = Counter()
         self._seed = seed
         self.app = create_app(self)
+
+    @classmethod
+    def from_options(cls, options: AsanaOptions) -> AsanaSandbox:
+        """A sandbox as `hub sandbox asana` starts it: seeded, or with one empty project."""
+        sandbox = cls(token=options.token, seed=options.seed)
+        if options.seed_tasks > 0:
+            projects = 3 if options.seed_tasks >= 3 else 1
+            sandbox.seed(projects=projects, users=10,
+                         tasks_per_project=math.ceil(options.seed_tasks / projects))
+        else:
+            sandbox.add_project("Spring Campaign")
+        return sandbox
+
+    def welcome(self) -> list[str]:
+        """How to sign in, and what is there."""
+        projects = ", ".join(f"{p.name} ({p.gid})" for p in self.state.projects.values())
+        return [f"API base: /api/1.0, Authorization: Bearer {self.token}",
+                f"workspace: {self.state.workspace_gid}",
+                f"projects: {projects} ({len(self.state.tasks)} tasks)",
+                "knobs: /_sandbox/faults, /_sandbox/seed, /_sandbox/webhooks, "
+                "/_sandbox/events/expire"]
 
     @property
     def webhooks(self) -> WebhookDispatcher:

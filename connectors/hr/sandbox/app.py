@@ -19,9 +19,10 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI
+from pydantic import Field
 
 from connectors.hr.sandbox.admin import admin_routes
 from connectors.hr.sandbox.http import install_error_handlers
@@ -38,6 +39,7 @@ from connectors.hr.sandbox.state import BambooState
 from connectors.hr.sandbox.webhooks import WebhookDispatcher
 from hub.testing.faults import Faults
 from hub.testing.sandbox_app import sandbox_app
+from hub.testing.served import SandboxOptions
 
 __all__ = ["BambooHRSandbox", "Faults", "create_app"]
 
@@ -47,9 +49,30 @@ ALIASES = {"email": "workEmail", "first_name": "firstName", "last_name": "lastNa
            "manager": "reportsToId", "reports_to": "reportsToId", "hire_date": "hireDate"}
 
 
+class BambooOptions(SandboxOptions):
+    """`hub sandbox bamboohr` options."""
+
+    seed_employees: int = Field(default=0, description="employees to seed (with managers)")
+    departments: int = Field(default=4, description="departments the seeded people work in")
+    seed_time_off: int = Field(default=10, description="time off requests to seed")
+    api_key: str = Field(default="bamboo-key", description="the API key (Basic-auth user name)")
+    webhook_url: str | None = Field(
+        default=None, description="register a webhook to this URL at start "
+                                  "(e.g. http://127.0.0.1:8080/webhooks/hr)")
+    webhook_key: str | None = Field(
+        default=None, description="the webhook's private key (the hub's webhook.secret); "
+                                  "default: a random one")
+
+
 class BambooHRSandbox:
     """The company's state and the FastAPI app serving it; safe to use from test code while
     one uvicorn thread serves the app."""
+
+    title: ClassVar[str] = "BambooHR"
+    summary: ClassVar[str] = ("A BambooHR sandbox: employees, the change feed, time off, who's "
+                              "out, webhooks, knobs.")
+    default_port: ClassVar[int] = 8083
+    options: ClassVar[type[SandboxOptions]] = BambooOptions
 
     def __init__(self, *, api_key: str = "bamboo-key", company_domain: str = "acme",
                  seed: int = 0, clock: Callable[[], float] = time.time) -> None:
@@ -61,7 +84,29 @@ class BambooHRSandbox:
         #: every field name the API was asked for (`fields=`), to show what a client reads
         self.fields_asked: set[str] = set()
         self._seed = seed
+        self._started: list[str] = []
         self.app = create_app(self)
+
+    @classmethod
+    def from_options(cls, options: BambooOptions) -> BambooHRSandbox:
+        """A sandbox as `hub sandbox bamboohr` starts it."""
+        sandbox = cls(api_key=options.api_key, seed=options.seed)
+        if options.seed_employees > 0:
+            sandbox.seed(employees=options.seed_employees, departments=options.departments,
+                         time_off=options.seed_time_off)
+        if options.webhook_url:
+            hook_id, key = sandbox.register_webhook(options.webhook_url,
+                                                    private_key=options.webhook_key)
+            sandbox._started = [f"webhook {hook_id} -> {options.webhook_url}, private key: {key}"]
+        return sandbox
+
+    def welcome(self) -> list[str]:
+        """How to sign in, and what is there."""
+        return [f"API key: {self.api_key} (Basic auth user name; any password)",
+                f"employees: {len(self.state.live())}, time off requests: "
+                f"{len(self.state.requests)}", *self._started,
+                "knobs: /_sandbox/employees (PATCH .../{id or e-mail}, POST .../terminate), "
+                "/_sandbox/time_off, /_sandbox/faults, /_sandbox/seed, /_sandbox/webhooks"]
 
     @property
     def webhooks(self) -> WebhookDispatcher:

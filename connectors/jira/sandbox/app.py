@@ -14,13 +14,15 @@ Python methods act as a person in Jira would; the hub's writes over the API beha
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI
+from pydantic import Field
 
 from connectors.jira.sandbox.admin import admin_routes
 from connectors.jira.sandbox.catalog import BUDGET_STATUS, ISSUE_FIELDS, STORY_POINTS
@@ -35,6 +37,7 @@ from connectors.jira.sandbox.webhooks import WebhookDispatcher
 from connectors.jira.sandbox.workflow import Status, Transition, Workflow, default_workflow
 from hub.mapping.adf import text_to_adf
 from hub.testing.sandbox_app import sandbox_app
+from hub.testing.served import SandboxOptions
 
 __all__ = ["Faults", "JiraSandbox", "Status", "Transition", "Workflow", "create_app",
            "default_workflow"]
@@ -44,9 +47,23 @@ ALIASES = {"story_points": STORY_POINTS, "budget_status": BUDGET_STATUS, "due": 
            "due_date": "duedate", "type": "issuetype"}
 
 
+class JiraOptions(SandboxOptions):
+    """`hub sandbox jira` options."""
+
+    seed_issues: int = Field(default=0, description="issues to seed, over 3 projects")
+    email: str = Field(default="hub@example.com", description="the API account's e-mail")
+    token: str = Field(default="jira-token", description="the API account's token")
+
+
 class JiraSandbox:
     """The site's state and the FastAPI app serving it; safe to use from test code while one
     uvicorn thread serves the app."""
+
+    title: ClassVar[str] = "Jira"
+    summary: ClassVar[str] = ("A Jira Cloud sandbox: REST API v3 and v2, JQL search, workflows, "
+                              "webhooks, knobs.")
+    default_port: ClassVar[int] = 8081
+    options: ClassVar[type[SandboxOptions]] = JiraOptions
 
     def __init__(self, *, email: str = "hub@example.com", token: str = "jira-token",  # noqa: S107
                  seed: int = 0, time_zone: str = "UTC",
@@ -61,6 +78,25 @@ class JiraSandbox:
         self.calls: Counter[str] = Counter()
         self._seed = seed
         self.app = create_app(self)
+
+    @classmethod
+    def from_options(cls, options: JiraOptions) -> JiraSandbox:
+        """A sandbox as `hub sandbox jira` starts it: seeded, or with one empty project."""
+        sandbox = cls(email=options.email, token=options.token, seed=options.seed)
+        if options.seed_issues > 0:
+            projects = 3 if options.seed_issues >= 3 else 1
+            sandbox.seed(projects=projects, users=10,
+                         issues_per_project=math.ceil(options.seed_issues / projects))
+        else:
+            sandbox.add_project("RD", "Research & Development")
+        return sandbox
+
+    def welcome(self) -> list[str]:
+        """How to sign in, and what is there."""
+        keys = ", ".join(sorted(self.state.projects))
+        return [f"email: {self.email}", f"API token: {self.token}",
+                f"projects: {keys} ({len(self.state.issues)} issues)",
+                "knobs: /_sandbox/faults, /_sandbox/seed, /_sandbox/webhooks"]
 
     @property
     def webhooks(self) -> WebhookDispatcher:
