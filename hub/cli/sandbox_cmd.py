@@ -97,7 +97,8 @@ def _command(kind: str, cls: Any) -> typer.Typer:
     serve.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     serve.__annotations__ = {p.name: p.annotation for p in params}
     single = typer.Typer(add_completion=False)
-    summary = getattr(cls, "summary", None) or f"A sandbox of {cls.title}."
+    summary = getattr(cls, "summary", None) or (inspect.getdoc(cls) or "").split("\n\n")[0] \
+        or f"A sandbox of {cls.title}."
     single.command(kind, help=summary)(serve)
     return single
 

@@ -10,7 +10,7 @@ fault knobs.
         sandbox.move_to_section(gid, "Done")   # a person in Asana; events and webhooks fire
 
 Python methods act as a person in Asana would; the hub's writes over the API behave the same.
-Knobs are also served under `/_sandbox` (see `sandbox_admin`).
+Knobs are also served under `/_sandbox` (see `admin`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pydantic import Field
 from connectors.asana.sandbox.admin import admin_routes
 from connectors.asana.sandbox.catalog import ALIASES
 from connectors.asana.sandbox.faults import Faults
-from connectors.asana.sandbox.http import SlowAnswers, install_error_handlers
+from connectors.asana.sandbox.http import API, install_error_handlers
 from connectors.asana.sandbox.model import User
 from connectors.asana.sandbox.read_routes import read_routes
 from connectors.asana.sandbox.render import Renderer
@@ -35,6 +35,7 @@ from connectors.asana.sandbox.seed import seed as seed_workspace
 from connectors.asana.sandbox.state import AsanaState
 from connectors.asana.sandbox.webhooks import WebhookDispatcher
 from connectors.asana.sandbox.write_routes import write_routes
+from hub.testing.kit import SlowAnswers
 from hub.testing.sandbox_app import sandbox_app
 from hub.testing.served import SandboxOptions
 
@@ -226,7 +227,7 @@ def create_app(sandbox: AsanaSandbox) -> FastAPI:
     app = sandbox_app("Asana sandbox", sandbox.state.webhooks, sandbox.faults)
     app.state.sandbox = sandbox
     install_error_handlers(app)
-    app.add_middleware(SlowAnswers, sandbox=sandbox)
+    app.add_middleware(SlowAnswers, faults=sandbox.faults, prefix=API)
     app.include_router(read_routes(sandbox))
     app.include_router(write_routes(sandbox))
     app.include_router(admin_routes(sandbox))

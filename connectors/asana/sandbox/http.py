@@ -3,8 +3,6 @@ token (`Authorization: Bearer <PAT>`); Asana-shaped error answers; query and bod
 
 from __future__ import annotations
 
-import asyncio
-import hmac
 import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
@@ -13,11 +11,11 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from connectors.asana.sandbox.errors import NOT_AUTHORIZED, AsanaApiError, bad_request
 from connectors.asana.sandbox.faults import raise_fault
 from connectors.asana.sandbox.model import User
+from hub.testing.kit import TokenHeader, admit
 
 if TYPE_CHECKING:
     from connectors.asana.sandbox import AsanaSandbox
@@ -34,17 +32,8 @@ def sandbox_of(request: Request) -> AsanaSandbox:
 async def gate(request: Request) -> User:
     """Count the call, apply latency and faults, then authenticate the bearer token."""
     sandbox = sandbox_of(request)
-    route = request.scope.get("route")
-    path = str(getattr(route, "path", request.url.path)).removeprefix(API)
-    sandbox.calls[f"{request.method} {path}"] += 1
-    if sandbox.faults.latency_ms > 0:
-        await asyncio.sleep(sandbox.faults.latency_ms / 1000)
-    raise_fault(sandbox.faults.check())
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    user = None
-    if scheme.lower() == "bearer" and token:
-        user = next((u for t, u in sandbox.state.tokens.items()
-                     if hmac.compare_digest(t.encode(), token.strip().encode())), None)
+    raise_fault(await admit(request, sandbox.calls, sandbox.faults, API))
+    user: User | None = TokenHeader(sandbox.state.tokens)(request)
     if user is None:
         raise AsanaApiError(401, NOT_AUTHORIZED)
     sandbox.state.base_url = str(request.base_url).rstrip("/")
@@ -122,25 +111,3 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AsanaApiError, asana_error)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(StarletteHTTPException, http_error)
-
-
-class SlowAnswers:
-    """ASGI middleware: holds back API answers by `faults.slow_seconds` after the call was
-    processed."""
-
-    def __init__(self, app: ASGIApp, sandbox: AsanaSandbox) -> None:
-        self.app = app
-        self.sandbox = sandbox
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not str(scope["path"]).startswith(API):
-            await self.app(scope, receive, send)
-            return
-        faults = self.sandbox.faults
-
-        async def answer(message: Message) -> None:
-            if message["type"] == "http.response.start" and faults.slow_seconds > 0:
-                await asyncio.sleep(faults.slow_seconds)
-            await send(message)
-
-        await self.app(scope, receive, answer)

@@ -10,7 +10,7 @@ webhooks, fault knobs and seeding.
         sandbox.terminate(105)                             # a leaver
 
 Python methods act as HR would; the same knobs are served under `/_sandbox` (see
-`sandbox_admin`).
+`admin`).
 """
 
 from __future__ import annotations

@@ -8,9 +8,6 @@ the webhook routes answer `{"errors": [{"error": ...}]}`.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import hmac
 import json
 from collections.abc import Mapping
 from datetime import date
@@ -22,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.testing.faults import Fault, retry_after_header
+from hub.testing.kit import BasicAuth, accounts_by_key, admit
 
 if TYPE_CHECKING:
     from connectors.hr.sandbox import BambooHRSandbox
@@ -70,20 +68,8 @@ async def gate(request: Request) -> str:
     """Count the call, apply latency and faults, then authenticate: Basic auth whose user name
     is an API key (BambooHR ignores the password). Returns the key."""
     sandbox = sandbox_of(request)
-    route = request.scope.get("route")
-    sandbox.calls[f"{request.method} {getattr(route, 'path', request.url.path)}"] += 1
-    if sandbox.faults.latency_ms > 0:
-        await asyncio.sleep(sandbox.faults.latency_ms / 1000)
-    raise_fault(sandbox.faults.check())
-    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-    key = ""
-    if scheme.lower() == "basic":
-        try:
-            key = base64.b64decode(encoded, validate=True).decode().partition(":")[0]
-        except (binascii.Error, UnicodeDecodeError):
-            key = ""
-    known = next((k for k in sandbox.state.api_keys
-                  if key and hmac.compare_digest(k.encode(), key.encode())), None)
+    raise_fault(await admit(request, sandbox.calls, sandbox.faults))
+    known: str | None = BasicAuth(accounts_by_key({k: k for k in sandbox.state.api_keys}))(request)
     if known is None:
         raise BambooApiError(401, headers={"WWW-Authenticate": 'Basic realm="BambooHR API"'})
     if sandbox.faults.slow_seconds > 0:

@@ -9,7 +9,7 @@ signed admin webhooks, and fault knobs.
         sandbox.transition("RD-1", "Done")    # a person in Jira; webhooks fire
 
 Python methods act as a person in Jira would; the hub's writes over the API behave the same
-(webhooks included). Knobs are also served under `/_sandbox` (see `sandbox_admin`).
+(webhooks included). Knobs are also served under `/_sandbox` (see `admin`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pydantic import Field
 from connectors.jira.sandbox.admin import admin_routes
 from connectors.jira.sandbox.catalog import BUDGET_STATUS, ISSUE_FIELDS, STORY_POINTS
 from connectors.jira.sandbox.faults import Faults
-from connectors.jira.sandbox.http import SlowAnswers, install_error_handlers
+from connectors.jira.sandbox.http import install_error_handlers
 from connectors.jira.sandbox.issue_routes import issue_routes
 from connectors.jira.sandbox.model import User
 from connectors.jira.sandbox.seed import seed as seed_site
@@ -36,6 +36,7 @@ from connectors.jira.sandbox.state import JiraState
 from connectors.jira.sandbox.webhooks import WebhookDispatcher
 from connectors.jira.sandbox.workflow import Status, Transition, Workflow, default_workflow
 from hub.mapping.adf import text_to_adf
+from hub.testing.kit import SlowAnswers
 from hub.testing.sandbox_app import sandbox_app
 from hub.testing.served import SandboxOptions
 
@@ -240,7 +241,7 @@ def create_app(sandbox: JiraSandbox) -> FastAPI:
     app = sandbox_app("Jira Cloud sandbox", sandbox.state.webhooks, sandbox.faults)
     app.state.sandbox = sandbox
     install_error_handlers(app)
-    app.add_middleware(SlowAnswers, sandbox=sandbox)
+    app.add_middleware(SlowAnswers, faults=sandbox.faults, prefix="/rest/", rate_headers=True)
     for version in (3, 2):
         app.include_router(issue_routes(sandbox, version))
         app.include_router(site_routes(sandbox, version))

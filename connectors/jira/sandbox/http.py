@@ -3,9 +3,6 @@ Jira-shaped error answers for everything that fails."""
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import binascii
 import json
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,11 +10,11 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from connectors.jira.sandbox.errors import NOT_AUTHENTICATED, JiraApiError
 from connectors.jira.sandbox.faults import raise_fault
 from connectors.jira.sandbox.model import User
+from hub.testing.kit import BasicAuth, admit
 
 if TYPE_CHECKING:
     from connectors.jira.sandbox import JiraSandbox
@@ -34,29 +31,13 @@ def sandbox_of(request: Request) -> JiraSandbox:
 async def gate(request: Request) -> User:
     """Count the call, apply latency and faults, then authenticate (e-mail + API token)."""
     sandbox = sandbox_of(request)
-    route = request.scope.get("route")
-    sandbox.calls[f"{request.method} {getattr(route, 'path', request.url.path)}"] += 1
-    if sandbox.faults.latency_ms > 0:
-        await asyncio.sleep(sandbox.faults.latency_ms / 1000)
-    raise_fault(sandbox.faults.check())
-    user = _authenticate(sandbox, request.headers.get("authorization", ""))
-    sandbox.state.base_url = str(request.base_url).rstrip("/")
-    return user
-
-
-def _authenticate(sandbox: JiraSandbox, header: str) -> User:
-    scheme, _, encoded = header.partition(" ")
-    user = None
-    if scheme.lower() == "basic":
-        try:
-            email, _, token = base64.b64decode(encoded, validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            email, token = "", ""
-        user = sandbox.state.authenticate(email, token) if email else None
+    raise_fault(await admit(request, sandbox.calls, sandbox.faults))
+    user: User | None = BasicAuth(sandbox.state.authenticate)(request)
     if user is None:
         raise JiraApiError(401, [NOT_AUTHENTICATED], headers={
             "WWW-Authenticate": 'Basic realm="protected-area"',
             "X-Seraph-LoginReason": "AUTHENTICATED_FAILED"})
+    sandbox.state.base_url = str(request.base_url).rstrip("/")
     return user
 
 
@@ -112,30 +93,3 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(JiraApiError, jira_error)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(StarletteHTTPException, http_error)
-
-
-class SlowAnswers:
-    """ASGI middleware: holds back API answers by `faults.slow_seconds` after the call was
-    processed, and adds `X-RateLimit-*` headers while a rate budget is set."""
-
-    def __init__(self, app: ASGIApp, sandbox: JiraSandbox) -> None:
-        self.app = app
-        self.sandbox = sandbox
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not str(scope["path"]).startswith("/rest/"):
-            await self.app(scope, receive, send)
-            return
-        faults = self.sandbox.faults
-
-        async def answer(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                if faults.slow_seconds > 0:
-                    await asyncio.sleep(faults.slow_seconds)
-                extra = [(k.lower().encode(), v.encode()) for k, v in faults.rate_headers().items()]
-                existing = {k for k, _ in message.get("headers", [])}
-                message = {**message, "headers": [*message.get("headers", []),
-                                                  *(h for h in extra if h[0] not in existing)]}
-            await send(message)
-
-        await self.app(scope, receive, answer)

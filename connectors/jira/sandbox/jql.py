@@ -2,7 +2,7 @@
 parentheses, lists, functions, EMPTY, and ORDER BY; with Jira's syntax error messages.
 
 Keywords are case-insensitive; values may be quoted ("..." or '...') or bare. The parser knows
-nothing about fields: `sandbox_search` gives clauses their meaning.
+nothing about fields: `search` gives clauses their meaning.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What the sandbox's Jira site holds: users, projects, issues and their change histories.
 
 Issue field values are kept in a compact internal form (account ids, option ids, issue ids,
-ADF documents) keyed by Jira field id; `sandbox_render` turns them into Jira's JSON.
+ADF documents) keyed by Jira field id; `render` turns them into Jira's JSON.
 Times are epoch milliseconds, UTC.
 """
 
@@ -60,7 +60,7 @@ class History:
 
 @dataclass(eq=False, slots=True)
 class Issue:
-    """An issue. `values` holds the editable fields by Jira id (see `sandbox_fields`)."""
+    """An issue. `values` holds the editable fields by Jira id (see `fields`)."""
 
     id: int
     key: str
