@@ -1,4 +1,4 @@
-"""The `hub` command: check, serve, db, config, mapping, sandbox, token."""
+"""The `hub` command: check, serve, db, config, connector, mapping, sandbox, token."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from hub.cli import config_cmd, db, mapping_cmd, people_cmd, sandbox_cmd, token_cmd
+from hub.cli import (
+    config_cmd,
+    connector_cmd,
+    db,
+    mapping_cmd,
+    people_cmd,
+    sandbox_cmd,
+    token_cmd,
+)
 from hub.cli.check import render, run_checks
 from hub.cli.common import ConfigOption, load
 
@@ -21,6 +29,7 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(connector_cmd.app, name="connector")
 app.add_typer(mapping_cmd.app, name="mapping")
 app.add_typer(people_cmd.app, name="people")
 app.add_typer(sandbox_cmd.app, name="sandbox")

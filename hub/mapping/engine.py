@@ -248,6 +248,9 @@ class TypeMapping:
             value = ([self._reverse(rule, v) for v in value] if rule.field_type.many
                      else self._reverse(rule, value))
         if rule.lookup and value is not None:
+            if isinstance(value, list) and rule.unmapped == "drop":  # what the tool lacks stays
+                table = lookups.get(rule.lookup)
+                value = [v for v in value if table is not None and _has_value(table, v)]
             value = ([self._remote_id(rule, v, lookups) for v in value]
                      if isinstance(value, list) else self._remote_id(rule, value, lookups))
         if rule.transform:
@@ -280,6 +283,14 @@ class TypeMapping:
             return rule.reverse[key]
         raise MappingError(rule.name, f"no {self.kind} value for {rule.name}={key}; "
                                       "add it to reverse:", path=str(rule.path), value=value)
+
+
+def _has_value(table: Lookup, value: Any) -> bool:
+    try:
+        table.remote_id(to_json(value))
+    except KeyError:
+        return False
+    return True
 
 
 def _convert(rule: FieldRule, function: abc.Callable[[Any], Any] | None, value: Any) -> Any:

@@ -176,6 +176,7 @@ class Connector(ABC, Generic[ConfigT]):
         #: remote ids <-> what they stand for (list id -> list name, member id -> e-mail),
         #: which the mapping uses both ways (`lookup: <name>`); the connector fills them
         self.lookups = Lookups()
+        self.lookups_loaded = False
 
     def use_mapping(self, mapping: FieldMapping) -> None:
         """Told the mapping this connector's records go through, once, before any poll: a tool
@@ -199,9 +200,14 @@ class Connector(ABC, Generic[ConfigT]):
         return None
 
     async def refresh_lookups(self) -> None:
-        """Reload `lookups` from the tool (a list renamed, a label added). The engine calls it
-        when a value is not in a table; connectors also fill them as they read. Default:
-        nothing to reload."""
+        """Reload `lookups` from the tool (a list renamed, a label added). Connectors call it
+        as they read; the engine through `ensure_lookups`. Default: nothing to reload."""
+
+    async def ensure_lookups(self) -> None:
+        """Load the lookup tables once, before their first use (a push before any poll)."""
+        if not self.lookups_loaded:
+            await self.refresh_lookups()
+            self.lookups_loaded = True
 
     async def register_webhooks(self, target_url: str) -> int:
         """Make the tool send its webhooks for the scope to `target_url`, idempotently;

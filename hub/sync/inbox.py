@@ -112,6 +112,7 @@ async def process_inbox_item(rt: Runtime, item_id: str) -> Tally:
         delivery_id = item.delivery_id
     connector = rt.connectors[connector_id]
     try:
+        await connector.ensure_lookups()
         delivery = connector.parse_webhook(headers, body)
         records: list[RemoteRecord] = list(delivery.records)
         if delivery.needs_fetch and records:

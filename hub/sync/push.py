@@ -72,8 +72,12 @@ async def push_intent(rt: Runtime, intent_id: str) -> PushOutcome:
     try:
         for _ in range(3):
             prepared = _prepare(rt, intent_id)
-            if isinstance(prepared, PushOutcome):
-                return prepared
+            if isinstance(prepared, _NeedsLookups):
+                await rt.connectors[prepared.connector_id].ensure_lookups()
+                prepared = _prepare(rt, intent_id, final=True)
+            if isinstance(prepared, PushOutcome | _NeedsLookups):
+                return prepared if isinstance(prepared, PushOutcome) else PushOutcome(
+                    "retry", "lookup tables not loaded")
             plan = prepared
             fresh = await _read_back(rt.connectors[plan.connector_id], plan)
             if fresh is None:
@@ -93,7 +97,15 @@ async def push_intent(rt: Runtime, intent_id: str) -> PushOutcome:
     return PushOutcome("done", ", ".join(sorted(plan.sent)))
 
 
-def _prepare(rt: Runtime, intent_id: str) -> _Plan | PushOutcome:
+@dataclass(frozen=True)
+class _NeedsLookups:
+    """The connector's lookup tables were never loaded: load them, then plan again."""
+
+    connector_id: str
+
+
+def _prepare(rt: Runtime, intent_id: str,
+             final: bool = False) -> _Plan | PushOutcome | _NeedsLookups:
     with rt.sessions.begin() as session:
         intent = session.get(PushIntent, intent_id)
         if intent is None or intent.state is not IntentState.pending:
@@ -103,6 +115,9 @@ def _prepare(rt: Runtime, intent_id: str) -> _Plan | PushOutcome:
         try:
             plan = _plan(rt, session, intent)
         except MappingError as exc:
+            connector = rt.connectors[intent.connector_id]
+            if not final and not connector.lookups_loaded and len(connector.lookups):
+                return _NeedsLookups(intent.connector_id)
             return _fail(intent, f"cannot translate for {intent.connector_id}: {exc}")
         if plan is None:
             intent.state = IntentState.done
