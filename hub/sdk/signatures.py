@@ -109,8 +109,8 @@ class JwtSignature:
     def verify(self, secrets: Iterable[str], headers: Mapping[str, str], body: bytes = b"", *,
                url: str = "", tolerance: float | None = None,
                now: float | None = None) -> dict[str, Any]:
-        """The token's claims; `WebhookRejected` unless one of `secrets` signed it and it has
-        not expired."""
+        """The token's claims; `WebhookRejected` unless one of `secrets` signed it, it has not
+        expired, and its audience (when it names one) is the URL the delivery was sent to."""
         import jwt
 
         given = (header(headers, self.header) or "").strip()
@@ -126,9 +126,11 @@ class JwtSignature:
                     token, key, algorithms=[self.algorithm],
                     options={"require": ["exp"], "verify_aud": False},
                     leeway=tolerance or 0)
-                return claims
             except jwt.InvalidSignatureError:
                 continue
             except jwt.PyJWTError as exc:
                 raise WebhookRejected(f"invalid token in {self.header}: {exc}") from None
+            if url and claims.get("aud") not in (None, url):
+                raise WebhookRejected(f"the token in {self.header} was issued for another URL")
+            return claims
         raise WebhookRejected(f"invalid token in {self.header}: signature does not match")

@@ -64,9 +64,10 @@ class DeclaredClient(ToolClient):
                    path: str | None = None) -> tuple[Any, httpx.Response]:
         """One request as `call` describes it (its references filled from `context`); the
         decoded answer (GraphQL: its `data`) and the response."""
-        if self.api.type == "graphql":
+        if self.api.type == "graphql":  # parameters are variables here
             document = {"query": call.query or "",
-                        "variables": {**render(call.variables, context), **(variables or {})}}
+                        "variables": {**render(call.variables, context), **(params or {}),
+                                      **(variables or {})}}
             response = await self.request("POST", render(self.api.endpoint, context) or "/",
                                           json=document)
             return self._graphql(json_of(response)), response

@@ -80,7 +80,9 @@ class DeclaredConnector(Connector[ConnectorConfig]):
             start = parse_time(since)
             if start is not None and spec.incremental:
                 start -= _duration(spec.incremental.lookback)
-                params[spec.incremental.param] = format_time(start, spec.incremental.format)
+                value = format_time(start, spec.incremental.format)
+                params[spec.incremental.param] = value if spec.incremental.template is None \
+                    else render(spec.incremental.template, {"since": value})
             async for raw in self.client.pages(spec.list, self.ctx(since=since), params):
                 records = [self.record(remote_type, r) for r in raw]
                 _advance(state.setdefault("since", {}), remote_type, records)
@@ -204,10 +206,11 @@ class DeclaredConnector(Connector[ConnectorConfig]):
                      remote_id: str | None) -> Any:
         if spec.hub_id is not None and spec.hub_id.field in patch and hub_id:
             patch[spec.hub_id.field] = _put_marker(spec.hub_id, patch[spec.hub_id.field], hub_id)
+        # References see the patch as the mapping wrote it; the hook shapes what is sent.
+        context = self.ctx(id=remote_id, hub_id=hub_id, patch=dict(patch))
         if self.hooks.patch:
             patch = self.hooks.patch(self, remote_type, patch, hub_id=hub_id,
                                      create=remote_id is None)
-        context = self.ctx(id=remote_id, hub_id=hub_id, patch=patch)
         if write.send == "variable":
             call = m.Call(query=write.query, variables=write.variables)
             answer, _ = await self.client.call(call, context,
@@ -277,7 +280,7 @@ class DeclaredConnector(Connector[ConnectorConfig]):
         tolerance = self.config.webhook.tolerance.total_seconds()
         scheme = spec.signature
         if isinstance(scheme, m.JwtScheme):
-            JwtSignature(scheme.header, scheme.algorithm).verify(secrets, headers, body,
+            JwtSignature(scheme.header, scheme.algorithm).verify(secrets, headers, body, url=url,
                                                                  tolerance=tolerance)
             return
         HmacSignature(scheme.header, scheme.algorithm, scheme.encoding, tuple(scheme.parts),
@@ -304,12 +307,17 @@ class DeclaredConnector(Connector[ConnectorConfig]):
         if spec is None or spec.subscribe is None:
             raise NotImplementedError(f"{self.kind} registers no webhooks")
         context = self.ctx(target=target_url)
+        existing: set[str] = set()
         if spec.subscriptions is not None:
             async for hooks in self.client.pages(spec.subscriptions, context):
-                if any(pick(h, spec.subscription_url) == target_url for h in hooks):
-                    return 0
-        await self.client.call(spec.subscribe, context)
-        return 1
+                existing.update(str(pick(h, spec.subscription_key)) for h in hooks)
+        made = 0
+        for event in spec.subscribe_for:
+            wanted = self.ctx(target=target_url, event=event)
+            if str(render(spec.subscription_value, wanted)) not in existing:
+                await self.client.call(spec.subscribe, wanted)
+                made += 1
+        return made
 
     async def aclose(self) -> None:
         await self.client.aclose()

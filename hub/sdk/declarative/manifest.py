@@ -203,11 +203,13 @@ class Call(_Strict):
 
 # -- reading ------------------------------------------------------------------------------------
 class UpdatedSince(_Strict):
-    """Incremental reads by an updated-since parameter."""
+    """Incremental reads by an updated-since parameter (GraphQL: a variable)."""
 
     param: str
     format: Literal["iso", "date", "epoch_s", "epoch_ms"] = "iso"
     lookback: str = Field(default="1m", description="re-read this far behind (coarse clocks)")
+    template: Any = Field(default=None, description="the value sent, with {since} in it (a "
+                                                    "GraphQL filter); default: the time alone")
 
 
 class HubIdSpec(_Strict):
@@ -316,9 +318,16 @@ class Webhooks(_Strict):
     record_id: str
     deletions: list[str] = Field(default_factory=list)
     subscribe: Call | None = Field(default=None, description="creates a webhook to {target}")
+    subscribe_for: list[str] = Field(default=[""], description="one subscription per value, "
+                                                                "named {event} in the call "
+                                                                "(tools with a webhook per "
+                                                                "event type)")
     subscriptions: Call | None = Field(default=None,
                                        description="lists webhooks, to subscribe only once")
-    subscription_url: str = Field(default="url", description="path of a listed webhook's URL")
+    subscription_key: str = Field(default="url", description="path in a listed webhook that "
+                                                             "tells it is the hub's")
+    subscription_value: str = Field(default="{target}",
+                                    description="what that path holds for the hub's webhook")
 
 
 class Check(_Strict):

@@ -126,6 +126,8 @@ class ToolSandbox:
     #: where the tool's API lives: the gate, faults and slow answers apply below it
     api_prefix: ClassVar[str] = ""
     id_style: ClassVar[IdStyle] = "hex24"
+    #: the first numeric id (tools' ids are large numbers: monday.com's items, Jira's issues)
+    id_start: ClassVar[int] = 1
     #: whether successful answers carry `X-RateLimit-*` while a rate budget is set
     rate_headers: ClassVar[bool] = False
     #: how the tool says an id names nothing (a 404)
@@ -134,7 +136,7 @@ class ToolSandbox:
     def __init__(self, *, seed: int = 0, clock: Callable[[], float] = time.time) -> None:
         self.lock = threading.RLock()
         self.clock = clock
-        self.ids = Ids(self.id_style, clock=clock)
+        self.ids = Ids(self.id_style, start=self.id_start, clock=clock)
         self.faults = Faults(seed=seed)
         self.calls: Counter[str] = Counter()
         self.events = EventLog(self.ids, clock)

@@ -102,6 +102,11 @@ class Webhooks(WebhookSender[str, Hook, Delivery]):
         for hook in {h.id: h for m in models for h in self.watching(m)}.values():
             self._queue(hook.id, Delivery(hook.id, body))
 
+    def publish_to(self, hook: Hook, payload: dict[str, Any]) -> None:
+        """Queue `payload` to one hook (tools whose hooks each want their own event)."""
+        self._queue(hook.id, Delivery(hook.id, json.dumps(payload, separators=(",", ":"))
+                                      .encode()))
+
     def target(self, hook: Hook) -> str:
         return hook.url
 
