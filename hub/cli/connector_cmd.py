@@ -37,3 +37,31 @@ def check(manifest: Annotated[Path, typer.Argument(help="the manifest YAML file"
         raise typer.Exit(code=2) from None
     out.print(f"{manifest}: kind {found.kind}, records: {', '.join(found.records)}",
               markup=False)
+
+
+@app.command()
+def new(
+    name: Annotated[str, typer.Argument(help="the connector kind, e.g. clickup")],
+    directory: Annotated[Path | None, typer.Option(
+        help="where the package goes (default: ./hub-<name>)", show_default=False)] = None,
+) -> None:
+    """Write a working plugin package for a new tool: a declared connector (manifest, hooks,
+    mapping), a sandbox of its API, the conformance test, and the entry points. It passes its
+    own tests as generated; then make it the real tool's."""
+    from hub.scaffold import Names, check_name, write
+
+    problem = check_name(name)
+    if problem:
+        err.print(problem, markup=False)
+        raise typer.Exit(code=2)
+    names = Names(name)
+    target = directory or Path(names.dist)
+    if target.exists():
+        err.print(f"{target} already exists: choose another --directory", markup=False)
+        raise typer.Exit(code=2)
+    written = write(names, target)
+    out.print(f"wrote {len(written)} files to {target}:", markup=False)
+    for path in written:
+        out.print(f"  {path}", markup=False)
+    out.print(f"next: pip install -e {target} && pytest {target}/tests && "
+              f"hub sandbox {name}", markup=False)
