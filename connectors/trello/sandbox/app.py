@@ -43,14 +43,16 @@ class TrelloSandbox(ToolSandbox):
     not_found: ClassVar[str] = "The requested resource was not found."
 
     def __init__(self, *, key: str = "trello-key", token: str = "trello-token",  # noqa: S107
-                 secret: str = "trello-secret", board: str = "Design", **kit: Any) -> None:  # noqa: S107
+                 secret: str = "trello-secret", board: str = "Design",  # noqa: S107
+                 account: tuple[str, str] = ("hub@example.com", "Integration Hub"),
+                 **kit: Any) -> None:
         self.key, self.token, self.secret = key, token, secret
         self.keys = QueryKeys(("key", "token"))
         super().__init__(**kit)
         self.boards, self.members = self.collection("boards"), self.collection("members")
         self.lists, self.labels = self.collection("lists"), self.collection("labels")
         self.cards = self.collection("cards")
-        self.me = self.add_member("hub@example.com", "Integration Hub", "integrationhub")
+        self.me = self.add_member(*account)  # whose token the hub holds
         self.keys.accounts[(key, token)] = self.me["id"]
         self.board = self.boards.add({"name": board, "desc": "", "closed": False})
         self.board["url"] = self.board["shortUrl"] = f"https://trello.com/b/{self.board['id'][-8:]}"
@@ -60,7 +62,6 @@ class TrelloSandbox(ToolSandbox):
         for color, name in LABELS.items():
             self.labels.add({"idBoard": self.board["id"], "name": name, "color": color})
 
-    # -- what a person does ---------------------------------------------------------------
     def add_member(self, email: str, full_name: str, username: str | None = None) -> dict[str, Any]:
         """A board member (Trello shows their e-mail to themselves only)."""
         with self.lock:
@@ -222,8 +223,7 @@ class TrelloSandbox(ToolSandbox):
         if "members" in fields:
             fields["idMembers"] = [self._member(e) for e in fields.pop("members")]
         if "labels" in fields:
-            fields["idLabels"] = [self.one(self.labels, name=n)["id"]
-                                  for n in fields.pop("labels")]
+            fields["idLabels"] = [self.one(self.labels, name=n)["id"] for n in fields.pop("labels")]
         return fields
 
     def _member(self, who: str | None) -> str:
