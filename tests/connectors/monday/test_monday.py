@@ -5,25 +5,20 @@ JWT-signed deliveries bring changes in."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
 from connectors.monday import MondayConnector
 from connectors.monday.sandbox import MondaySandbox
 from hub.api.app import create_app
 from hub.config.models import HubConfig, ServerConfig
 from hub.errors import Retriable
-from hub.model.enums import Entity
 from hub.sdk.registry import Registry
-from hub.store.sync import Link
-from hub.sync.records import RecordStore
 from hub.testing.conformance import poll_all
 from hub.testing.server import RunningServer, free_port, serve
 from tests.connectors.conftest import FakeClock
+from tests.connectors.hub_steps import canonical_title
 from tests.connectors.monday.conftest import monday_config
 from tests.wait import until
 
@@ -59,15 +54,6 @@ def test_a_cursor_lives_sixty_minutes(monday: MondaySandbox, monday_server: Runn
     assert "CursorExpiredError" in later.json()["errors"][0]["message"]
 
 
-def _title(engine: Engine, item_id: str) -> Any:
-    with Session(engine) as session:
-        record_id = session.scalar(select(Link.record_id).where(Link.remote_id == item_id))
-        if record_id is None:
-            return None
-        store = RecordStore(session)
-        return store.values(Entity.task, store.load(Entity.task, [record_id])[record_id])["title"]
-
-
 def test_webhooks_echo_the_challenge_and_deliver_signed_changes(
         engine: Engine, monday: MondaySandbox, monday_server: RunningServer) -> None:
     port = free_port()
@@ -81,7 +67,7 @@ def test_webhooks_echo_the_challenge_and_deliver_signed_changes(
     with serve(create_app(config, engine, registry, background=True), port=port):
         until(lambda: len(monday.webhooks.hooks()) == 4, "one webhook per event type")
         monday.update_item(item["id"], name="Launch teaser, 15s")
-        until(lambda: _title(engine, item["id"]) == "Launch teaser, 15s",
+        until(lambda: canonical_title(engine, item["id"]) == "Launch teaser, 15s",
               "the JWT-signed delivery reached the canonical store")
     assert sorted(h.extra["event"] for h in monday.webhooks.hooks()) == [
         "change_column_value", "change_name", "create_item", "item_deleted"]

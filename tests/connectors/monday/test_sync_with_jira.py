@@ -21,9 +21,9 @@ from connectors.monday.sandbox.app import SCHEMA_FILE
 from hub.config.models import HubConfig
 from hub.config.sync import SyncConfig
 from hub.sdk.registry import Registry
-from hub.sync.jobs import poll_connector, push_due
 from hub.sync.runtime import Runtime
 from hub.testing.server import serve
+from tests.connectors.hub_steps import cycle
 from tests.connectors.jira.drivers import jira_config
 from tests.connectors.monday.conftest import monday_config
 from tests.specs import spec_file
@@ -55,11 +55,8 @@ def tools(engine: Engine, monday: MondaySandbox) -> Iterator[Tools]:
         yield Tools(jira, monday, Runtime(config, registry, engine))
 
 
-async def _cycle(rt: Runtime) -> tuple[Any, Any]:
-    jira = await poll_connector(rt, "rd-jira")
-    monday = await poll_connector(rt, "mkt-monday")
-    await push_due(rt)
-    return jira, monday
+async def _cycle(rt: Runtime) -> list[Any]:
+    return await cycle(rt, "rd-jira", "mkt-monday")
 
 
 def _columns(monday: MondaySandbox) -> dict[str, Any]:

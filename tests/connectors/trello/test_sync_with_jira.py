@@ -22,10 +22,10 @@ from hub.config.models import HubConfig
 from hub.config.sync import SyncConfig
 from hub.sdk.registry import Registry
 from hub.store.sync import Link, PushIntent
-from hub.sync.jobs import poll_connector, push_due
 from hub.sync.runtime import Runtime
 from hub.testing.kit.openapi import SpecRecorder
 from hub.testing.server import serve
+from tests.connectors.hub_steps import cycle
 from tests.connectors.jira.drivers import jira_config
 from tests.connectors.trello.drivers import trello_config
 
@@ -65,11 +65,8 @@ def tools(engine: Engine, trello: TrelloSandbox, recorder: SpecRecorder) -> Iter
         yield Tools(jira, trello, Runtime(config, registry, engine), recorder)
 
 
-async def _cycle(rt: Runtime) -> tuple[Any, Any]:
-    jira = await poll_connector(rt, "rd-jira")
-    trello = await poll_connector(rt, "design-trello")
-    await push_due(rt)
-    return jira, trello
+async def _cycle(rt: Runtime) -> list[Any]:
+    return await cycle(rt, "rd-jira", "design-trello")
 
 
 async def test_a_card_and_its_jira_issue_stay_one_task_both_ways(tools: Tools,

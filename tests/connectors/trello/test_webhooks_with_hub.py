@@ -5,34 +5,20 @@ changes nothing), and a card's change arrives; one signed for another URL is ref
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
 from connectors.trello import TrelloConnector
 from connectors.trello.sandbox import TrelloSandbox
 from connectors.trello.sandbox.app import SIGNATURE
 from hub.api.app import create_app
 from hub.config.models import HubConfig, ServerConfig
-from hub.model.enums import Entity
 from hub.sdk.registry import Registry
-from hub.store.sync import Link
-from hub.sync.records import RecordStore
 from hub.testing.server import RunningServer, free_port, serve
+from tests.connectors.hub_steps import canonical_title
 from tests.connectors.trello.conftest import SECRET
 from tests.connectors.trello.drivers import trello_config
 from tests.wait import until
-
-
-def _title(engine: Engine, card_id: str) -> Any:
-    with Session(engine) as session:
-        record_id = session.scalar(select(Link.record_id).where(Link.remote_id == card_id))
-        if record_id is None:
-            return None
-        store = RecordStore(session)
-        return store.values(Entity.task, store.load(Entity.task, [record_id])[record_id])["title"]
 
 
 def test_serve_subscribes_once_and_takes_signed_deliveries(
@@ -51,7 +37,7 @@ def test_serve_subscribes_once_and_takes_signed_deliveries(
         callback = trello.webhooks.hooks()[0].url
         assert callback == f"http://127.0.0.1:{port}/webhooks/design-trello"
         trello.update_card(card["id"], name="Launch banner, wide")
-        until(lambda: _title(engine, card["id"]) == "Launch banner, wide",
+        until(lambda: canonical_title(engine, card["id"]) == "Launch banner, wide",
               "the signed delivery reached the canonical store")
 
         body = b'{"action":{"id":"6000000000000000000000ff","type":"updateCard",' \
