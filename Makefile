@@ -11,6 +11,9 @@ $(STAMP): pyproject.toml setup.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	@# Type checkers can't follow setuptools' editable import hook: a path entry lets mypy see
+	@# hub and connectors, in this tree and in a plugin's own project using this venv.
+	@$(BIN)/python -c 'import pathlib, site; pathlib.Path(site.getsitepackages()[0], "integration_hub_typing.pth").write_text(str(pathlib.Path.cwd()) + "\n")'
 	@touch $(STAMP)
 
 install: $(STAMP)

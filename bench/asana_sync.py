@@ -41,7 +41,7 @@ from pydantic import SecretStr
 from connectors.asana.config import AsanaConfig
 from connectors.asana.connector import AsanaConnector
 from connectors.asana.sandbox import AsanaSandbox
-from connectors.asana.sandbox_catalog import STATUS
+from connectors.asana.sandbox.catalog import STATUS
 from hub.config.models import HubConfig
 from hub.sdk.registry import Registry
 from hub.store.db import make_engine

@@ -12,16 +12,25 @@ DATA = Path(__file__).parent / "data" / "plugins"
 
 
 def install_plugin(site: Path, dist: str, module: str | None,
-                   entry_points: dict[str, str]) -> Path:
-    """Put `tests/data/plugins/<module>.py` (if any) and distribution metadata into `site`."""
+                   entry_points: dict[str, str], *, sandboxes: dict[str, str] | None = None,
+                   data: bool = True) -> Path:
+    """Put `tests/data/plugins/<module>` (a package directory, or a `.py` file with its `.yaml`
+    beside it unless `data` is off) and distribution metadata into `site`."""
     site.mkdir(parents=True, exist_ok=True)
-    if module:
+    if module and (DATA / module).is_dir():
+        shutil.copytree(DATA / module, site / module, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    elif module:
         shutil.copy(DATA / f"{module}.py", site / f"{module}.py")
+        if data and (DATA / f"{module}.yaml").exists():
+            shutil.copy(DATA / f"{module}.yaml", site / f"{module}.yaml")
     info = site / f"{dist}-1.0.dist-info"
     info.mkdir(exist_ok=True)
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n")
-    lines = "".join(f"{name} = {target}\n" for name, target in entry_points.items())
-    (info / "entry_points.txt").write_text(f"[hub.connectors]\n{lines}")
+    text = "[hub.connectors]\n" + "".join(f"{n} = {t}\n" for n, t in entry_points.items())
+    if sandboxes:
+        text += "[hub.sandboxes]\n" + "".join(f"{n} = {t}\n" for n, t in sandboxes.items())
+    (info / "entry_points.txt").write_text(text)
     return site
 
 

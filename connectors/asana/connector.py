@@ -183,7 +183,8 @@ class AsanaConnector(Connector[AsanaConfig]):
         secret = _header(headers, "x-hook-secret")
         return Handshake({"X-Hook-Secret": secret}, secret) if secret else None
 
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes, *,
+                       url: str = "") -> None:
         secrets = set(self.webhook_secrets)
         if self.config.webhook.secret is not None:
             secrets.add(self.config.webhook.secret.get_secret_value())

@@ -229,7 +229,8 @@ class BambooHRConnector(Connector[BambooHRConfig]):
         return records
 
     # -- webhooks --------------------------------------------------------------------------
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes, *,
+                       url: str = "") -> None:
         keys = [k.get_secret_value() for k in [self.config.webhook.secret] if k is not None]
         keys += sorted(self.webhook_secrets)
         if not keys:

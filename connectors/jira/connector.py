@@ -138,7 +138,8 @@ class JiraConnector(Connector[JiraConfig]):
         return None
 
     # -- webhooks --------------------------------------------------------------------------
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes, *,
+                       url: str = "") -> None:
         secret = self.config.webhook.secret
         if secret is None:
             raise WebhookRejected(f"{self.connector_id} has no webhook secret configured")

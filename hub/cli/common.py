@@ -93,7 +93,7 @@ def load(option: Path | None, *, announce_defaults: bool = True) -> Loaded:
         return Loaded(defaults, registry, None)
     try:
         config = load_config(path, registry.config_models())
-        if problems := mapping_problems(config, str(path)):
+        if problems := mapping_problems(config, str(path), registry):
             raise ConfigError(problems)
     except ConfigError as exc:
         for problem in exc.problems:

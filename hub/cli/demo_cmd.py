@@ -71,7 +71,8 @@ def _with_hub(loaded: Loaded, engine: Engine, tools: Tools, people: Company, por
             out.print(f"[red]✗ initial sync: {exc}[/red]")
             return 1
         out.print(f"\n[green]✓[/green] initial sync: {expected} tasks from Jira and Asana "
-                  f"({people.joint} of them in both, linked by the Jira key) and "
+                  f"({people.joint} of them in both, linked by the Jira key; "
+                  f"{len(tools.trello_cards)} with the design team's Trello cards) and "
                   f"{len(people.people)} people (each one person across BambooHR, Jira and "
                   f"Asana, by e-mail) with {len(people.absences)} absences, "
                   f"{len(people.plans)} budgets from finance, pushed where they show, in "
@@ -113,6 +114,8 @@ def _banner(tools: Tools, hub_url: str, tokens: Tokens, people: Company,
     out.print(f"  Jira (R&D)          {tools.jira_url}   projects LAUNCH, CORE, MOB")
     out.print(f"  Asana (marketing)   {tools.asana_url}   "
               f"{', '.join(tools.asana_projects)}")
+    out.print(f"  Trello (design)     {tools.trello_url}   board "
+              f"\"{tools.trello.board['name']}\", {len(tools.trello.cards)} cards")
     out.print(f"  BambooHR (HR)       {tools.hr_url}   "
               f"{len(tools.hr.state.employees)} employees")
     out.print(f"  finance drop        {tools.finance_drop}   SAP exports in, portfolio.xlsx "
@@ -135,7 +138,8 @@ def _initial_sync(engine: Engine, tools: Tools, tasks: int, people: int, budgets
 
     def settled() -> bool:
         # The tools' outboxes first: a delivery they sent meanwhile is in the inbox by then.
-        quiet = all(tool.webhooks.idle() for tool in (tools.jira, tools.asana, tools.hr))
+        quiet = all(tool.webhooks.idle()
+                    for tool in (tools.jira, tools.asana, tools.trello, tools.hr))
         with Session(engine) as session:
             found = [session.scalar(select(func.count()).select_from(table)
                                     .where(table.deleted_at.is_(None)))

@@ -1,4 +1,5 @@
-"""The `hub` command: check, serve, worker, sync, db, config, mapping, sandbox, token."""
+"""The `hub` command: check, serve, worker, sync, db, config, connector, mapping, sandbox,
+token."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import hub
 from hub.cli import (
     config_cmd,
     conflicts_cmd,
+    connector_cmd,
     db,
     health_cmd,
     mapping_cmd,
@@ -47,6 +49,7 @@ def _options(version: Annotated[bool, typer.Option(
 
 app.add_typer(db.app, name="db")
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(connector_cmd.app, name="connector")
 app.add_typer(mapping_cmd.app, name="mapping")
 app.add_typer(people_cmd.app, name="people")
 app.add_typer(sandbox_cmd.app, name="sandbox")

@@ -5,6 +5,7 @@ Reads the config (if any) and a JSON file; never touches the database or the too
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +16,9 @@ from rich.table import Table
 from rich.text import Text
 
 from hub.cli.common import ConfigOption, err, load, out
-from hub.errors import ConfigError
+from hub.errors import ConfigError, HubError
 from hub.mapping import (
+    Lookups,
     Mapping,
     MappingError,
     OverridesOrigin,
@@ -27,7 +29,7 @@ from hub.mapping import (
     to_json,
 )
 from hub.mapping.paths import PathSyntaxError
-from hub.sync.runtime import overrides_origin
+from hub.sync.runtime import mapping_file, overrides_origin
 
 app = typer.Typer(help="Try connector mappings on sample payloads.", no_args_is_help=True)
 
@@ -46,6 +48,10 @@ def try_(
         show_default=False)] = None,
     at: Annotated[str | None, typer.Option(
         "--at", help="where the record is inside the payload, as a path (e.g. issue)",
+        show_default=False)] = None,
+    lookups_file: Annotated[Path | None, typer.Option(
+        "--lookups", help="JSON file of lookup tables ({table: {id: value}}); default: read "
+                          "from the tool (the connector's own read-only calls)",
         show_default=False)] = None,
 ) -> None:
     """Map PAYLOAD to canonical values with CONNECTOR's mapping and print them.
@@ -68,8 +74,9 @@ def try_(
         err.print(f"{payload}: a {mapping.kind} webhook or API body ({envelope.when}); the "
                   f"record is at {envelope.at}", markup=False)
     type_mapping = _pick_type(mapping, remote_type)
+    lookups = _lookups(connector, config, lookups_file) if type_mapping.lookups else None
     try:
-        normalised = type_mapping.inbound(record)
+        normalised = type_mapping.inbound(record, lookups)
     except MappingError as exc:
         for problem in exc.problems:
             err.print(str(problem), markup=False)
@@ -82,8 +89,12 @@ def try_(
     table = Table(title=f"{mapping.kind} {type_mapping.remote_type} -> {type_mapping.entity}")
     for column in ("canonical field", "value", "from"):
         table.add_column(column)
+    via = {r.name: r.lookup for r in type_mapping.rules if r.lookup}
     for name, value in normalised.values.items():
-        table.add_row(Text(name), Text(_display(value)), Text(normalised.sources[name]))
+        source = normalised.sources[name]
+        if name in via and source != "default":
+            source += f" (lookup {via[name]})"
+        table.add_row(Text(name), Text(_display(value)), Text(source))
     out.print(table)
     missing = [r.name for r in type_mapping.rules if r.reads and r.name not in normalised.values]
     if missing:
@@ -147,8 +158,11 @@ def _mapping_for(connector: str, option: Path | None) -> Mapping:
     overrides: dict[str, Any] = {}
     origin = OverridesOrigin("mapping_overrides", "")
     if settings is not None:
-        path = (loaded.config.base_dir / settings.mapping if settings.mapping
-                else default_mapping_path(settings.kind))
+        found = mapping_file(loaded.config, settings, loaded.registry)
+        if found is None:
+            _fail(f'connector {connector} (kind "{settings.kind}") has no mapping; name one '
+                  "with mapping: in its settings")
+        path = found
         overrides = settings.mapping_overrides
         origin = overrides_origin(loaded.config, connector, str(loaded.path))
     else:
@@ -169,6 +183,37 @@ def _mapping_for(connector: str, option: Path | None) -> Mapping:
         _fail(f'{path} is a mapping for kind "{mapping.kind}", but connector {connector} is '
               f'kind "{settings.kind}"')
     return mapping
+
+
+def _lookups(connector: str, option: Path | None, file: Path | None) -> Lookups:
+    """Lookup tables from `file`, else as the configured connector reads them from its tool."""
+    if file is not None:
+        data = _read_payload(file)
+        tables = Lookups()
+        for name, entries in data.items():
+            if not isinstance(entries, dict):
+                _fail(f"{file}: {name} must be an object of id -> value")
+            tables.table(name).update(entries)
+        return tables
+    loaded = load(option, announce_defaults=False)
+    settings = loaded.config.connectors.get(connector)
+    if settings is None:
+        _fail(f"the {connector} mapping looks ids up in tables its connector reads from the "
+              "tool: name a configured connector, or give the tables with --lookups FILE.json")
+    made = loaded.registry.kinds[settings.kind](connector, settings)
+
+    async def read() -> Lookups:
+        try:
+            await made.refresh_lookups()
+        finally:
+            await made.aclose()
+        return made.lookups
+
+    try:
+        return asyncio.run(read())
+    except HubError as exc:
+        _fail(f"{connector}: could not read its lookup tables: {exc} (give them with "
+              "--lookups FILE.json)")
 
 
 def _shipped(kind: str) -> Path | None:

@@ -1,19 +1,45 @@
-"""`hub sandbox <tool>`: run a tool's sandbox (a faithful fake of its API) on a local port, for
-trying the hub, demos and manual testing. One command per tool; each builds its sandbox's ASGI
-app and hands it to `run_sandbox`, which prints where it listens and how to sign in."""
+"""`hub sandbox <kind>`: run a tool's sandbox (a faithful fake of its API) on a local port, for
+trying the hub, demos and manual testing. The kinds are the sandboxes installed under the
+`hub.sandboxes` entry-point group (a plugin's too); each one's options come from its `options`
+model (`hub.testing.served`), and `run_sandbox` prints where it listens and how to sign in."""
 
 from __future__ import annotations
 
-import math
+import inspect
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
-from hub.cli.common import out
+from hub.cli.common import err, out
+from hub.sdk.registry import UnknownSandbox, load_sandbox, sandbox_kinds
 
-app = typer.Typer(help="Run a sandbox of a tool's API locally (test credentials, fake data).",
-                  no_args_is_help=True)
+
+class _Sandboxes(TyperGroup):
+    """One command per installed sandbox, built when it is asked for (loading a sandbox
+    imports its web app: only the one that runs is loaded)."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sandbox_kinds()
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in sandbox_kinds():
+            return None
+        try:
+            cls = load_sandbox(cmd_name)
+        except UnknownSandbox as exc:
+            return typer.main.get_command(_broken(cmd_name, str(exc)))
+        return typer.main.get_command(_command(cmd_name, cls))
+
+
+app = typer.Typer(cls=_Sandboxes, no_args_is_help=True,
+                  help="Run a sandbox of a tool's API locally (test credentials, fake data).")
+
+
+@app.callback()
+def sandboxes() -> None:
+    """Run a sandbox of a tool's API locally (test credentials, fake data)."""
 
 PortOption = Annotated[int, typer.Option(help="port to listen on")]
 HostOption = Annotated[str, typer.Option(help="interface to listen on")]
@@ -44,94 +70,45 @@ def run_sandbox(asgi: Any, *, name: str, host: str, port: int, tls: bool, cert_d
                 ssl_keyfile=str(keyfile) if keyfile else None)
 
 
-@app.command()
-def jira(
-    port: PortOption = 8081,
-    host: HostOption = "127.0.0.1",
-    seed_issues: Annotated[int, typer.Option(help="issues to seed, over 3 projects")] = 0,
-    seed: Annotated[int, typer.Option(help="random seed of the data and faults")] = 0,
-    email: Annotated[str, typer.Option(help="the API account's e-mail")] = "hub@example.com",
-    token: Annotated[str, typer.Option(help="the API account's token")] = "jira-token",  # noqa: S107
-    tls: TlsOption = False,
-    cert_dir: CertDirOption = Path(".sandbox"),
-) -> None:
-    """A Jira Cloud sandbox: REST API v3 and v2, JQL search, workflows, webhooks, knobs."""
-    from connectors.jira.sandbox import JiraSandbox
+def _command(kind: str, cls: Any) -> typer.Typer:
+    """A one-command app: the shared options (port, host, TLS) and the sandbox's own."""
+    own = cls.options.model_fields
+    params = [
+        inspect.Parameter("port", inspect.Parameter.KEYWORD_ONLY, default=cls.default_port,
+                          annotation=PortOption),
+        inspect.Parameter("host", inspect.Parameter.KEYWORD_ONLY, default="127.0.0.1",
+                          annotation=HostOption),
+        *(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=field.default,
+                            annotation=Annotated[field.annotation, typer.Option(
+                                help=field.description or "")])
+          for name, field in own.items()),
+        inspect.Parameter("tls", inspect.Parameter.KEYWORD_ONLY, default=False,
+                          annotation=TlsOption),
+        inspect.Parameter("cert_dir", inspect.Parameter.KEYWORD_ONLY, default=Path(".sandbox"),
+                          annotation=CertDirOption),
+    ]
 
-    sandbox = JiraSandbox(email=email, token=token, seed=seed)
-    if seed_issues > 0:
-        projects = 3 if seed_issues >= 3 else 1
-        sandbox.seed(projects=projects, issues_per_project=math.ceil(seed_issues / projects),
-                     users=10)
-    else:
-        sandbox.add_project("RD", "Research & Development")
-    keys = ", ".join(sorted(sandbox.state.projects))
-    run_sandbox(sandbox.app, name="Jira", host=host, port=port, tls=tls, cert_dir=cert_dir,
-                credentials=[f"email: {email}", f"API token: {token}",
-                             f"projects: {keys} ({len(sandbox.state.issues)} issues)",
-                             "knobs: /_sandbox/faults, /_sandbox/seed, /_sandbox/webhooks"])
+    def serve(**given: Any) -> None:
+        options = cls.options(**{name: given[name] for name in own})
+        sandbox = cls.from_options(options)
+        run_sandbox(sandbox.app, name=cls.title, host=given["host"], port=given["port"],
+                    tls=given["tls"], cert_dir=given["cert_dir"], credentials=sandbox.welcome())
 
-
-@app.command()
-def asana(
-    port: PortOption = 8082,
-    host: HostOption = "127.0.0.1",
-    seed_tasks: Annotated[int, typer.Option(help="tasks to seed, over 3 projects")] = 0,
-    seed: Annotated[int, typer.Option(help="random seed of the data and faults")] = 0,
-    token: Annotated[str, typer.Option(help="the personal access token")] = "asana-pat",  # noqa: S107
-    tls: TlsOption = False,
-    cert_dir: CertDirOption = Path(".sandbox"),
-) -> None:
-    """An Asana sandbox: /api/1.0 tasks, sections, custom fields, events, webhooks, knobs."""
-    from connectors.asana.sandbox import AsanaSandbox
-
-    sandbox = AsanaSandbox(token=token, seed=seed)
-    if seed_tasks > 0:
-        projects = 3 if seed_tasks >= 3 else 1
-        sandbox.seed(projects=projects, tasks_per_project=math.ceil(seed_tasks / projects),
-                     users=10)
-    else:
-        sandbox.add_project("Spring Campaign")
-    projects_line = ", ".join(f"{p.name} ({p.gid})" for p in sandbox.state.projects.values())
-    run_sandbox(sandbox.app, name="Asana", host=host, port=port, tls=tls, cert_dir=cert_dir,
-                credentials=[f"API base: /api/1.0, Authorization: Bearer {token}",
-                             f"workspace: {sandbox.state.workspace_gid}",
-                             f"projects: {projects_line} ({len(sandbox.state.tasks)} tasks)",
-                             "knobs: /_sandbox/faults, /_sandbox/seed, /_sandbox/webhooks, "
-                             "/_sandbox/events/expire"])
+    serve.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    serve.__annotations__ = {p.name: p.annotation for p in params}
+    single = typer.Typer(add_completion=False)
+    summary = getattr(cls, "summary", None) or (inspect.getdoc(cls) or "").split("\n\n")[0] \
+        or f"A sandbox of {cls.title}."
+    single.command(kind, help=summary)(serve)
+    return single
 
 
-@app.command()
-def bamboohr(
-    port: PortOption = 8083,
-    host: HostOption = "127.0.0.1",
-    seed_employees: Annotated[int, typer.Option(help="employees to seed (with managers)")] = 0,
-    departments: Annotated[int, typer.Option(help="departments the seeded people work in")] = 4,
-    seed_time_off: Annotated[int, typer.Option(help="time off requests to seed")] = 10,
-    seed: Annotated[int, typer.Option(help="random seed of the data and faults")] = 0,
-    api_key: Annotated[str, typer.Option(help="the API key (Basic-auth user name)")] = "bamboo-key",
-    webhook_url: Annotated[str | None, typer.Option(
-        help="register a webhook to this URL at start (e.g. http://127.0.0.1:8080/webhooks/hr)")
-    ] = None,
-    webhook_key: Annotated[str | None, typer.Option(
-        help="the webhook's private key (the hub's webhook.secret); default: a random one")
-    ] = None,
-    tls: TlsOption = False,
-    cert_dir: CertDirOption = Path(".sandbox"),
-) -> None:
-    """A BambooHR sandbox: employees, the change feed, time off, who's out, webhooks, knobs."""
-    from connectors.hr.sandbox import BambooHRSandbox
+def _broken(kind: str, reason: str) -> typer.Typer:
+    single = typer.Typer(add_completion=False)
 
-    sandbox = BambooHRSandbox(api_key=api_key, seed=seed)
-    if seed_employees > 0:
-        sandbox.seed(employees=seed_employees, departments=departments, time_off=seed_time_off)
-    lines = [f"API key: {api_key} (Basic auth user name; any password)",
-             f"employees: {len(sandbox.state.live())}, time off requests: "
-             f"{len(sandbox.state.requests)}"]
-    if webhook_url:
-        hook_id, key = sandbox.register_webhook(webhook_url, private_key=webhook_key)
-        lines.append(f"webhook {hook_id} -> {webhook_url}, private key: {key}")
-    lines.append("knobs: /_sandbox/employees (PATCH .../{id or e-mail}, POST .../terminate), "
-                 "/_sandbox/time_off, /_sandbox/faults, /_sandbox/seed, /_sandbox/webhooks")
-    run_sandbox(sandbox.app, name="BambooHR", host=host, port=port, tls=tls, cert_dir=cert_dir,
-                credentials=lines)
+    @single.command(kind, help=f"(failed to load) {reason}")
+    def fail() -> None:
+        err.print(reason, markup=False)
+        raise typer.Exit(code=2)
+
+    return single

@@ -51,8 +51,21 @@ class DayInTheLife:
         self.tools.jira.transition(key, "Done", actor=task.assignee)
         wait_for(lambda: self.tools.asana.task(gid)["completed"], WITHIN,
                  f"Asana task {gid} completed")
-        return (f"the campaign's Asana task \"{task.title}\" is completed",
-                {"jira_key": key, "asana_gid": gid, "asana_completed": True})
+        card = self.tools.trello_cards.get(key)
+        if card is None:
+            return (f"the campaign's Asana task \"{task.title}\" is completed",
+                    {"jira_key": key, "asana_gid": gid, "asana_completed": True})
+        wait_for(lambda: self._trello_list(card) == "Done", WITHIN,
+                 f"Trello card {card} in Done")
+        return (f"the campaign's Asana task \"{task.title}\" is completed, and the design "
+                "team's Trello card is in Done",
+                {"jira_key": key, "asana_gid": gid, "asana_completed": True,
+                 "trello_card": card, "trello_list": "Done"})
+
+    def _trello_list(self, card: str) -> str | None:
+        found = self.tools.trello.cards.get(card)
+        listed = self.tools.trello.lists.get(found["idList"]) if found else None
+        return str(listed["name"]) if listed else None
 
     def asana_due_date(self) -> tuple[str, dict[str, Any]]:
         task = next(self._joint)

@@ -15,6 +15,9 @@ from hub.demo.tools import (
     JIRA_EMAIL,
     JIRA_SECRET,
     JIRA_TOKEN,
+    TRELLO_KEY,
+    TRELLO_SECRET,
+    TRELLO_TOKEN,
     Tools,
 )
 
@@ -27,6 +30,7 @@ def demo_config(tools: Tools, directory: Path, port: int) -> str:
     # codes for them (WEB, FAIR), as on the budget lines.
     project_codes = ", ".join(f'"{gid}": {tools.asana_codes[name]}'
                               for name, gid in tools.asana_projects.items())
+    members = "\n".join(f"      {user}: {email}" for user, email in tools.trello_members.items())
     return f"""\
 # Written by `hub demo`: the hub on its embedded default (SQLite, one process) against
 # local sandboxes of the departments' tools. Credentials here are the sandboxes' own.
@@ -66,6 +70,16 @@ connectors:
         custom.budget_status: {{from: custom.budget_status, dir: out, map: {{approved: approved,
           pending: pending, rejected: rejected, over budget: over_budget,
           unknown: unknown}}}}}}}}}}
+  design-trello:           # the design team's Trello board (a declared connector)
+    kind: trello
+    base_url: {tools.trello_url}/1
+    api_key: {TRELLO_KEY}
+    token: {TRELLO_TOKEN}
+    board: "{tools.trello.board["id"]}"
+    members:               # Trello shows e-mails to their owner only: who is who
+{members}
+    poll: {{every: 15s}}
+    webhook: {{secret: {TRELLO_SECRET}}}   # the app secret signing Trello's deliveries
   finance:                 # finance drops SAP exports in a folder; the newest one counts
     kind: excel
     preset: sap_budget
@@ -86,7 +100,8 @@ connectors:
 sync:
   entities:
     task:
-      match: [custom.jira_key]   # an Asana task whose "Jira key" names an issue is that issue
+      match: [custom.jira_key]   # an Asana task whose "Jira key" names an issue, or a Trello
+                                 # card whose description says "Jira: KEY", is that issue
       default_policy: latest     # the newer change wins...
       fields:
         title: manual            # ...but two people renaming a task at once is for a person

@@ -1,5 +1,9 @@
-"""The departments' tools for the demo: sandboxes of Jira, Asana and BambooHR and a finance
-drop folder, seeded with the demo company; the sandboxes are served over real HTTP."""
+"""The departments' tools for the demo: sandboxes of Jira, Asana, Trello and BambooHR and a
+finance drop folder, seeded with the demo company; the sandboxes are served over real HTTP.
+The design team works on Trello: its cards for the launch name their Jira issue.
+
+The sandboxes are found through the `hub.sandboxes` entry points, as `hub sandbox` finds them:
+the demo names the tools it plays with, the hub's code imports none of them."""
 
 from __future__ import annotations
 
@@ -9,11 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from connectors.asana.sandbox import AsanaSandbox
-from connectors.hr.sandbox import BambooHRSandbox
-from connectors.jira.sandbox import JiraSandbox
 from hub.demo.cast import Company, DemoTask, Employee
 from hub.demo.finance import budgets, write_export
+from hub.sdk.registry import load_sandbox
 from hub.testing.server import serve
 
 JIRA_EMAIL = "integration-hub@aurora.example"
@@ -22,23 +24,30 @@ JIRA_SECRET = "demo-jira-webhook-secret"  # noqa: S105
 ASANA_TOKEN = "demo-asana-pat"  # noqa: S105
 BAMBOO_KEY = "demo-bamboohr-api-key"
 BAMBOO_SECRET = "demo-bamboohr-webhook-key"  # noqa: S105
+TRELLO_KEY = "demo-trello-key"
+TRELLO_TOKEN = "demo-trello-token"  # noqa: S105
+TRELLO_SECRET = "demo-trello-app-secret"  # noqa: S105
 CAMPAIGN = "Aurora launch campaign"
+DESIGN = 6  # the first launch issues the design team also has cards for
 
 _JIRA_STATUS = {"todo": "To Do", "in_progress": "In Progress", "in_review": "In Review",
                 "done": "Done"}
 _ASANA_SECTION = {"todo": "To do", "in_progress": "Doing", "in_review": "Doing",
                   "done": "Done"}
+_TRELLO_LIST = {"todo": "To Do", "in_progress": "Doing", "in_review": "Review", "done": "Done"}
 
 
 @dataclass
 class Tools:
     """The running sandboxes and where the demo's objects are in them."""
 
-    jira: JiraSandbox
-    asana: AsanaSandbox
-    hr: BambooHRSandbox
+    jira: Any  # the jira, asana, trello and bamboohr sandboxes (hub.sandboxes entry points)
+    asana: Any
+    trello: Any
+    hr: Any
     jira_url: str
     asana_url: str
+    trello_url: str
     hr_url: str
     finance_drop: Path
     asana_projects: dict[str, str] = field(default_factory=dict)  # name -> gid
@@ -46,6 +55,10 @@ class Tools:
     #: (plan key, task index) -> Jira issue key / Asana task gid
     jira_keys: dict[tuple[str, int], str] = field(default_factory=dict)
     asana_gids: dict[tuple[str, int], str] = field(default_factory=dict)
+    #: Jira issue key -> the design team's Trello card id
+    trello_cards: dict[str, str] = field(default_factory=dict)
+    #: Trello username -> e-mail (Trello shows e-mails to their owner only)
+    trello_members: dict[str, str] = field(default_factory=dict)
 
     def campaign_gid(self, jira_key: str) -> str:
         """The Asana campaign task that is the same work as a Jira issue."""
@@ -65,19 +78,25 @@ def asana_email(person: Employee) -> str:
 def running_tools(company: Company, directory: Path) -> Iterator[Tools]:
     """Seed the sandboxes with `company` and serve them until the block ends; finance's drop
     folder is `directory`/finance-drop, with the year's first SAP export in it."""
-    jira = JiraSandbox(email=JIRA_EMAIL, token=JIRA_TOKEN, seed=7)
-    asana = AsanaSandbox(token=ASANA_TOKEN, seed=7)
-    hr = BambooHRSandbox(api_key=BAMBOO_KEY, company_domain="aurora", seed=7)
+    jira = load_sandbox("jira")(email=JIRA_EMAIL, token=JIRA_TOKEN, seed=7)
+    asana = load_sandbox("asana")(token=ASANA_TOKEN, seed=7)
+    hr = load_sandbox("bamboohr")(api_key=BAMBOO_KEY, company_domain="aurora", seed=7)
+    designer = company.staff("Marketing")[3]  # the hub holds the design lead's token
+    trello = load_sandbox("trello")(key=TRELLO_KEY, token=TRELLO_TOKEN, secret=TRELLO_SECRET,
+                                    board="Aurora launch design", seed=7,
+                                    account=(designer.email, designer.name))
     with ExitStack() as stack:
         jira_server = stack.enter_context(serve(jira.app))
         asana_server = stack.enter_context(serve(asana.app))
+        trello_server = stack.enter_context(serve(trello.app))
         hr_server = stack.enter_context(serve(hr.app))
-        tools = Tools(jira, asana, hr, jira_server.url, asana_server.url, hr_server.url,
-                      directory / "finance-drop")
+        tools = Tools(jira, asana, trello, hr, jira_server.url, asana_server.url,
+                      trello_server.url, hr_server.url, directory / "finance-drop")
         write_export(tools.finance_drop, "budget_2026-10.txt", budgets(company), age=3600)
         _seed_hr(tools, company)
         _seed_jira(tools, company)
         _seed_asana(tools, company)
+        _seed_trello(tools, company)
         yield tools
 
 
@@ -144,3 +163,22 @@ def _asana_fields(task: DemoTask, company: Company) -> dict[str, Any]:
     if task.jira_key:
         fields["jira_key"] = task.jira_key
     return fields
+
+
+def _seed_trello(tools: Tools, company: Company) -> None:
+    """The design team's board: a card per launch issue it works on, naming the issue."""
+    by_email = {p.email: p for p in company.people}
+    for index, task in enumerate(company.tasks["LAUNCH"][:DESIGN]):
+        person = by_email[task.assignee] if task.assignee else None
+        if person and tools.trello.members.find(email=person.email) is None:
+            member = tools.trello.add_member(person.email, person.name)
+            tools.trello_members[member["username"]] = person.email
+        fields: dict[str, Any] = {"desc": f"Design work for the launch.\nJira: {task.jira_key}"}
+        if person:
+            fields["members"] = [person.email]
+        if task.due:
+            fields["due"] = task.due.isoformat()
+        card = tools.trello.create_card(task.title, list_name=_TRELLO_LIST[task.status],
+                                        **fields)
+        tools.trello_cards[str(task.jira_key)] = str(card["id"])
+        assert tools.jira_keys[("LAUNCH", index)] == task.jira_key

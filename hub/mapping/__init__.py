@@ -15,6 +15,7 @@ from hub.mapping.loader import (
     load_mapping,
     merge_overrides,
 )
+from hub.mapping.lookups import Lookup, Lookups
 from hub.mapping.paths import ABSENT, RemotePath, parse_path
 from hub.mapping.transforms import Transform, register_transform, transform_names
 from hub.mapping.values import FieldType, coerce, from_json, to_json
@@ -23,6 +24,8 @@ __all__ = [
     "ABSENT",
     "FieldRule",
     "FieldType",
+    "Lookup",
+    "Lookups",
     "Mapping",
     "MappingError",
     "Normalised",

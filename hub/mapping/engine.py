@@ -14,13 +14,14 @@ from typing import Any, Literal
 
 from hub.mapping.errors import MappingError, show
 from hub.mapping.fields import canonical_fields
+from hub.mapping.lookups import Lookup
 from hub.mapping.paths import ABSENT, RemotePath
 from hub.mapping.transforms import Transform
 from hub.mapping.values import CoercionError, FieldType, coerce, to_json
 from hub.model.enums import Entity
 
 Direction = Literal["in", "out", "both"]
-Unmapped = Literal["error", "default", "keep_raw"]
+Unmapped = Literal["error", "default", "keep_raw", "drop"]
 DEFAULT_SOURCE = "default"
 
 
@@ -49,6 +50,8 @@ class FieldRule:
     unmapped: Unmapped = "error"
     default: Any = ABSENT
     tz: tzinfo | None = None
+    #: a lookup table of the connector: remote ids <-> values (`lookup: lists`)
+    lookup: str | None = None
 
     @property
     def reads(self) -> bool:
@@ -72,7 +75,7 @@ class Normalised:
 
 
 class _Skip(Exception):
-    """The field is left out of the result (keep_raw on an unmapped value)."""
+    """The field is left out of the result (keep_raw on an unmapped value, drop)."""
 
 
 class _Defaulted(Exception):
@@ -113,15 +116,22 @@ class TypeMapping:
             return known[name]
         raise KeyError(f"{name} is not a field of {self.entity}")
 
-    def inbound(self, payload: abc.Mapping[str, Any]) -> Normalised:
+    @property
+    def lookups(self) -> frozenset[str]:
+        """The lookup tables this type's fields use."""
+        return frozenset(r.lookup for r in self.rules if r.lookup)
+
+    def inbound(self, payload: abc.Mapping[str, Any],
+                lookups: abc.Mapping[str, Lookup] | None = None) -> Normalised:
         """Canonical values of a remote payload; raises one `MappingError` naming every bad
-        field. A path missing from the payload leaves its field out (or takes its default)."""
+        field. A path missing from the payload leaves its field out (or takes its default).
+        `lookups` are the connector's tables for fields with `lookup:`."""
         values: dict[str, Any] = {}
         sources: dict[str, str] = {}
         errors: list[MappingError] = []
         for rule in self._reading:
             try:
-                self._read(rule, payload, values, sources)
+                self._read(rule, payload, values, sources, lookups or {})
             except MappingError as exc:
                 errors.append(exc)
         if errors:
@@ -129,7 +139,7 @@ class TypeMapping:
         return Normalised(self.entity, values, sources)
 
     def _read(self, rule: FieldRule, payload: abc.Mapping[str, Any], values: dict[str, Any],
-              sources: dict[str, str]) -> None:
+              sources: dict[str, str], lookups: abc.Mapping[str, Lookup]) -> None:
         path = rule.path.text
         found = rule.path.read(payload)
         if found is ABSENT:
@@ -137,6 +147,14 @@ class TypeMapping:
                 values[rule.name], sources[rule.name] = rule.default, DEFAULT_SOURCE
             return
         value = _convert(rule, rule.transform.inbound if rule.transform else None, found)
+        if rule.lookup and value is not None:
+            try:
+                value = self._look_up(rule, value, lookups)
+            except _Skip:
+                return
+            except _Defaulted:
+                values[rule.name], sources[rule.name] = rule.default, DEFAULT_SOURCE
+                return
         if rule.raw and rule.raw_type:
             values[rule.raw] = _coerce(rule.raw, rule.raw_type, value, path, rule.tz)
             sources[rule.raw] = path
@@ -156,12 +174,38 @@ class TypeMapping:
         values[rule.name] = _coerce(rule.name, rule.field_type, value, path, rule.tz)
         sources[rule.name] = path
 
+    def _look_up(self, rule: FieldRule, value: Any, lookups: abc.Mapping[str, Lookup]) -> Any:
+        """Remote id(s) -> the table's value(s); a miss goes as `unmapped:` says."""
+        assert rule.lookup is not None
+        table = lookups.get(rule.lookup)
+        if table is None:
+            raise MappingError(rule.name, f'needs the lookup table "{rule.lookup}", which the '
+                                          f"{self.kind} connector did not provide",
+                               path=str(rule.path))
+        if isinstance(value, list):
+            found = [table.value(v) for v in value if v in table]
+            missing = [v for v in value if v not in table]
+        else:
+            found, missing = [], [] if value in table else [value]
+        if missing:
+            if rule.unmapped == "keep_raw":
+                return value
+            if rule.unmapped == "default":
+                raise _Defaulted
+            if rule.unmapped != "drop":
+                raise MappingError(rule.name, f"{show(missing[0])} at {rule.path} is not in the "
+                                              f'lookup table "{rule.lookup}" ({len(table)} '
+                                              "entries)", path=str(rule.path), value=missing[0])
+            if not isinstance(value, list):
+                raise _Skip
+        return found if isinstance(value, list) else table.value(value)
+
     def _lookup(self, rule: FieldRule, value: Any) -> Any:
         assert rule.value_map is not None
         key = map_key(value)
         if key in rule.value_map:
             return rule.value_map[key]
-        if rule.unmapped == "keep_raw":
+        if rule.unmapped in ("keep_raw", "drop"):
             raise _Skip
         if rule.unmapped == "default":
             raise _Defaulted
@@ -174,7 +218,8 @@ class TypeMapping:
                                       f"(known: {known}). {hint}", path=str(rule.path),
                            value=value)
 
-    def outbound(self, values: abc.Mapping[str, Any]) -> dict[str, Any]:
+    def outbound(self, values: abc.Mapping[str, Any],
+                 lookups: abc.Mapping[str, Lookup] | None = None) -> dict[str, Any]:
         """Remote path -> remote value for the outbound fields present in `values` (canonical
         values, as Python objects or in their `to_json` form); raises one `MappingError`."""
         patch: dict[str, Any] = {}
@@ -183,7 +228,8 @@ class TypeMapping:
             if not rule.writes or rule.name not in values:
                 continue
             try:
-                key, remote = rule.path.write(self._write(rule, values[rule.name]))
+                written = self._write(rule, values[rule.name], lookups or {})
+                key, remote = rule.path.write(written)
                 patch[key] = remote
             except MappingError as exc:
                 errors.append(exc)
@@ -191,23 +237,30 @@ class TypeMapping:
             raise MappingError.combine(errors)
         return patch
 
-    def same_remotely(self, name: str, a: Any, b: Any) -> bool:
+    def same_remotely(self, name: str, a: Any, b: Any,
+                      lookups: abc.Mapping[str, Lookup] | None = None) -> bool:
         """Whether two canonical values of field `name` are one value in the tool (its value
         map may fold several canonical values into one, e.g. in_review and in_progress both
         "Doing")."""
         if name not in self.outbound_fields:
             return False
         try:
-            return self.outbound({name: a}) == self.outbound({name: b})
+            return self.outbound({name: a}, lookups) == self.outbound({name: b}, lookups)
         except MappingError:
             return False
 
-    def _write(self, rule: FieldRule, given: Any) -> Any:
+    def _write(self, rule: FieldRule, given: Any, lookups: abc.Mapping[str, Lookup]) -> Any:
         path = str(rule.path)
         value = _coerce(rule.name, rule.field_type, given, path, rule.tz, outbound=True)
         if rule.value_map is not None and value is not None:
             value = ([self._reverse(rule, v) for v in value] if rule.field_type.many
                      else self._reverse(rule, value))
+        if rule.lookup and value is not None:
+            if isinstance(value, list) and rule.unmapped == "drop":  # what the tool lacks stays
+                table = lookups.get(rule.lookup)
+                value = [v for v in value if table is not None and _has_value(table, v)]
+            value = ([self._remote_id(rule, v, lookups) for v in value]
+                     if isinstance(value, list) else self._remote_id(rule, value, lookups))
         if rule.transform:
             if rule.transform.outbound is None:  # the loader refuses this; a guard for callers
                 raise MappingError(rule.name, f"transform {rule.transform.name} can't write",
@@ -219,12 +272,33 @@ class TypeMapping:
             raise MappingError(rule.name, f"{show(value)} for {path}: {exc}", path=path,
                                value=value) from None
 
+    def _remote_id(self, rule: FieldRule, value: Any,
+                   lookups: abc.Mapping[str, Lookup]) -> str:
+        table = lookups.get(rule.lookup or "")
+        try:
+            if table is None:
+                raise KeyError(value)
+            return table.remote_id(to_json(value))
+        except KeyError:
+            raise MappingError(rule.name, f"no {self.kind} id for "
+                                          f'{show(to_json(value))} in the lookup table '
+                                          f'"{rule.lookup}"', path=str(rule.path),
+                               value=value) from None
+
     def _reverse(self, rule: FieldRule, value: Any) -> Any:
         key = map_key(to_json(value))
         if key in rule.reverse:
             return rule.reverse[key]
         raise MappingError(rule.name, f"no {self.kind} value for {rule.name}={key}; "
                                       "add it to reverse:", path=str(rule.path), value=value)
+
+
+def _has_value(table: Lookup, value: Any) -> bool:
+    try:
+        table.remote_id(to_json(value))
+    except KeyError:
+        return False
+    return True
 
 
 def _convert(rule: FieldRule, function: abc.Callable[[Any], Any] | None, value: Any) -> Any:

@@ -81,6 +81,7 @@ class _FieldBase(_Strict):
     default: Any = None
     tz: str | None = None
     type: str | None = None
+    lookup: str | None = None
 
     @property
     def source(self) -> str:
@@ -143,18 +144,19 @@ def compile_field(entity: Entity, name: str, spec: _FieldBase, at: Loc,
         problems.add((*at, "reverse"), "only applies with a value map (add map:)")
     default = _default(field_type, spec, tz, at, problems)
     raw_type = _raw(entity, name, spec, direction, at, problems)
-    if spec.unmapped != "error" and spec.map is None:
-        problems.add((*at, "unmapped"), "only applies with a value map (add map:)")
+    if spec.unmapped != "error" and spec.map is None and spec.lookup is None:
+        problems.add((*at, "unmapped"), "only applies with a value map or a lookup (add map: "
+                                        "or lookup:)")
     if spec.unmapped == "default" and default is ABSENT:
         problems.add((*at, "unmapped"), "is default, but the field has no default: (add one)")
-    if spec.unmapped == "keep_raw" and spec.raw is None:
+    if spec.unmapped == "keep_raw" and spec.raw is None and spec.map is not None:
         problems.add((*at, "unmapped"), "is keep_raw, but the field has no raw: to keep it in")
     if len(problems) > before or path is None:
         return None
     return FieldRule(name=name, path=path, direction=direction, field_type=field_type,
                      transform=transform, value_map=value_map, reverse=reverse or {},
                      raw=spec.raw, raw_type=raw_type, unmapped=spec.unmapped,
-                     default=default, tz=tz)
+                     default=default, tz=tz, lookup=spec.lookup)
 
 
 def field_type_of(entity: Entity, name: str, given: str | None) -> FieldType | str:

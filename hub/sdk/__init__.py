@@ -7,6 +7,7 @@ the `hub.connectors` entry-point group; the engine owns the flow (polling, webho
 from __future__ import annotations
 
 from hub.errors import AuthenticationFailed, ConfigError, Permanent, Retriable
+from hub.mapping.lookups import Lookup, Lookups
 from hub.sdk.config import ConnectorConfig, PollConfig, WebhookConfig
 from hub.sdk.connector import (
     CheckResult,
@@ -29,10 +30,8 @@ from hub.sdk.webhooks import read_body
 
 __all__ = [
     "AuthenticationFailed", "CheckResult", "ConfigError", "Connector", "ConnectorConfig",
-    "FieldsRefused", "Handshake",
-    "LinkRef", "Permanent", "PollConfig", "PollPage", "PollProgress", "Rejected",
-    "RemoteRecord", "Report",
-    "ReportColumn", "Retriable",
-    "WebhookConfig", "WebhookDelivery", "WebhookMalformed", "WebhookRejected", "WebhookTarget",
-    "read_body",
+    "FieldsRefused", "Handshake", "LinkRef", "Lookup", "Lookups", "Permanent", "PollConfig",
+    "PollPage", "PollProgress", "Rejected", "RemoteRecord", "Report", "ReportColumn",
+    "Retriable", "WebhookConfig", "WebhookDelivery", "WebhookMalformed", "WebhookRejected",
+    "WebhookTarget", "read_body",
 ]

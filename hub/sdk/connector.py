@@ -6,9 +6,11 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 from hub.errors import HubError, Permanent
+from hub.mapping.lookups import Lookups
 from hub.sdk.config import ConnectorConfig
 
 if TYPE_CHECKING:
@@ -85,6 +87,11 @@ class PollPage:
     source), for connectors whose parts are applied, and fail, each on its own: the engine
     never batches pages of two parts together, and `hub sync` reports each part. A part's last
     page carries its cursor; a part that fails is named in `PartlyApplied`.
+
+    `cursor=None` means "keep the cursor stored so far": a page that moves nothing forward
+    (records read again within an overlap, a page of a listing whose end is not reached yet)
+    leaves the last committed position as it was. There is no way to reset a cursor from a
+    page; a full read starts from `poll(None)`.
     """
 
     records: list[RemoteRecord]
@@ -131,12 +138,16 @@ class WebhookDelivery:
 
 @dataclass(frozen=True)
 class LinkRef:
-    """What a connector needs to know about a link to write to its remote object."""
+    """What a connector needs to know about a link to write to its remote object: the last
+    values the tool is known to hold (`shadow`), and the hub's id of the record, for tools that
+    keep it inside the object (a card's description, a hidden field), so a push needs no read
+    first."""
 
     remote_type: str
     remote_id: str
     shadow: Mapping[str, Any]
     url: str | None = None
+    hub_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -223,12 +234,19 @@ class Connector(ABC, Generic[ConfigT]):
     config_model: ClassVar[type[ConnectorConfig]]
     #: remote type -> canonical entity, e.g. {"issue": "task"}
     remote_types: ClassVar[Mapping[str, str]] = {}
+    #: the mapping this kind ships (a plugin's own file); None: `mappings/<kind>.yaml` of the
+    #: hub, if there is one. A connector's `mapping:` setting replaces it.
+    default_mapping: ClassVar[Path | None] = None
 
     def __init__(self, connector_id: str, config: ConfigT) -> None:
         self.connector_id = connector_id
         self.config = config
         #: secrets agreed in webhook handshakes (kept by the hub, handed back on start)
         self.webhook_secrets: set[str] = set()
+        #: remote ids <-> what they stand for (list id -> list name, member id -> e-mail),
+        #: which the mapping uses both ways (`lookup: <name>`); the connector fills them
+        self.lookups = Lookups()
+        self.lookups_loaded = False
 
     def use_mapping(self, mapping: FieldMapping) -> None:
         """Told the mapping this connector's records go through, once, before any poll: a tool
@@ -246,6 +264,21 @@ class Connector(ABC, Generic[ConfigT]):
         """A webhook handshake request's answer, or None for an ordinary delivery."""
         return None
 
+    def challenge(self, body: bytes) -> bytes | None:
+        """The answer to a tool's challenge delivery (monday.com posts `{"challenge": ...}`
+        and wants it echoed), or None for an ordinary delivery. Default: no challenge."""
+        return None
+
+    async def refresh_lookups(self) -> None:
+        """Reload `lookups` from the tool (a list renamed, a label added). Connectors call it
+        as they read; the engine through `ensure_lookups`. Default: nothing to reload."""
+
+    async def ensure_lookups(self) -> None:
+        """Load the lookup tables once, before their first use (a push before any poll)."""
+        if not self.lookups_loaded:
+            await self.refresh_lookups()
+            self.lookups_loaded = True
+
     async def register_webhooks(self, target: WebhookTarget) -> int:
         """Make the tool send its webhooks for the scope to `target`, idempotently (a webhook
         at `target.url` exists already); each one created gets its own `target.one_time()`
@@ -253,8 +286,9 @@ class Connector(ABC, Generic[ConfigT]):
         Optional: the default can't."""
         raise NotImplementedError(f"{self.kind} registers no webhooks")
 
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
-        """Raise `WebhookRejected` unless the delivery is authentic. Default: no webhooks."""
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes, *, url: str = "") -> None:
+        """Raise `WebhookRejected` unless the delivery is authentic. `url` is the public URL the
+        tool sent it to (what Trello signs along with the body). Default: no webhooks."""
         raise WebhookRejected(f"connector kind {self.kind!r} does not take webhooks")
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:

@@ -113,7 +113,7 @@ class ToolClient:
                 if response.status_code not in RETRIED_STATUS:
                     raise self._refusal(response)
                 reason = f"{self.name}: {response.status_code} {self.describe(response)}"
-                wait = retry_after(response)
+                wait = self.wait_hint(response)
             attempt += 1
             delay = wait if wait is not None else min(16.0, 0.5 * 2 ** attempt) * random.uniform(
                 0.5, 1.0)
@@ -128,6 +128,11 @@ class ToolClient:
             return AuthenticationFailed(reason, status=response.status_code)
         return ToolRefusal(reason, status=response.status_code,
                            fields=self.field_errors(response))
+
+    def wait_hint(self, response: httpx.Response) -> float | None:
+        """Seconds the tool asked to wait before the next try (override for tools that say it
+        elsewhere than `Retry-After`)."""
+        return retry_after(response)
 
     def describe(self, response: httpx.Response) -> str:
         """The tool's own words for an error answer (override per tool)."""

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
+from typing import Any
 
 from hub.sdk.config import ConnectorConfig
 from hub.sdk.connector import Connector
@@ -74,4 +75,35 @@ def _load(ep: EntryPoint) -> type[Connector[ConnectorConfig]]:
             raise TypeError(f"{ep.value} does not declare `{attr}`")
     if not (isinstance(obj.config_model, type) and issubclass(obj.config_model, ConnectorConfig)):
         raise TypeError(f"{ep.value}.config_model is not a ConnectorConfig subclass")
+    return obj
+
+
+SANDBOX_GROUP = "hub.sandboxes"
+
+
+class UnknownSandbox(LookupError):
+    """No sandbox is installed for a kind, or its plugin failed to load."""
+
+
+def sandbox_kinds() -> list[str]:
+    """The kinds with a sandbox installed (entry points are read, nothing is imported)."""
+    return sorted({ep.name for ep in entry_points(group=SANDBOX_GROUP)})
+
+
+def load_sandbox(kind: str) -> type[Any]:
+    """The sandbox class registered for `kind` under `hub.sandboxes`."""
+    found = [ep for ep in entry_points(group=SANDBOX_GROUP) if ep.name == kind]
+    if not found:
+        known = ", ".join(sandbox_kinds()) or "none"
+        raise UnknownSandbox(f"no sandbox is installed for {kind!r} (installed: {known})")
+    try:
+        obj = found[0].load()
+    except Exception as exc:  # a plugin may fail in any way; say which and why
+        raise UnknownSandbox(f"the {kind} sandbox ({found[0].value}) failed to load: "
+                             f"{type(exc).__name__}: {exc}") from exc
+    missing = [a for a in ("title", "default_port", "options", "from_options")
+               if not hasattr(obj, a)]
+    if not isinstance(obj, type) or missing:
+        raise UnknownSandbox(f"{found[0].value} is not a sandbox class (it lacks "
+                             f"{', '.join(missing) or 'a class'}; see hub.testing.served)")
     return obj

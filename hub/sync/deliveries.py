@@ -128,6 +128,11 @@ async def _process(rt: Runtime, connector_id: str,
     connector = rt.connectors[connector_id]
     tally = Tally()
     readable: list[_Delivery] = []
+    try:
+        await connector.ensure_lookups()  # ids in deliveries are named through them
+    except Retriable as exc:
+        _tried(rt, connector_id, [d for d, _ in pending], exc.reason)
+        return tally, True
     for delivery, headers in pending:
         try:
             delivery.parsed = readback.parse(connector, headers, delivery.body)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hub.config.sync import EntitySync
 from hub.ids import new_id
-from hub.mapping import MappingError
+from hub.mapping import Lookups, MappingError
 from hub.mapping.values import to_json
 from hub.model.enums import Entity
 from hub.sdk.connector import Rejected, RemoteRecord
@@ -25,6 +25,7 @@ from hub.sync.batch import BatchItem, NewRecords, Tally
 from hub.sync.conflicts import record_conflict
 from hub.sync.freshness import is_older, is_stale, newer
 from hub.sync.intents import IntentWriter, same
+from hub.sync.lookups import batch_lookups
 from hub.sync.reconcile import decide
 from hub.sync.records import REFERENCES, RecordStore, field_provenance
 from hub.sync.runtime import Runtime
@@ -85,12 +86,15 @@ class Ingest:
     # -- stages ----------------------------------------------------------------------------
     def _normalise(self, records: Sequence[RemoteRecord]) -> list[BatchItem]:
         newest: dict[tuple[str, str], BatchItem] = {}
+        lookups: Lookups | None = None
         for record in records:
             try:
                 mapping = self.rt.type_mapping(self.connector_id, record.remote_type)
                 item = BatchItem(record, mapping.entity, raw_of=mapping.raw_of, mapping=mapping)
+                if lookups is None and mapping.lookups:
+                    lookups = batch_lookups(self.rt, self.session, self.connector_id)
                 if not record.deleted:
-                    normalised = mapping.inbound(record.payload)
+                    normalised = mapping.inbound(record.payload, lookups)
                     item.values = {k: to_json(v) for k, v in normalised.values.items()}
                     item.sources = normalised.sources
                     if self.rt.aliases:

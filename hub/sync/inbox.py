@@ -53,10 +53,12 @@ def _known_secrets(rt: Runtime, connector_id: str) -> None:
     rt.secrets_loaded.add(connector_id)
 
 
-def receive(rt: Runtime, connector_id: str, headers: Mapping[str, str], body: bytes) -> Received:
-    """Verify and durably store one delivery. Raises `WebhookRejected` on a bad signature and
-    `WebhookMalformed` for a body that is not what the tool sends (nothing is stored)."""
-    item = accept(rt, connector_id, headers, body)
+def receive(rt: Runtime, connector_id: str, headers: Mapping[str, str], body: bytes,
+            url: str = "") -> Received:
+    """Verify and durably store one delivery (`url`: the public URL it was sent to). Raises
+    `WebhookRejected` on a bad signature and `WebhookMalformed` for a body that is not what the
+    tool sends (nothing is stored)."""
+    item = accept(rt, connector_id, headers, body, url)
     try:
         with rt.sessions.begin() as session:
             session.add(item)
@@ -66,7 +68,7 @@ def receive(rt: Runtime, connector_id: str, headers: Mapping[str, str], body: by
 
 
 def accept(rt: Runtime, connector_id: str, headers: Mapping[str, str],
-           body: bytes) -> InboxItem:
+           body: bytes, url: str = "") -> InboxItem:
     """Verify one delivery and make its row (not stored yet: see `receive`, and
     `hub.sync.intake` for many at once). Raises `WebhookRejected` on a bad signature and
     `WebhookMalformed` for a body the tool doesn't send."""
@@ -74,7 +76,7 @@ def accept(rt: Runtime, connector_id: str, headers: Mapping[str, str],
     if connector is None:
         raise UnknownConnector(connector_id)
     _known_secrets(rt, connector_id)
-    connector.verify_webhook(headers, body)
+    connector.verify_webhook(headers, body, url=url)
     digest = hashlib.sha256(body).hexdigest()
     delivery_id = readback.parse(connector, headers, body).delivery_id
     lowered = {k.lower(): v for k, v in headers.items()}

@@ -34,13 +34,15 @@ class InboxWriter:
         self._writing: asyncio.Task[None] | None = None
 
     async def receive(self, connector_id: str, headers: Mapping[str, str],
-                      body: bytes) -> Received:
-        """Verify and durably store one delivery; `WebhookRejected` on a bad signature."""
+                      body: bytes, url: str = "") -> Received:
+        """Verify and durably store one delivery (`url`: the public URL it was sent to);
+        `WebhookRejected` on a bad signature, `WebhookMalformed` for a body the tool doesn't
+        send."""
         if connector_id not in self.rt.secrets_loaded and connector_id in self.rt.connectors:
             # The first delivery of a connector reads its handshake secrets from the database.
-            item = await asyncio.to_thread(accept, self.rt, connector_id, headers, body)
+            item = await asyncio.to_thread(accept, self.rt, connector_id, headers, body, url)
         else:
-            item = accept(self.rt, connector_id, headers, body)  # no database: a signature
+            item = accept(self.rt, connector_id, headers, body, url)  # no database: a signature
         stored: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiting.append((item, stored))
         if self._writing is None or self._writing.done():

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from hub.errors import Permanent, Retriable
 from hub.ids import new_id
-from hub.mapping import MappingError, TypeMapping
+from hub.mapping import Lookups, MappingError, TypeMapping
 from hub.mapping.values import from_json
 from hub.sdk.config import ConnectorConfig
 from hub.sdk.connector import Connector, FieldsRefused, LinkRef, RemoteRecord
@@ -25,6 +25,7 @@ from hub.store.sync import IntentState, Link, PushIntent
 from hub.sync import refusals
 from hub.sync.inbound import Ingest
 from hub.sync.intents import Holds, pending_patch
+from hub.sync.lookups import batch_lookups
 from hub.sync.records import RecordStore
 from hub.sync.runtime import Runtime
 
@@ -72,8 +73,12 @@ async def push_intent(rt: Runtime, intent_id: str) -> PushOutcome:
     try:
         for _ in range(3):
             prepared = _prepare(rt, intent_id)
-            if isinstance(prepared, PushOutcome):
-                return prepared
+            if isinstance(prepared, _NeedsLookups):
+                await rt.connectors[prepared.connector_id].ensure_lookups()
+                prepared = _prepare(rt, intent_id, final=True)
+            if isinstance(prepared, PushOutcome | _NeedsLookups):
+                return prepared if isinstance(prepared, PushOutcome) else PushOutcome(
+                    "retry", "lookup tables not loaded")
             plan = prepared
             fresh = await _read_back(rt.connectors[plan.connector_id], plan)
             if fresh is None:
@@ -99,7 +104,15 @@ async def push_intent(rt: Runtime, intent_id: str) -> PushOutcome:
     return PushOutcome("done", ", ".join(sorted(plan.sent)))
 
 
-def _prepare(rt: Runtime, intent_id: str) -> _Plan | PushOutcome:
+@dataclass(frozen=True)
+class _NeedsLookups:
+    """The connector's lookup tables were never loaded: load them, then plan again."""
+
+    connector_id: str
+
+
+def _prepare(rt: Runtime, intent_id: str,
+             final: bool = False) -> _Plan | PushOutcome | _NeedsLookups:
     with rt.sessions.begin() as session:
         intent = session.get(PushIntent, intent_id)
         if intent is None or intent.state is not IntentState.pending:
@@ -109,6 +122,9 @@ def _prepare(rt: Runtime, intent_id: str) -> _Plan | PushOutcome:
         try:
             plan = _plan(rt, session, intent)
         except MappingError as exc:
+            connector = rt.connectors[intent.connector_id]
+            if not final and not connector.lookups_loaded and len(connector.lookups):
+                return _NeedsLookups(intent.connector_id)
             return _fail(intent, f"cannot translate for {intent.connector_id}: {exc}")
         if plan is None:
             refusals.settle(session, intent, rt.clock())
@@ -196,9 +212,12 @@ def _plan(rt: Runtime, session: Session, intent: PushIntent) -> _Plan | None:
         sent = pending_patch(rt, link, values, held)
         if not sent:
             return None
-        ref = LinkRef(link.remote_type, link.remote_id, dict(link.shadow or {}), link.url)
+        ref = LinkRef(link.remote_type, link.remote_id, dict(link.shadow or {}), link.url,
+                      hub_id=intent.record_id)
         return _Plan(intent.record_id, link.connector_id, mapping, ref, link.remote_type, sent,
-                     mapping.outbound(_typed(mapping, sent)), link.remote_updated_at)
+                     mapping.outbound(_typed(mapping, sent), _lookups(rt, session, mapping,
+                                                                      link.connector_id)),
+                     link.remote_updated_at)
     remote_type = rt.remote_type_for(intent.connector_id, intent.entity)
     if remote_type is None:
         raise MappingError("create", f"the {intent.connector_id} mapping has no type for "
@@ -208,7 +227,13 @@ def _plan(rt: Runtime, session: Session, intent: PushIntent) -> _Plan | None:
     sent = {f: values[f] for f in mapping.outbound_fields
             if f not in held and values.get(f) not in (None, [])}
     return _Plan(intent.record_id, intent.connector_id, mapping, None, remote_type, sent,
-                 mapping.outbound(_typed(mapping, sent)))
+                 mapping.outbound(_typed(mapping, sent),
+                                  _lookups(rt, session, mapping, intent.connector_id)))
+
+
+def _lookups(rt: Runtime, session: Session, mapping: TypeMapping,
+             connector_id: str) -> Lookups | None:
+    return batch_lookups(rt, session, connector_id) if mapping.lookups else None
 
 
 def _typed(mapping: TypeMapping, values: dict[str, Any]) -> dict[str, Any]:
@@ -248,7 +273,9 @@ def _learn(rt: Runtime, session: Session, intent: PushIntent, plan: _Plan,
         # The tool holds what we sent, unless we already saw a later state of it; and our own
         # write is no person's edit, so its field times are taken as seen.
         link.shadow = {**(link.shadow or {}), **written}
-        link.field_times = {**(link.field_times or {}), **_written_times(plan, remote, written)}
+        lookups = _lookups(rt, session, plan.mapping, plan.connector_id)
+        link.field_times = {**(link.field_times or {}),
+                            **_written_times(plan, remote, written, lookups)}
     Ingest(rt, session, plan.connector_id, delivery="push").run([remote])
 
 
@@ -264,10 +291,10 @@ def _still_behind(rt: Runtime, session: Session, intent: PushIntent) -> bool:
     return bool(pending_patch(rt, link, values, held))
 
 
-def _written_times(plan: _Plan, remote: RemoteRecord, written: dict[str, Any]
-                   ) -> dict[str, str]:
+def _written_times(plan: _Plan, remote: RemoteRecord, written: dict[str, Any],
+                   lookups: Lookups | None) -> dict[str, str]:
     try:
-        sources = plan.mapping.inbound(remote.payload).sources
+        sources = plan.mapping.inbound(remote.payload, lookups).sources
     except MappingError:
         return {}
     times = {name: remote.exact_time(sources.get(name)) for name in written}

@@ -40,16 +40,43 @@ def _load_mapping(path: Path, overrides: str, origin: OverridesOrigin) -> Mappin
     return load_mapping(path, json.loads(overrides), overrides_from=origin)
 
 
-def mapping_problems(config: HubConfig, config_file: str = "") -> list[ConfigProblem]:
-    """What is wrong with the enabled connectors' mappings (files and `mapping_overrides`),
-    so that a command can say so before it starts anything."""
+def mapping_file(config: HubConfig, settings: ConnectorConfig,
+                 registry: Registry | None = None) -> Path | None:
+    """The mapping a connector uses: its `mapping:` setting, else the one its kind ships
+    (`Connector.default_mapping`, then the hub's `mappings/<kind>.yaml`); None if there is none."""
+    if settings.mapping is not None:
+        return settings.mapping if settings.mapping.is_absolute() \
+            else config.base_dir / settings.mapping
+    cls = registry.kinds.get(settings.kind) if registry is not None else None
+    if cls is not None and cls.default_mapping is not None:
+        return cls.default_mapping
+    shipped = default_mapping_path(settings.kind)
+    return shipped if shipped.exists() else None
+
+
+def mapping_problems(config: HubConfig, config_file: str = "",
+                     registry: Registry | None = None) -> list[ConfigProblem]:
+    """What is wrong with the enabled connectors' mappings (a missing one, the files and
+    `mapping_overrides`), so that a command can say so before it starts anything."""
     problems: list[ConfigProblem] = []
     for connector_id, settings in config.connectors.items():
-        if not settings.enabled or (settings.mapping is None and
-                                    not default_mapping_path(settings.kind).exists()):
-            continue  # a plugin kind with no shipped mapping: checked when it names one
+        if not settings.enabled:
+            continue
+        found = mapping_file(config, settings, registry)
+        hint = f"name a mapping file with mapping: (e.g. mapping: mappings/{settings.kind}.yaml)"
+        if found is None:
+            problems.append(ConfigProblem(
+                config_file, None, f"connectors.{connector_id}",
+                f'kind "{settings.kind}" ships no mapping, so its records can\'t be read; {hint}'))
+            continue
+        if settings.mapping is None and not found.exists():
+            problems.append(ConfigProblem(
+                config_file, None, f"connectors.{connector_id}",
+                f'kind "{settings.kind}" names its mapping {found}, which is not there (is the '
+                f"plugin installed whole?); {hint}"))
+            continue
         try:
-            _connector_mapping(config, connector_id, settings, config_file)
+            _connector_mapping(config, connector_id, settings, config_file, registry)
         except ConfigError as exc:
             problems += exc.problems
     return problems
@@ -64,12 +91,12 @@ def overrides_origin(config: HubConfig, connector_id: str,
 
 
 def _connector_mapping(config: HubConfig, connector_id: str, settings: ConnectorConfig,
-                       config_file: str = "") -> Mapping:
-    if settings.mapping is None:
-        path = default_mapping_path(settings.kind)
-    else:
-        path = settings.mapping if settings.mapping.is_absolute() \
-            else config.base_dir / settings.mapping
+                       config_file: str = "", registry: Registry | None = None) -> Mapping:
+    path = mapping_file(config, settings, registry)
+    if path is None:
+        raise ConfigError.single(config_file, f"connectors.{connector_id}",
+                                 f'kind "{settings.kind}" ships no mapping; name one with '
+                                 "mapping:")
     return _load_mapping(path, json.dumps(settings.mapping_overrides, sort_keys=True,
                                           default=str),
                          overrides_origin(config, connector_id, config_file))
@@ -102,7 +129,7 @@ class Runtime:
             cls = self.registry.kinds[settings.kind]
             self.connectors[connector_id] = cls(connector_id, settings)
             self.mappings[connector_id] = _connector_mapping(self.config, connector_id,
-                                                             settings)
+                                                             settings, registry=self.registry)
             self.connectors[connector_id].use_mapping(self.mappings[connector_id])
 
     @cached_property

@@ -7,13 +7,15 @@ returns a `SandboxDriver` for a running sandbox (over real HTTP for the real con
         @pytest.fixture
         def driver(self, jira_sandbox): return JiraDriver(jira_sandbox)
 
-The suite checks the contract the engine relies on, not the tool's features.
+The suite checks the contract the engine relies on, not the tool's features. A driver says
+what its tool can't do by leaving a method at its default (the test is skipped, with why);
+`hub.testing.fake.FakeDriver` is a complete example.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -26,40 +28,66 @@ from hub.sdk.connector import (
     RemoteRecord,
     WebhookMalformed,
     WebhookRejected,
+    WebhookTarget,
 )
 
 
-class SandboxDriver(Protocol):
-    """What the suite needs to act as a person in the tool and to build connectors."""
+class SandboxDriver:
+    """What the suite needs to act as a person in the tool and to build connectors. Subclass
+    it; the methods left at their defaults skip the tests that need them."""
 
     #: a remote type the connector can create, or None if it never creates
-    creatable_type: str | None
+    creatable_type: str | None = None
     #: True for tools the hub only reads (HR): every push is refused as `Permanent`
-    read_only: bool
+    read_only: bool = False
+    #: True when a poll from a cursor reports objects deleted since (an events feed, a scan)
+    deletes_in_poll: bool = False
+    #: the public URL `signed_webhook` deliveries were sent to (tools that sign it: Trello)
+    webhook_url: str = ""
+    #: False for tools whose signature doesn't cover the body (monday.com's JWT): the hub
+    #: then reads the records a delivery names back from the tool instead of trusting it
+    signs_body: bool = True
 
     def connector(self) -> Connector[ConnectorConfig]:
         """A connector with valid credentials."""
+        raise NotImplementedError
 
     def connector_with_bad_credentials(self) -> Connector[ConnectorConfig]:
         """The same connector with a wrong secret."""
+        raise NotImplementedError
 
     def user_create(self) -> str:
         """Create an object in scope as a person would; return its remote id."""
+        raise NotImplementedError
 
     def user_edit(self, remote_id: str) -> None:
         """Change the object as a person would."""
+        raise NotImplementedError
+
+    def user_delete(self, remote_id: str) -> None:
+        """Delete the object as a person would. Default: the tool can't (tests skip)."""
+        pytest.skip("the driver can't delete objects")
 
     def signed_webhook(self, remote_id: str) -> tuple[dict[str, str], bytes] | None:
         """An authentic webhook delivery about the object, or None if the tool has none."""
+        return None
+
+    def webhook_target(self) -> str | None:
+        """A URL the tool can register webhooks to (one that answers its handshake), or None
+        when the connector registers none."""
+        return None
 
     def push_patch(self) -> Mapping[str, Any]:
         """A patch the connector can write (remote field paths -> values)."""
+        raise NotImplementedError
 
     def patch_applied(self, record: RemoteRecord, patch: Mapping[str, Any]) -> bool:
         """True when `record` shows `patch`."""
+        raise NotImplementedError
 
     def create_values(self) -> Mapping[str, Any]:
         """Values for `create` of `creatable_type`."""
+        raise NotImplementedError
 
 
 async def poll_all(connector: Connector[ConnectorConfig],
@@ -128,11 +156,16 @@ class ConnectorConformance:
         if delivery is None:
             pytest.skip("this tool sends no webhooks")
         headers, body = delivery
-        connector.verify_webhook(headers, body)
+        url = getattr(driver, "webhook_url", "")
+        connector.verify_webhook(headers, body, url=url)
+        if getattr(driver, "signs_body", True):
+            with pytest.raises(WebhookRejected):
+                connector.verify_webhook(headers, body + b" ", url=url)
+        else:
+            assert connector.parse_webhook(headers, body).needs_fetch, \
+                "a delivery whose body is not signed must be read back from the tool"
         with pytest.raises(WebhookRejected):
-            connector.verify_webhook(headers, body + b" ")
-        with pytest.raises(WebhookRejected):
-            connector.verify_webhook({}, body)
+            connector.verify_webhook({}, body, url=url)
 
     async def test_webhook_delivery_id_is_stable(
             self, driver: SandboxDriver, connector: Connector[ConnectorConfig]) -> None:
@@ -197,6 +230,66 @@ class ConnectorConformance:
         found = await connector.find_by_hub_id(driver.creatable_type, hub_id)
         assert found is not None
         assert found.remote_id == created.remote_id
+
+
+    async def test_fetch_of_a_deleted_object_is_a_tombstone(
+            self, driver: SandboxDriver, connector: Connector[ConnectorConfig]) -> None:
+        remote_id = driver.user_create()
+        records, _ = await poll_all(connector, None)
+        remote_type = next(r.remote_type for r in records if r.remote_id == remote_id)
+        _delete(driver, remote_id)
+        try:
+            found = await connector.fetch(remote_type, [remote_id])
+        except NotImplementedError:
+            pytest.skip("this connector can't fetch single records")
+        assert [(r.remote_id, r.deleted) for r in found] in ([], [(remote_id, True)]), \
+            "a deleted object must come back as a tombstone (deleted=True) or not at all"
+
+    async def test_poll_from_cursor_reports_deletions(
+            self, driver: SandboxDriver, connector: Connector[ConnectorConfig]) -> None:
+        if not getattr(driver, "deletes_in_poll", False):
+            pytest.skip("this tool's polls don't report deletions (the delete scan does)")
+        remote_id = driver.user_create()
+        _, cursor = await poll_all(connector, None)
+        _delete(driver, remote_id)
+        later, _ = await poll_all(connector, cursor)
+        mine = [r for r in later if r.remote_id == remote_id]
+        assert mine, "a deletion after the cursor was not reported"
+        assert mine[-1].deleted
+
+    async def test_list_ids_names_live_objects_only(
+            self, driver: SandboxDriver, connector: Connector[ConnectorConfig]) -> None:
+        kept, gone = driver.user_create(), driver.user_create()
+        records, _ = await poll_all(connector, None)
+        remote_type = next(r.remote_type for r in records if r.remote_id == kept)
+        _delete(driver, gone)
+        try:
+            ids = await connector.list_ids(remote_type)
+        except NotImplementedError:
+            pytest.skip("this connector can't list ids")
+        assert kept in ids
+        assert gone not in ids
+
+    async def test_webhook_registration_is_idempotent(
+            self, driver: SandboxDriver, connector: Connector[ConnectorConfig]) -> None:
+        target = driver.webhook_target() if hasattr(driver, "webhook_target") else None
+        if target is None:
+            pytest.skip("this connector registers no webhooks")
+        url = target
+
+        async def one_time() -> str:  # the sandbox's receiver takes any handshake
+            return url
+
+        first = await connector.register_webhooks(WebhookTarget(url, one_time))
+        again = await connector.register_webhooks(WebhookTarget(url, one_time))
+        assert first >= 1, "the first registration created no webhook"
+        assert again == 0, "registering again created another webhook"
+
+
+def _delete(driver: SandboxDriver, remote_id: str) -> None:
+    if not hasattr(driver, "user_delete"):
+        pytest.skip("the driver can't delete objects")
+    driver.user_delete(remote_id)
 
 
 def _secret_values(config: ConnectorConfig) -> list[str]:

@@ -240,7 +240,8 @@ class FakeConnector(Connector[FakeConfig]):
             yield PollPage([self.tool.record(o) for o in page],
                            newest.isoformat() if newest else None)
 
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes, *,
+                       url: str = "") -> None:
         given = {k.lower(): v for k, v in headers.items()}.get(SIGNATURE_HEADER, "")
         expected = self.tool.sign(body, "")[SIGNATURE_HEADER]
         if not given or not hmac.compare_digest(given, expected):
@@ -292,6 +293,10 @@ class FakeConnector(Connector[FakeConfig]):
         obj = self.tool._api("create", self._token,
                              lambda: self.tool.user_create(_fields(values), hub_id=hub_id))
         return self.tool.record(obj)
+
+    async def list_ids(self, remote_type: str) -> set[str]:
+        return set(self.tool._api("list", self._token, lambda: [
+            o.remote_id for o in self.tool.objects.values() if not o.deleted]))
 
     async def find_by_hub_id(self, remote_type: str, hub_id: str) -> RemoteRecord | None:
         await self.tool.turn()

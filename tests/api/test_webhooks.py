@@ -162,3 +162,30 @@ def test_a_tool_hanging_up_mid_delivery_stores_nothing_and_logs_no_error(
     assert _count(engine) == 0
     assert "Traceback" not in caplog.text
     assert "unhandled error" not in caplog.text
+
+
+def test_a_callback_check_by_head_or_get_is_answered(client: TestClient) -> None:
+    # Trello and Smartsheet create a webhook only after the callback URL answers them.
+    assert client.head("/webhooks/a").status_code == 200
+    assert client.get("/webhooks/a").status_code == 200
+    assert client.head("/webhooks/nobody").status_code == 404
+
+
+def test_the_connector_verifies_against_the_public_url(
+        engine: Engine, tools: dict[str, FakeTool], monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    def verify(self: Any, headers: Any, body: bytes, *, url: str = "") -> None:
+        seen.append(url)
+
+    monkeypatch.setattr("hub.testing.fake.FakeConnector.verify_webhook", verify)
+    config = fake_config(tools, MIRROR)
+    config = config.model_copy(update={"server": config.server.model_copy(
+        update={"public_url": "https://hub.acme.example/"})})
+    app = create_app(config, engine, fake_registry(), background=False)
+    headers, body = _delivery(tools["a"])
+    with TestClient(app) as hub:
+        hub.post("/webhooks/a?token=t1", content=body, headers=headers)
+
+    # Behind a proxy the hub sees another host: the tool signed the URL it was given.
+    assert seen == ["https://hub.acme.example/webhooks/a?token=t1"]

@@ -45,6 +45,21 @@ def test_a_plugin_connector_is_found_and_checked(tmp_path: Path, site: Path) -> 
     assert "ok" in result.stdout
 
 
+def test_a_plugin_whose_mapping_is_missing_is_reported_by_check(tmp_path: Path) -> None:
+    site = install_plugin(tmp_path / "site", "acme_hub", "acme_hub",
+                          {"acme": "acme_hub:AcmeConnector"}, data=False)
+    _config(tmp_path, expected=SECRET)
+
+    result = run_hub("check", "--config", "config.yaml", cwd=tmp_path, site=site,
+                     env={"ACME_TOKEN": SECRET})
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert 'config.yaml connectors.acme-support: kind "acme" names its mapping' in result.stderr
+    assert "acme_hub.yaml, which is not there" in result.stderr
+    assert "mapping:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_broken_plugin_is_reported_and_the_others_still_load(
         tmp_path: Path, site: Path) -> None:
     _config(tmp_path, expected=SECRET)

@@ -31,6 +31,7 @@ def test_the_scripted_day_reaches_every_tool_and_exits_cleanly(tmp_path: Path) -
     assert all(s["ok"] for s in steps.values()), summary
     done = steps["A developer moves a launch issue to Done in Jira"]["facts"]
     assert done["asana_completed"] is True
+    assert done["trello_list"] == "Done"  # the design team's card for the same launch issue
     due = steps["Marketing moves a due date in Asana"]["facts"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", due["jira_duedate"])
     leaver = steps["HR marks an engineer as leaving"]["facts"]

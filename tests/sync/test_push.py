@@ -4,13 +4,16 @@ and creates that never duplicate, even after a crash between the remote create a
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
+from hub.sdk.connector import LinkRef, RemoteRecord
 from hub.store.sync import IntentState
 from hub.sync import push as push_module
 from hub.sync.push import backoff
+from hub.testing.fake import FakeConnector
 from tests.sync.harness import Hub
 
 pytestmark = pytest.mark.anyio
@@ -147,3 +150,23 @@ async def test_a_change_made_while_a_push_is_under_way_is_pushed_after_it(
     assert len(hub.intents(IntentState.pending)) == 1  # not closed with b a change behind
     await hub.settle()
     assert hub.tools["b"].objects[b_id].fields["status"] == "Done"
+
+
+async def test_a_push_tells_the_connector_the_hub_id(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A tool that keeps the hub id inside the object needs no read before each write.
+    hub = Hub(engine, ["a", "b"], MIRROR)
+    record_id, a_id, _ = await _linked(hub)
+    told: list[str | None] = []
+    original = FakeConnector.push
+
+    async def push(self: FakeConnector, link: LinkRef, patch: Any) -> RemoteRecord:
+        told.append(link.hub_id)
+        return await original(self, link, patch)
+
+    monkeypatch.setattr(FakeConnector, "push", push)
+    hub.tools["a"].user_edit(a_id, status="Done")
+    await hub.deliver_all("a")
+    await hub.settle()
+
+    assert told == [record_id]

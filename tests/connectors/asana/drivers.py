@@ -12,6 +12,7 @@ from connectors.asana.connector import AsanaConnector
 from connectors.asana.sandbox import AsanaSandbox
 from hub.sdk.config import WebhookConfig
 from hub.sdk.connector import RemoteRecord
+from hub.testing.conformance import SandboxDriver
 from tests.connectors.asana.conftest import TOKEN
 
 SECRET = "asana-hook-secret-1"
@@ -27,13 +28,15 @@ def asana_config(url: str, projects: list[str], token: str = TOKEN,
     return AsanaConfig(**settings)
 
 
-class AsanaDriver:
+class AsanaDriver(SandboxDriver):
     """Acts as a person in the Asana sandbox for the conformance suite."""
 
     creatable_type = "task"
+    deletes_in_poll = True
 
-    def __init__(self, sandbox: AsanaSandbox, url: str, project: str) -> None:
-        self.sandbox, self.url, self.project = sandbox, url, project
+    def __init__(self, sandbox: AsanaSandbox, url: str, project: str,
+                 target: str | None = None) -> None:
+        self.sandbox, self.url, self.project, self.target = sandbox, url, project, target
 
     def connector(self) -> AsanaConnector:
         return AsanaConnector("mkt-asana", asana_config(self.url, [self.project]))
@@ -47,6 +50,12 @@ class AsanaDriver:
 
     def user_edit(self, remote_id: str) -> None:
         self.sandbox.update_task(remote_id, name="Final campaign brief")
+
+    def user_delete(self, remote_id: str) -> None:
+        self.sandbox.delete_task(remote_id)
+
+    def webhook_target(self) -> str | None:
+        return self.target
 
     def signed_webhook(self, remote_id: str) -> tuple[dict[str, str], bytes] | None:
         import hashlib

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from connectors.asana.sandbox import AsanaSandbox
-from connectors.asana.sandbox_events import SYNC_INVALID
+from connectors.asana.sandbox.events import SYNC_INVALID
 
 
 def _fresh_token(client: httpx.Client, project_gid: str, sync: str | None = None) -> str:

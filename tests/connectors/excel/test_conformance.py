@@ -13,11 +13,11 @@ import pytest
 from connectors.excel.connector import ExcelConnector
 from hub.errors import Permanent
 from hub.sdk.connector import RemoteRecord
-from hub.testing.conformance import ConnectorConformance
+from hub.testing.conformance import ConnectorConformance, SandboxDriver
 from tests.connectors.excel.conftest import drop, excel, settle
 
 
-class PlanDriver:
+class PlanDriver(SandboxDriver):
     """Acts as a planner editing the workbook in Excel (each save a finished file)."""
 
     creatable_type = None

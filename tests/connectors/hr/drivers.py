@@ -11,9 +11,10 @@ from pydantic import SecretStr
 from connectors.hr.bamboohr import BambooHRConnector
 from connectors.hr.config import BambooHRConfig
 from connectors.hr.sandbox import BambooHRSandbox
-from connectors.hr.sandbox_webhooks import sign
+from connectors.hr.sandbox.webhooks import sign
 from hub.sdk.config import WebhookConfig
 from hub.sdk.connector import RemoteRecord
+from hub.testing.conformance import SandboxDriver
 from tests.connectors.hr.conftest import API_KEY
 
 WEBHOOK_KEY = "bamboo-private-key-1"
@@ -28,7 +29,7 @@ def bamboo_config(url: str, api_key: str = API_KEY, **overrides: Any) -> BambooH
     return BambooHRConfig(**settings)
 
 
-class BambooDriver:
+class BambooDriver(SandboxDriver):
     """Acts as HR in the BambooHR sandbox for the conformance suite."""
 
     creatable_type = None
@@ -55,6 +56,9 @@ class BambooDriver:
 
     def user_edit(self, remote_id: str) -> None:
         self.sandbox.update_employee(int(remote_id), department="Sales")
+
+    def user_delete(self, remote_id: str) -> None:
+        self.sandbox.delete_employee(int(remote_id))
 
     def signed_webhook(self, remote_id: str) -> tuple[dict[str, str], bytes] | None:
         delivery = [d for d in self.sandbox.webhooks.pending() if remote_id in d.employee_ids][-1]

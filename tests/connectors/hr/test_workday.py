@@ -11,8 +11,8 @@ import pytest
 from pydantic import SecretStr
 
 from connectors.hr.config import WorkdayReportConfig
+from connectors.hr.sandbox.workday import WorkdaySandbox
 from connectors.hr.workday import WorkdayReportConnector
-from connectors.hr.workday_sandbox import WorkdaySandbox
 from hub.errors import AuthenticationFailed, Permanent
 from hub.mapping import default_mapping_path, load_mapping
 from hub.sdk.connector import LinkRef

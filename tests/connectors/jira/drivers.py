@@ -12,6 +12,7 @@ from connectors.jira.connector import JiraConnector
 from connectors.jira.sandbox import JiraSandbox
 from hub.sdk.config import WebhookConfig
 from hub.sdk.connector import RemoteRecord
+from hub.testing.conformance import SandboxDriver
 from tests.connectors.jira.conftest import EMAIL, TOKEN
 
 SECRET = "jira-webhook-secret-123"
@@ -27,7 +28,7 @@ def jira_config(url: str, token: str = TOKEN, **overrides: Any) -> JiraConfig:
     return JiraConfig(**settings)
 
 
-class JiraDriver:
+class JiraDriver(SandboxDriver):
     """Acts as a person in the Jira sandbox for the conformance suite."""
 
     creatable_type = "issue"
@@ -52,6 +53,9 @@ class JiraDriver:
 
     def user_edit(self, remote_id: str) -> None:
         self.sandbox.edit_issue(self.keys[remote_id], summary="Final press release")
+
+    def user_delete(self, remote_id: str) -> None:
+        self.sandbox.delete_issue(self.keys[remote_id])
 
     def signed_webhook(self, remote_id: str) -> tuple[dict[str, str], bytes] | None:
         key = self.keys[remote_id]

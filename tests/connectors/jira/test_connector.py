@@ -12,7 +12,7 @@ import respx
 
 from connectors.jira.connector import JiraConnector
 from connectors.jira.sandbox import JiraSandbox
-from connectors.jira.sandbox_workflow import Workflow
+from connectors.jira.sandbox.workflow import Workflow
 from hub.errors import Permanent, Retriable
 from hub.sdk.connector import FieldsRefused, LinkRef
 from hub.testing.conformance import poll_all

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.jira.jql import And, Clause, Empty, Function, JqlError, Not, Or, Value, parse
+from connectors.jira.sandbox.jql import (
+    And,
+    Clause,
+    Empty,
+    Function,
+    JqlError,
+    Not,
+    Or,
+    Value,
+    parse,
+)
 
 
 def test_and_binds_tighter_than_or() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from connectors.jira.connector import JiraConnector
 from connectors.jira.sandbox import JiraSandbox
-from connectors.jira.sandbox_catalog import BUDGET_CONTEXT_ID, BUDGET_STATUS
+from connectors.jira.sandbox.catalog import BUDGET_CONTEXT_ID, BUDGET_STATUS
 from hub.sdk.connector import LinkRef
 from hub.testing.conformance import poll_all
 from hub.testing.server import RunningServer

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import SecretStr
@@ -37,6 +38,7 @@ class AcmeConnector(Connector[AcmeConfig]):
     kind: ClassVar[str] = "acme"
     config_model = AcmeConfig
     remote_types: ClassVar[Mapping[str, str]] = {"ticket": "task"}
+    default_mapping = Path(__file__).with_name("acme_hub.yaml")
 
     async def check(self) -> CheckResult:
         token = self.config.api_token.get_secret_value()
