@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from hub.sdk.connector import WebhookMalformed
 
@@ -31,6 +31,18 @@ def read_body(model: type[M], body: bytes, tool: str) -> M:
     """`body` as `model`; `WebhookMalformed` naming the first problems otherwise."""
     try:
         return model.model_validate_json(body)
+    except ValidationError as exc:
+        raise WebhookMalformed(describe(exc, tool)) from None
+
+
+_OBJECT: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
+
+
+def json_object(body: bytes, tool: str) -> dict[str, Any]:
+    """`body` as a JSON object, for connectors that read deliveries by path rather than by
+    model; `WebhookMalformed` for anything else (text, a list, JSON nested past any delivery)."""
+    try:
+        return _OBJECT.validate_json(body)
     except ValidationError as exc:
         raise WebhookMalformed(describe(exc, tool)) from None
 

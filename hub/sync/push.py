@@ -54,6 +54,7 @@ class _Plan:
     sent: dict[str, Any]  # canonical JSON values being written
     remote_patch: dict[str, Any]
     seen_at: datetime | None = None  # the remote's change time the hub last saw
+    lookups: Lookups | None = None  # the tables the patch was translated with
 
 
 def backoff(attempts: int, retry_after: float | None) -> float:
@@ -165,8 +166,10 @@ async def _write(connector: Connector[ConnectorConfig],
 def _refused_fields(plan: _Plan, paths: dict[str, str]) -> dict[str, tuple[str, str]]:
     """Canonical fields of the plan whose remote paths the tool refused (-> path, reason)."""
     out: dict[str, tuple[str, str]] = {}
+    if not paths:
+        return out
     for name, value in plan.sent.items():
-        for path in plan.mapping.outbound(_typed(plan.mapping, {name: value})):
+        for path in plan.mapping.outbound(_typed(plan.mapping, {name: value}), plan.lookups):
             if path in paths:
                 out[name] = (path, paths[path])
     return out
@@ -214,10 +217,10 @@ def _plan(rt: Runtime, session: Session, intent: PushIntent) -> _Plan | None:
             return None
         ref = LinkRef(link.remote_type, link.remote_id, dict(link.shadow or {}), link.url,
                       hub_id=intent.record_id)
+        tables = _lookups(rt, session, mapping, link.connector_id)
         return _Plan(intent.record_id, link.connector_id, mapping, ref, link.remote_type, sent,
-                     mapping.outbound(_typed(mapping, sent), _lookups(rt, session, mapping,
-                                                                      link.connector_id)),
-                     link.remote_updated_at)
+                     mapping.outbound(_typed(mapping, sent), tables), link.remote_updated_at,
+                     tables)
     remote_type = rt.remote_type_for(intent.connector_id, intent.entity)
     if remote_type is None:
         raise MappingError("create", f"the {intent.connector_id} mapping has no type for "
@@ -226,9 +229,9 @@ def _plan(rt: Runtime, session: Session, intent: PushIntent) -> _Plan | None:
     # A new object gets the values there are: explicit nulls may be refused by a tool.
     sent = {f: values[f] for f in mapping.outbound_fields
             if f not in held and values.get(f) not in (None, [])}
+    tables = _lookups(rt, session, mapping, intent.connector_id)
     return _Plan(intent.record_id, intent.connector_id, mapping, None, remote_type, sent,
-                 mapping.outbound(_typed(mapping, sent),
-                                  _lookups(rt, session, mapping, intent.connector_id)))
+                 mapping.outbound(_typed(mapping, sent), tables), None, tables)
 
 
 def _lookups(rt: Runtime, session: Session, mapping: TypeMapping,

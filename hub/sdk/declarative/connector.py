@@ -28,6 +28,7 @@ from hub.sdk.connector import (
     PollPage,
     RemoteRecord,
     WebhookDelivery,
+    WebhookMalformed,
     WebhookRejected,
     WebhookTarget,
 )
@@ -36,6 +37,7 @@ from hub.sdk.declarative.client import DeclaredClient
 from hub.sdk.declarative.hooks import Hooks
 from hub.sdk.declarative.values import format_time, parse_time, pick, render
 from hub.sdk.signatures import HmacSignature, JwtSignature, header
+from hub.sdk.webhooks import json_object
 
 
 class DeclaredConnector(Connector[ConnectorConfig]):
@@ -290,13 +292,22 @@ class DeclaredConnector(Connector[ConnectorConfig]):
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:
         spec = self._hooks()
-        data = json.loads(body)
-        found = pick(data, spec.events, [])
+        data = json_object(body, self.kind)
+        found = pick(data, spec.events)
+        if found is None:
+            raise WebhookMalformed(f"not a {self.kind} delivery: `{spec.events}` is missing")
         records: dict[tuple[str, str], RemoteRecord] = {}
         for event in found if isinstance(found, list) else [found]:
-            kind = str(pick(event, spec.type))
+            kind = pick(event, spec.type) if isinstance(event, dict) else None
+            if not isinstance(kind, str):
+                where = ".".join(p for p in (spec.events, spec.type) if p)
+                raise WebhookMalformed(f"not a {self.kind} delivery: `{where}` is missing "
+                                       "or not text")
             remote_type, remote_id = spec.record_types.get(kind), pick(event, spec.record_id)
-            if remote_type and remote_id is not None:
+            if remote_type and not isinstance(remote_id, (str, int)):
+                raise WebhookMalformed(f"not a {self.kind} delivery: a {kind} event without "
+                                       f"`{spec.record_id}`")
+            if remote_type:
                 records[(remote_type, str(remote_id))] = RemoteRecord(
                     remote_type, str(remote_id), {}, deleted=kind in spec.deletions)
         delivery = pick(data, spec.delivery_id) if spec.delivery_id else None
