@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from connectors.asana.sandbox.catalog import BUDGET_STATUS, STATUS
 from connectors.asana.sandbox.model import Task, User
+from hub.testing.kit.people import seed_people
 
 if TYPE_CHECKING:
     from connectors.asana.sandbox.state import AsanaState
@@ -38,15 +39,8 @@ SECTION_WEIGHTS = [35, 30, 10, 25]  # To do, Doing, Waiting, Done
 
 def seed_users(state: AsanaState, count: int, rng: random.Random) -> list[User]:
     """`count` people, first.last@example.com (a number added when a name repeats)."""
-    made: list[User] = []
-    for n in range(count):
-        first, last = FIRST[n % len(FIRST)], LAST[(n * 7 + n // len(FIRST)) % len(LAST)]
-        email = f"{first}.{last}@example.com".lower()
-        if state.user_by_email(email) is not None:
-            email = f"{first}.{last}{n}@example.com".lower()
-        made.append(state.add_user(email, f"{first} {last}"))
-    rng.shuffle(made)
-    return made
+    return seed_people(count, rng, taken=lambda email: state.user_by_email(email) is not None,
+                       add=state.add_user, first=FIRST, last=LAST)
 
 
 def seed(state: AsanaState, *, projects: int, tasks_per_project: int, users: int,

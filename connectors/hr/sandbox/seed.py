@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from connectors.hr.sandbox.model import Employee
-from connectors.jira.sandbox.seed import FIRST, LAST
+from hub.testing.kit.people import FIRST, LAST
 
 if TYPE_CHECKING:
     from connectors.hr.sandbox.state import BambooState

@@ -22,8 +22,8 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from connectors.jira.sandbox.seed import FIRST, LAST
 from hub.testing.faults import Faults, fault_routes, retry_after_header
+from hub.testing.kit.people import FIRST, LAST
 
 COLUMNS = ["Employee_ID", "Worker", "Email_Address", "Supervisory_Organization",
            "Manager_Email", "Worker_Status", "Hire_Date", "Job_Title", "Annual_Base_Pay"]

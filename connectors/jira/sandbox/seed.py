@@ -19,16 +19,11 @@ from connectors.jira.sandbox.catalog import (
 )
 from connectors.jira.sandbox.model import DAY_MS, User
 from hub.mapping.adf import text_to_adf
+from hub.testing.kit.people import seed_people
 
 if TYPE_CHECKING:
     from connectors.jira.sandbox.state import JiraState
 
-FIRST = ["Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas",
-         "Kemi", "Liam", "Maya", "Nils", "Olga", "Priya", "Quinn", "Rosa", "Sam", "Tariq",
-         "Uma", "Victor", "Wen", "Ximena", "Yusuf", "Zoe"]
-LAST = ["Okafor", "Lindqvist", "Moreau", "Patel", "Novak", "Haddad", "Kim", "Tanaka", "Silva",
-        "Weber", "Adeyemi", "Murphy", "Rossi", "Berg", "Ivanova", "Sharma", "Walsh", "Garcia",
-        "Cohen", "Nakamura"]
 PROJECTS = [("RD", "Research & Development"), ("LAUNCH", "Product Launch"),
             ("OPS", "Operations"), ("MKT", "Marketing"), ("FIN", "Finance"),
             ("WEB", "Website"), ("MOB", "Mobile App"), ("DATA", "Data Platform"),
@@ -55,15 +50,8 @@ PRIORITY_WEIGHTS = {"1": 3, "2": 17, "3": 55, "4": 20, "5": 5}
 
 def seed_users(state: JiraState, count: int, rng: random.Random) -> list[User]:
     """`count` people, first.last@example.com (a number added when a name repeats)."""
-    made: list[User] = []
-    for n in range(count):
-        first, last = FIRST[n % len(FIRST)], LAST[(n * 7 + n // len(FIRST)) % len(LAST)]
-        email = f"{first}.{last}@example.com".lower()
-        if state.user_by_email(email) is not None:
-            email = f"{first}.{last}{n}@example.com".lower()
-        made.append(state.add_user(email, f"{first} {last}"))
-    rng.shuffle(made)
-    return made
+    return seed_people(count, rng, taken=lambda email: state.user_by_email(email) is not None,
+                       add=state.add_user)
 
 
 def seed(state: JiraState, *, projects: int, issues_per_project: int, users: int,
