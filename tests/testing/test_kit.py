@@ -185,7 +185,7 @@ def test_answers_are_checked_against_the_description(tmp_path: Path) -> None:
 
     assert recorder.violations == [
         "GET /notes/{id}: query parameter 'colour' is not in the description",
-        "GET /notes/{id} 200: \"text\" is a required property at /"]
+        "GET /notes/{id} 200: at top: \"text\" is a required property"]
 
 
 def test_a_tool_error_answers_in_the_tools_words() -> None:

@@ -8,19 +8,22 @@ ones present), and every JSON answer of that operation must match its response s
     ...                                          # run the connector against it
     assert app.violations == []
 
-Needs `jsonschema-rs` (a test dependency).
+A test can also check answers a client received (`answer_problems`), leaving out where the
+description is known to be wrong about the real tool. Needs `jsonschema-rs` (a test
+dependency) and reads OpenAPI 3.0 and 3.1, in JSON or YAML.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import yaml
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _METHODS = ("get", "put", "post", "delete", "patch", "head")
@@ -37,6 +40,12 @@ def _openapi30_to_jsonschema(node: Any) -> Any:
     if node.get("nullable") and "type" in out:
         out["type"] = [out["type"], "null"] if isinstance(out["type"], str) \
             else [*out["type"], "null"]
+    branches = node.get("allOf")
+    if isinstance(branches, list) and any(isinstance(b, dict) and b.get("nullable")
+                                          for b in branches):
+        # `allOf: [{$ref: X}, {nullable: true}]` means "an X or null", as its authors say
+        # (a validator would apply `nullable` to its own branch only)
+        return {"anyOf": [{"type": "null"}, out]}
     return out
 
 
@@ -60,13 +69,17 @@ class OpenApiSpec:
     components: dict[str, Any]
     server_prefix: str = ""
     ignore_params: set[str] = field(default_factory=set)
+    version: str = "3.0"
     _validators: dict[tuple[str, str, str], Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path, *, server_prefix: str = "",
              ignore_params: Iterable[str] = ()) -> OpenApiSpec:
-        """Read an OpenAPI 3.0 JSON file."""
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        """Read an OpenAPI 3.0 or 3.1 file, JSON or YAML."""
+        with path.open("rb") as handle:
+            doc = json.load(handle) if path.suffix == ".json" else \
+                yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+        version = str(doc.get("openapi", "3.0"))
         ops: list[Operation] = []
         for template, item in doc["paths"].items():
             shared = item.get("parameters", [])
@@ -78,12 +91,15 @@ class OpenApiSpec:
                 required = {p["name"] for p in params if p.get("in") == "query"
                             and p.get("required")}
                 regex = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template.rstrip("/")))
+                responses = {str(k): v for k, v in item[method].get("responses", {}).items()}
                 ops.append(Operation(template, method.upper(), re.compile(f"^{regex}/?$"), query,
-                                     required, item[method].get("responses", {})))
+                                     required, responses))
         # Literal segments beat parameters: /boards/{id}/cards before /boards/{id}/{field}.
         ops.sort(key=lambda o: (o.template.count("{"), -len(o.template)))
-        return cls(ops, _openapi30_to_jsonschema(doc.get("components", {})), server_prefix,
-                   set(ignore_params))
+        components = doc.get("components", {})
+        return cls(ops, components if version.startswith("3.1") else
+                   _openapi30_to_jsonschema(components), server_prefix, set(ignore_params),
+                   version)
 
     def find(self, method: str, path: str) -> Operation | None:
         """The operation serving `method path` (the server prefix taken off)."""
@@ -106,29 +122,72 @@ class OpenApiSpec:
     def check_response(self, method: str, path: str, status: int, body: bytes) -> list[str]:
         """What is wrong with an answer, by the operation's response schema (JSON only)."""
         op = self.find(method, path)
-        if op is None:
+        if op is None or not body or self._schema(op, status) is None:
             return []
-        spec = op.responses.get(str(status)) or op.responses.get("default")
-        schema = (((spec or {}).get("content") or {}).get("application/json") or {}) \
-            .get("schema")
-        if schema is None or not body:
-            return []
-        validator = self._validator(op, str(status), schema)
         try:
             data = json.loads(body)
         except ValueError:
             return [f"{method} {op.template} {status}: the answer is not JSON"]
-        return [f"{method} {op.template} {status}: {e.message} at /"
-                f"{'/'.join(str(p) for p in e.instance_path)}"
-                for e in list(validator.iter_errors(data))[:5]]
+        return self.answer_problems(method, path, status, data)
+
+    def answer_problems(self, method: str, path: str, status: int, data: Any,
+                        known: Mapping[str, str] | None = None) -> list[str]:
+        """What is wrong with an answer a client received (`data`: its JSON, None for none).
+        `known`: where the description is wrong about the real tool, left out: a regex of
+        "<path template> <place in the answer>" (e.g. `^/events data/\\d+/parent$`) -> why."""
+        op = self.find(method, path)
+        if op is None:
+            return [f"{method} {path}: the path is not documented"]
+        schema = self._schema(op, status)
+        if schema is None:
+            documented = ", ".join(op.responses)
+            return [f"{method} {op.template} documents no {status} answer "
+                    f"(documented: {documented})"] if not self._response(op, status) else []
+        if data is None:
+            return []
+        found = []
+        for error in self._validator(op, str(status), schema).iter_errors(data):
+            where = "/".join(str(p) for p in error.instance_path)
+            if not any(re.search(pattern, f"{op.template} {where}") for pattern in known or {}):
+                found.append(f"{method} {op.template} {status}: at {where or 'top'}: "
+                             f"{error.message[:300]}")
+        return found
+
+    def _response(self, op: Operation, status: int) -> dict[str, Any] | None:
+        code = str(status)
+        spec = next((op.responses[k] for k in (code, f"{code[0]}XX", "default")
+                     if k in op.responses), None)
+        return self._resolve(spec) if isinstance(spec, dict) else None
+
+    def _schema(self, op: Operation, status: int) -> dict[str, Any] | None:
+        content = (self._response(op, status) or {}).get("content") or {}
+        media = next((m for m in content if "json" in m), None)
+        schema = content[media].get("schema") if media else None
+        return schema if isinstance(schema, dict) else None
+
+    def _resolve(self, node: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in node:  # a response kept in components/responses
+            target: Any = {"components": self.components}
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            node = target
+        return node
 
     def _validator(self, op: Operation, status: str, schema: dict[str, Any]) -> Any:
         import jsonschema_rs
 
         key = (op.method, op.template, status)
         if key not in self._validators:
-            root = {**_openapi30_to_jsonschema(schema), "components": self.components}
-            self._validators[key] = jsonschema_rs.Draft4Validator(root)
+            # Formats stay unchecked: tools write times their own way (Jira's `+0000` is not
+            # RFC 3339) and their descriptions say `date-time` all the same.
+            if self.version.startswith("3.1"):
+                root = {**schema, "components": self.components}
+                self._validators[key] = jsonschema_rs.Draft202012Validator(
+                    root, validate_formats=False)
+            else:
+                root = {**_openapi30_to_jsonschema(schema), "components": self.components}
+                self._validators[key] = jsonschema_rs.Draft4Validator(
+                    root, validate_formats=False)
         return self._validators[key]
 
 

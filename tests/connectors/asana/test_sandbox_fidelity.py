@@ -14,7 +14,7 @@ from hub.sdk.connector import LinkRef
 from hub.testing.conformance import poll_all
 from hub.testing.server import RunningServer
 from tests.connectors.asana.drivers import asana_config
-from tests.connectors.openapi import Answer, Recorder, spec
+from tests.connectors.openapi import Answer, Recorder, problems, spec
 
 ASANA = "asana.yaml"
 BASE = "/api/1.0"
@@ -50,7 +50,7 @@ async def test_every_answer_the_connector_reads_matches_asanas_schema(
     finally:
         await connector.aclose()
 
-    assert [p for answer in recorder for p in api.problems(answer, KNOWN)] == []
+    assert [p for answer in recorder for p in problems(api, answer, KNOWN)] == []
     assert {"GET /users/{user_gid}", "GET /projects/{project_gid}", "GET /events", "GET /tasks",
             "GET /tasks/{task_gid}", "PUT /tasks/{task_gid}", "POST /tasks",
             "POST /sections/{section_gid}/addTask", "GET /projects/{project_gid}/sections",
@@ -73,4 +73,4 @@ def test_the_sandboxs_other_answers_match_asanas_schema(
 
     answer = Answer("GET", response.url.path, response.status_code, response.json())
 
-    assert api.problems(answer) == []
+    assert problems(api, answer) == []

@@ -15,7 +15,7 @@ from hub.sdk.connector import LinkRef
 from hub.testing.conformance import poll_all
 from hub.testing.server import RunningServer
 from tests.connectors.jira.drivers import jira_config
-from tests.connectors.openapi import Answer, Recorder, spec
+from tests.connectors.openapi import Answer, Recorder, problems, spec
 
 
 def test_all_fields_include_comment_and_worklog_pages(sandbox: JiraSandbox,
@@ -73,7 +73,7 @@ async def test_every_answer_the_connector_reads_matches_jiras_schema(
     finally:
         await connector.aclose()
 
-    assert [p for answer in recorder for p in api.problems(answer, KNOWN)] == []
+    assert [p for answer in recorder for p in problems(api, answer, KNOWN)] == []
     assert {"GET /rest/api/3/myself", "GET /rest/api/3/serverInfo",
             "POST /rest/api/3/search/jql", "PUT /rest/api/3/issue/{issueIdOrKey}",
             "GET /rest/api/3/issue/{issueIdOrKey}/transitions",
@@ -94,4 +94,4 @@ def test_the_sandboxs_site_answers_match_jiras_schema(jira_http: httpx.Client,
     response = jira_http.get(path)
     answer = Answer("GET", response.url.path, response.status_code, response.json())
 
-    assert api.problems(answer) == []
+    assert problems(api, answer) == []
