@@ -31,6 +31,7 @@ from hub.store.sync import (
     WebhookHandshake,
     WebhookSecret,
 )
+from hub.store.ui import UiSession
 
 metadata = Base.metadata
 
@@ -49,6 +50,7 @@ __all__ = [
     "Conflict",
     "InboxItem",
     "JobRun",
+    "UiSession",
     "Link",
     "MatchKey",
     "Person",

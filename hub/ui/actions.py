@@ -1,0 +1,90 @@
+"""What the dashboard changes: resolve a conflict, retry failed pushes, move a task (the
+Kanban board). Each goes through the same service code as the API's route for it, so the
+same checks apply and the change goes to every tool."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from hub.api.deps import ClockDep, SessionDep
+from hub.api.editing import patch_record, resolve
+from hub.api.patches import patch_model
+from hub.api.problems import ProblemError
+from hub.api.writes import after_write
+from hub.model.enums import Entity
+from hub.query import health
+from hub.ui.web import PREFIX, CsrfDep, page, redirect
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+TaskPatch = patch_model(Entity.task)
+Small = Annotated[str, Form(max_length=64)]
+
+
+def _back(to: str, flash: str) -> Response:
+    return redirect(f"{to}?flash={quote(flash[:190])}")
+
+
+@router.post("/conflicts/{conflict_id}/resolve")
+async def resolve_conflict(request: Request, conflict_id: str, who: CsrfDep,
+                           session: SessionDep, side: Small = "") -> Response:
+    """Keep one side's value; it becomes canonical and goes to every tool."""
+    rt = request.app.state.runtime
+    if rt is None:
+        return _back(f"{PREFIX}/conflicts", "This server runs without the sync engine: "
+                                            "resolve the conflict where the hub syncs.")
+    try:
+        await run_in_threadpool(resolve, session, rt, who.principal, conflict_id[:64], None,
+                                side, False)
+    except ProblemError as exc:
+        return _back(f"{PREFIX}/conflicts", exc.detail)
+    await after_write(request)
+    return _back(f"{PREFIX}/conflicts", f"Resolved: {side}'s value goes to every tool.")
+
+
+@router.post("/health/{connector_id}/retry")
+async def retry_failed(request: Request, connector_id: str, who: CsrfDep,
+                       session: SessionDep, clock: ClockDep) -> Response:
+    """Put the connector's failed pushes back in the queue (admin only, as in the API)."""
+    if not who.principal.may_operate:
+        return page(request, "refused.html", {"message": "Only an admin can retry pushes."},
+                    who=who, status_code=403)
+    if connector_id not in request.app.state.config.connectors:
+        return page(request, "refused.html", {"message": f"No connector {connector_id!r}."},
+                    who=who, status_code=404)
+
+    def requeue(session: Session) -> int:
+        count = health.retry_failed(session, connector_id, clock())
+        session.commit()
+        return count
+
+    count = await run_in_threadpool(requeue, session)
+    await after_write(request)
+    return _back(f"{PREFIX}/health", f"{count} failed push(es) to {connector_id} queued again.")
+
+
+@router.post("/tasks/{task_id}/move")
+async def move_task(request: Request, task_id: str, who: CsrfDep, session: SessionDep,
+                    clock: ClockDep, status: Small, version: Small,
+                    back: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Move a task to another status (a Kanban card): an edit like a PATCH with If-Match."""
+    target = back if back.startswith(f"{PREFIX}/") else f"{PREFIX}/portfolio"
+    try:
+        body = TaskPatch.model_validate({"status": status})
+        await run_in_threadpool(patch_record, request, session, request.app.state.runtime,
+                                who.principal, Entity.task, task_id[:64], f'"{version}"',
+                                body, clock())
+    except ValidationError:
+        return _back(target, f"{status!r} is not a status")
+    except ProblemError as exc:
+        return _back(target, exc.detail)
+    await after_write(request)
+    if request.headers.get("hx-request"):
+        return Response(status_code=204, headers={"HX-Trigger": "board-changed"})
+    return _back(target, "Moved: the change goes to every tool.")
