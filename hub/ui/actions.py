@@ -5,7 +5,6 @@ same checks apply and the change goes to every tool."""
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -20,15 +19,13 @@ from hub.api.problems import ProblemError
 from hub.api.writes import after_write
 from hub.model.enums import Entity
 from hub.query import health
-from hub.ui.web import PREFIX, CsrfDep, page, redirect
+from hub.ui.web import PREFIX, CsrfDep, back_with, page
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 TaskPatch = patch_model(Entity.task)
 Small = Annotated[str, Form(max_length=64)]
 
 
-def _back(to: str, flash: str) -> Response:
-    return redirect(f"{to}?flash={quote(flash[:190])}")
 
 
 @router.post("/conflicts/{conflict_id}/resolve")
@@ -37,15 +34,15 @@ async def resolve_conflict(request: Request, conflict_id: str, who: CsrfDep,
     """Keep one side's value; it becomes canonical and goes to every tool."""
     rt = request.app.state.runtime
     if rt is None:
-        return _back(f"{PREFIX}/conflicts", "This server runs without the sync engine: "
+        return back_with(request, f"{PREFIX}/conflicts", "This server runs without the sync engine: "
                                             "resolve the conflict where the hub syncs.")
     try:
         await run_in_threadpool(resolve, session, rt, who.principal, conflict_id[:64], None,
                                 side, False)
     except ProblemError as exc:
-        return _back(f"{PREFIX}/conflicts", exc.detail)
+        return back_with(request, f"{PREFIX}/conflicts", exc.detail)
     await after_write(request)
-    return _back(f"{PREFIX}/conflicts", f"Resolved: {side}'s value goes to every tool.")
+    return back_with(request, f"{PREFIX}/conflicts", f"Resolved: {side}'s value goes to every tool.")
 
 
 @router.post("/health/{connector_id}/retry")
@@ -66,7 +63,7 @@ async def retry_failed(request: Request, connector_id: str, who: CsrfDep,
 
     count = await run_in_threadpool(requeue, session)
     await after_write(request)
-    return _back(f"{PREFIX}/health", f"{count} failed push(es) to {connector_id} queued again.")
+    return back_with(request, f"{PREFIX}/health", f"{count} failed push(es) to {connector_id} queued again.")
 
 
 @router.post("/tasks/{task_id}/move")
@@ -81,10 +78,10 @@ async def move_task(request: Request, task_id: str, who: CsrfDep, session: Sessi
                                 who.principal, Entity.task, task_id[:64], f'"{version}"',
                                 body, clock())
     except ValidationError:
-        return _back(target, f"{status!r} is not a status")
+        return back_with(request, target, f"{status!r} is not a status")
     except ProblemError as exc:
-        return _back(target, exc.detail)
+        return back_with(request, target, exc.detail)
     await after_write(request)
     if request.headers.get("hx-request"):
         return Response(status_code=204, headers={"HX-Trigger": "board-changed"})
-    return _back(target, "Moved: the change goes to every tool.")
+    return back_with(request, target, "Moved: the change goes to every tool.")

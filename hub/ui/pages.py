@@ -122,21 +122,20 @@ def board_page(request: Request, ref: str, who: SignedInDep, session: SessionDep
 
 
 @router.get("/conflicts")
-def conflicts_page(request: Request, who: SignedInDep, session: SessionDep,
-                   flash: Text = "") -> Response:
+def conflicts_page(request: Request, who: SignedInDep, session: SessionDep) -> Response:
     """Open conflicts: every tool's value, when it was set; resolve with one click."""
     if not policy.may_read_conflicts(who.principal):
         return page(request, "refused.html", {"message": "Conflicts are internal to the "
                     "company: this sign-in can't read them."}, who=who, status_code=403)
     items = list_conflicts(session, who.principal, state=ConflictState.open, entity=None,
                            record=None, limit=100, cursor=None, sort=None).items
-    return page(request, "conflicts.html", {"conflicts": feeds.titled(session, items),
-                                            "flash": flash}, who=who)
+    return page(request, "conflicts.html", {"conflicts": feeds.titled(session, items)},
+                who=who)
 
 
 @router.get("/health")
-def health_page(request: Request, who: SignedInDep, session: SessionDep, clock: ClockDep,
-                flash: Text = "") -> Response:
+def health_page(request: Request, who: SignedInDep, session: SessionDep,
+                clock: ClockDep) -> Response:
     """Per connector: last poll, lag, errors, quarantine and failed pushes (with retry)."""
     if not who.principal.may_read_operations:
         return page(request, "refused.html", {"message": "Sync health is for the hub's "
@@ -148,8 +147,8 @@ def health_page(request: Request, who: SignedInDep, session: SessionDep, clock: 
                          "failed": health.failed_pushes(session, r["id"], 20, None).items}
                for r in rows}
     return page(request, "health.html", {"connectors": rows, "details": details,
-                                         "webhooks": feeds.last_webhooks(session),
-                                         "flash": flash}, who=who)
+                                         "webhooks": feeds.last_webhooks(session)},
+                who=who)
 
 
 @router.get("/activity")

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote, unquote
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,6 +25,8 @@ ENV = Environment(loader=FileSystemLoader(HERE / "templates"),
                   autoescape=select_autoescape(default=True, default_for_string=True),
                   trim_blocks=True, lstrip_blocks=True)
 PREFIX = "/ui"
+#: the cookie that carries an action's outcome to the next page
+FLASH = "hub_flash"
 
 
 def _link(url: object) -> str | None:
@@ -101,13 +104,27 @@ def page(request: Request, template: str, context: dict[str, Any], *,
          who: SignedIn | None = None, status_code: int = 200) -> HTMLResponse:
     """A page (or fragment) rendered in the request's language."""
     t = texts(request)
+    flash = unquote(request.cookies.get(FLASH, ""))[:300]
+    context.setdefault("flash", flash)
     html = ENV.get_template(template).render({
         **context, "request": request, "t": t, "lang": t.lang, "who": who, "ui": PREFIX,
         "csrf": who.csrf if who else context.get("csrf"), "path": request.url.path,
         "principal": who.principal if who else None,
         "may": _may(who.principal) if who else None})
-    return HTMLResponse(html, status_code=status_code,
-                        headers={"Cache-Control": "no-store", "Vary": "Cookie, Accept-Language"})
+    response = HTMLResponse(html, status_code=status_code,
+                            headers={"Cache-Control": "no-store",
+                                     "Vary": "Cookie, Accept-Language"})
+    if flash:
+        response.delete_cookie(FLASH, path=PREFIX)
+    return response
+
+
+def back_with(request: Request, to: str, message: str) -> Response:
+    """Back to a page after an action, which says `message` once (a short-lived cookie: a
+    link can't make a page say something)."""
+    response = redirect(to)
+    set_cookie(request, response, FLASH, quote(message[:300]), max_age=60)
+    return response
 
 
 def _may(principal: Principal) -> dict[str, bool]:
