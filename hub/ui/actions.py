@@ -34,15 +34,16 @@ async def resolve_conflict(request: Request, conflict_id: str, who: CsrfDep,
     """Keep one side's value; it becomes canonical and goes to every tool."""
     rt = request.app.state.runtime
     if rt is None:
-        return back_with(request, f"{PREFIX}/conflicts", "This server runs without the sync engine: "
-                                            "resolve the conflict where the hub syncs.")
+        return back_with(request, f"{PREFIX}/conflicts", "This server runs without the sync "
+                         "engine: resolve the conflict where the hub syncs.")
     try:
         await run_in_threadpool(resolve, session, rt, who.principal, conflict_id[:64], None,
                                 side, False)
     except ProblemError as exc:
         return back_with(request, f"{PREFIX}/conflicts", exc.detail)
     await after_write(request)
-    return back_with(request, f"{PREFIX}/conflicts", f"Resolved: {side}'s value goes to every tool.")
+    return back_with(request, f"{PREFIX}/conflicts",
+                     f"Resolved: {side}'s value goes to every tool.")
 
 
 @router.post("/health/{connector_id}/retry")
@@ -63,7 +64,8 @@ async def retry_failed(request: Request, connector_id: str, who: CsrfDep,
 
     count = await run_in_threadpool(requeue, session)
     await after_write(request)
-    return back_with(request, f"{PREFIX}/health", f"{count} failed push(es) to {connector_id} queued again.")
+    return back_with(request, f"{PREFIX}/health",
+                     f"{count} failed push(es) to {connector_id} queued again.")
 
 
 @router.post("/tasks/{task_id}/move")

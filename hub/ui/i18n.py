@@ -15,7 +15,7 @@ ZH: dict[str, str] = {
     "Activity": "动态", "Workload": "工作负荷", "Board": "看板", "Plan": "计划",
     "Sign in": "登录", "Sign out": "退出登录", "API token": "API 令牌",
     "Paste your API token once; the hub keeps you signed in with a session cookie.":
-        "粘贴一次 API 令牌；之后中心通过会话 Cookie 保持登录。",
+        "粘贴一次 API 令牌；之后中心通过会话 Cookie 保持登录。",  # noqa: RUF001
     "Department": "部门", "Status": "状态", "Risk": "风险", "Search": "搜索", "Sort": "排序",
     "Filter": "筛选", "any": "全部", "at risk": "有风险", "on track": "正常",
     "Due": "截止日期", "Progress": "进度", "Budget": "预算", "Risks": "风险",
@@ -26,7 +26,8 @@ ZH: dict[str, str] = {
     "Actual": "实际", "Burn": "消耗", "Absences before due dates": "截止日期前的缺勤",
     "On-time rate": "准时率", "Latest changes": "最近变更", "Who": "谁", "What": "什么",
     "From": "来源", "When": "时间", "Field": "字段", "Value": "值", "Keep this": "保留此值",
-    "Connector": "连接器", "Last poll": "上次轮询", "Lag": "延迟", "Errors (24 h)": "错误（24 小时）",
+    "Connector": "连接器", "Last poll": "上次轮询", "Lag": "延迟",
+    "Errors (24 h)": "错误（24 小时）",  # noqa: RUF001
     "Quarantined": "隔离", "Failed pushes": "推送失败", "Retry": "重试", "Reason": "原因",
     "Payload": "数据", "Pending": "待处理", "Person": "人员", "Tool": "工具",
     "Open tasks": "未完成任务", "Due this week": "本周到期", "Due next week": "下周到期",

@@ -85,7 +85,7 @@ def project_figures(session: Session, principal: Principal, ids: list[str],
                    func.sum(_flag(Task.due_date <= today)),
                    func.sum(_flag(Task.due_date < today)), func.count())
             .where(*live).group_by(Task.project_id, Task.status)):
-        figures = out[pid]
+        figures = out[str(pid)]
         figures["total"] += int(count)
         figures["due_by_now"] += int(due_now or 0)
         if status is TaskStatus.done:
@@ -97,7 +97,7 @@ def project_figures(session: Session, principal: Principal, ids: list[str],
             select(Task.project_id, Task.risks).where(*live, Task.status.not_in(_CLOSED),
                                                       cast(Task.risks, String) != "[]")):
         if policy.visible_value(principal, Entity.task, "risks", risks):
-            out[pid]["risky"] += 1
+            out[str(pid)]["risky"] += 1
     for figures in out.values():
         total = figures["total"]
         figures["done_ratio"] = figures["done"] / total if total else None
@@ -111,6 +111,7 @@ def project_figures(session: Session, principal: Principal, ids: list[str],
                 .group_by(BudgetLine.project_id, BudgetLine.currency)
                 .order_by(BudgetLine.currency)):
             approved_sum, actual_sum = _money(approved), _money(actual)
+            pid = str(pid)
             out[pid]["budget"] = [*(out[pid]["budget"] or []), {
                 "currency": currency, "approved": approved_sum, "actual": actual_sum,
                 "burn": float(actual_sum / approved_sum) if approved_sum else None}]

@@ -121,7 +121,7 @@ def on_time(session: Session, principal: Principal, project_id: str, project_key
         Task.status != TaskStatus.cancelled, Task.due_date <= today,
         visible(Entity.task, principal))).all()
     on_time_ids = {tid for tid, due, done_at, status in rows
-                   if status is TaskStatus.done and done_at and done_at.date() <= due}
+                   if status is TaskStatus.done and done_at and due and done_at.date() <= due}
     due_ids = [r[0] for r in rows]
 
     def rate(name: str, ids: list[str]) -> dict[str, Any]:

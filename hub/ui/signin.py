@@ -48,9 +48,8 @@ async def sign_in(request: Request, clock: ClockDep,
     try:
         cookie = await run_in_threadpool(open_)
     except sessions.TokenRefused as exc:
-        response = page(request, "sign_in.html", {"csrf": expected, "error": str(exc)},
-                        status_code=401)
-        return response
+        return page(request, "sign_in.html", {"csrf": expected, "error": str(exc)},
+                    status_code=401)
     response = redirect(f"{PREFIX}/portfolio")
     set_cookie(request, response, sessions.COOKIE, cookie,
                max_age=int(sessions.LIFETIME.total_seconds()))

@@ -17,7 +17,7 @@ from hub.store.auth import ApiToken
 from hub.store.canonical import Task
 from hub.store.sync import Conflict, ConflictState, IntentState, PushIntent
 from tests.api.world import NOW, World
-from tests.ui.conftest import csrf_of, sign_in
+from tests.ui.conftest import csrf_of
 
 Client = Callable[[str], TestClient]
 
@@ -28,7 +28,8 @@ def test_a_page_without_a_session_sends_the_browser_to_sign_in(app: FastAPI) -> 
         assert answer.status_code == 303
         assert answer.headers["location"] == "/ui/sign-in"
         live = client.get("/ui/portfolio?fragment=true", headers={"HX-Request": "true"})
-        assert live.status_code == 401 and live.headers["HX-Redirect"] == "/ui/sign-in"
+        assert live.status_code == 401
+        assert live.headers["HX-Redirect"] == "/ui/sign-in"
 
 
 def test_signing_in_sets_an_httponly_lax_cookie_secure_only_behind_tls(
@@ -39,9 +40,12 @@ def test_signing_in_sets_an_httponly_lax_cookie_secure_only_behind_tls(
                                                   "csrf": csrf_of(form.text)},
                              follow_redirects=False)
         cookie = answer.headers["set-cookie"]
-        assert answer.status_code == 303 and answer.headers["location"] == "/ui/portfolio"
-        assert "hub_session=" in cookie and "HttpOnly" in cookie
-        assert "SameSite=lax" in cookie and "Secure" not in cookie
+        assert answer.status_code == 303
+        assert answer.headers["location"] == "/ui/portfolio"
+        assert "hub_session=" in cookie
+        assert "HttpOnly" in cookie
+        assert "SameSite=lax" in cookie
+        assert "Secure" not in cookie
         assert world.tokens["manager"] not in cookie  # the token itself never goes back
     with TestClient(app, base_url="https://hub.example") as tls:
         form = tls.get("/ui/sign-in")
@@ -65,11 +69,13 @@ def test_forms_without_the_csrf_secret_are_refused(signed_in: Client, world: Wor
     with TestClient(signed_in("admin").app) as fresh:
         # sign-in itself: no double-submit secret, no session
         refused = fresh.post("/ui/sign-in", data={"token": world.tokens["admin"]})
-        assert refused.status_code == 403 and "CSRF" in refused.text
+        assert refused.status_code == 403
+        assert "CSRF" in refused.text
     client = signed_in("admin")
     conflict = world.ids["rd_conflict"]
     answer = client.post(f"/ui/conflicts/{conflict}/resolve", data={"side": "a"})
-    assert answer.status_code == 403 and "CSRF" in answer.text
+    assert answer.status_code == 403
+    assert "CSRF" in answer.text
     forged = client.post(f"/ui/conflicts/{conflict}/resolve", data={"side": "a", "csrf": "x"})
     assert forged.status_code == 403
     with Session(engine) as session:
@@ -97,12 +103,15 @@ def test_revoking_the_token_ends_its_sessions(signed_in: Client, engine: Engine)
 def test_the_portfolio_shows_every_project_and_filters_them(signed_in: Client) -> None:
     client = signed_in("manager")
     everything = client.get("/ui/portfolio").text
-    assert "Rover drive" in everything and "Market kickoff" in everything
+    assert "Rover drive" in everything
+    assert "Market kickoff" in everything
     assert "€400.50 / €1,000.00" in everything  # budget burn, localised
     rd_only = client.get("/ui/portfolio", params={"department": "R&D"}).text
-    assert "Rover drive" in rd_only and "Market kickoff" not in rd_only
+    assert "Rover drive" in rd_only
+    assert "Market kickoff" not in rd_only
     found = client.get("/ui/portfolio", params={"q": "market"}).text
-    assert "Market kickoff" in found and "Rover drive" not in found
+    assert "Market kickoff" in found
+    assert "Rover drive" not in found
     assert "No projects match." in client.get("/ui/portfolio",
                                               params={"status": "done"}).text
     # both projects have overdue open tasks (due 1 Oct, today 2 Nov): at risk
@@ -113,7 +122,8 @@ def test_the_portfolio_shows_every_project_and_filters_them(signed_in: Client) -
 def test_bad_filters_are_a_400_that_names_them(signed_in: Client) -> None:
     client = signed_in("manager")
     answer = client.get("/ui/portfolio", params={"status": "sleeping"})
-    assert answer.status_code == 400 and "sleeping" in answer.text
+    assert answer.status_code == 400
+    assert "sleeping" in answer.text
     assert client.get("/ui/portfolio", params={"risk": "huge"}).status_code == 400
     assert client.get("/ui/portfolio", params={"sort": "secret"}).status_code == 400
     assert client.get("/ui/portfolio", params={"q": "x" * 500}).status_code == 400
@@ -122,13 +132,15 @@ def test_bad_filters_are_a_400_that_names_them(signed_in: Client) -> None:
 def test_a_partner_sees_its_project_and_no_people_data(signed_in: Client, world: World) -> None:
     client = signed_in("partner")
     portfolio = client.get("/ui/portfolio").text
-    assert "Rover drive" in portfolio and "Market kickoff" not in portfolio
+    assert "Rover drive" in portfolio
+    assert "Market kickoff" not in portfolio
     project = client.get("/ui/projects/RD").text
     assert "Design gearbox" in project
     for page in (portfolio, project, client.get("/ui/workload").text,
                  client.get("/ui/activity").text):
         assert "alice@example.com" not in page  # people by display name only
-        assert "Budget lines" not in page and "Absences before due dates" not in page
+        assert "Budget lines" not in page
+        assert "Absences before due dates" not in page
         assert "R&amp;D</td>" not in page  # people's departments are HR data
     assert client.get("/ui/projects/MK").status_code == 404
     assert client.get("/ui/conflicts").status_code == 403
@@ -138,7 +150,8 @@ def test_a_partner_sees_its_project_and_no_people_data(signed_in: Client, world:
 def test_a_department_sees_its_own(signed_in: Client) -> None:
     client = signed_in("department")
     portfolio = client.get("/ui/portfolio").text
-    assert "Rover drive" in portfolio and "Market kickoff" not in portfolio
+    assert "Rover drive" in portfolio
+    assert "Market kickoff" not in portfolio
     assert client.get("/ui/projects/MK").status_code == 404
 
 
@@ -153,7 +166,8 @@ def test_the_project_page_shows_its_widgets(signed_in: Client) -> None:
 def test_chinese_is_chosen_from_accept_language_or_the_switch(signed_in: Client) -> None:
     client = signed_in("manager")
     zh = client.get("/ui/portfolio", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})
-    assert "项目组合" in zh.text and 'lang="zh-Hans"' in zh.text
+    assert "项目组合" in zh.text
+    assert 'lang="zh-Hans"' in zh.text
     assert "2026年12月1日" in zh.text  # the due date, written the Chinese way
     client.get("/ui/language/en")
     assert "Portfolio" in client.get("/ui/portfolio",
@@ -164,21 +178,26 @@ def test_resolving_a_conflict_keeps_that_side(signed_in: Client, world: World,
                                               engine: Engine) -> None:
     client = signed_in("manager")
     page = client.get("/ui/conflicts")
-    assert "Design gearbox" in page.text and "blocked" in page.text
+    assert "Design gearbox" in page.text
+    assert "blocked" in page.text
     answer = client.post(f"/ui/conflicts/{world.ids['rd_conflict']}/resolve",
                          data={"side": "b", "csrf": csrf_of(page.text)})
-    assert answer.status_code == 200 and "Resolved" in answer.text
+    assert answer.status_code == 200
+    assert "Resolved" in answer.text
     with Session(engine) as session:
-        assert session.get(Conflict, world.ids["rd_conflict"]).state \
-            is ConflictState.resolved  # type: ignore[union-attr]
-        assert session.get(Task, world.ids["rd_task"]).status \
-            is TaskStatus.blocked  # type: ignore[union-attr]
+        conflict = session.get(Conflict, world.ids["rd_conflict"])
+        task = session.get(Task, world.ids["rd_task"])
+        assert conflict is not None
+        assert conflict.state is ConflictState.resolved
+        assert task is not None
+        assert task.status is TaskStatus.blocked
 
 
 def test_retrying_failed_pushes_queues_them_again(signed_in: Client, engine: Engine) -> None:
     client = signed_in("admin")
     page = client.get("/ui/health")
-    assert "a: transition refused for rd" in page.text and "Weird" in page.text
+    assert "a: transition refused for rd" in page.text
+    assert "Weird" in page.text
     answer = client.post("/ui/health/a/retry", data={"csrf": csrf_of(page.text)})
     assert "2 failed push(es) to a queued again" in answer.text
     with Session(engine) as session:
@@ -198,10 +217,12 @@ def test_moving_a_card_changes_the_task_like_a_patch(signed_in: Client, world: W
     answer = client.post(f"/ui/tasks/{world.ids['rd_task']}/move", data={
         "csrf": csrf_of(board), "status": "done", "version": "1",
         "back": "/ui/projects/RD/board"})
-    assert answer.status_code == 200 and "Moved" in answer.text
+    assert answer.status_code == 200
+    assert "Moved" in answer.text
     with Session(engine) as session:
         task = session.get(Task, world.ids["rd_task"])
-        assert task is not None and task.status is TaskStatus.done
+        assert task is not None
+        assert task.status is TaskStatus.done
     stale = client.post(f"/ui/tasks/{world.ids['rd_task']}/move", data={
         "csrf": csrf_of(board), "status": "todo", "version": "1"})
     assert "changed since you read it" in stale.text
