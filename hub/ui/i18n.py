@@ -41,7 +41,10 @@ ZH: dict[str, str] = {
     "todo": "待办", "in_progress": "进行中", "blocked": "受阻", "in_review": "审核中",
     "cancelled": "已取消", "planned": "计划中", "active": "进行中", "on_hold": "暂停",
     "unknown": "未知", "pending": "待定", "approved": "已批准", "rejected": "已拒绝",
-    "over_budget": "超预算",
+    "over_budget": "超预算", "Portal": "合作伙伴门户", "Shared projects": "共享项目",
+    "Your requests": "您的请求", "Send a request": "提交请求", "Kind": "类型",
+    "Details": "详情", "Document link": "文档链接", "Send": "提交",
+    "Change request": "变更请求", "Issue": "问题", "Delivery report": "交付报告",
 }
 _MONEY = {"EUR": "€", "USD": "$", "CNY": "¥", "GBP": "£", "JPY": "¥"}
 
