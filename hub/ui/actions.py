@@ -70,17 +70,21 @@ async def retry_failed(request: Request, connector_id: str, who: CsrfDep,
 
 @router.post("/tasks/{task_id}/move")
 async def move_task(request: Request, task_id: str, who: CsrfDep, session: SessionDep,
-                    clock: ClockDep, status: Small, version: Small,
+                    clock: ClockDep, version: Small, status: Small = "", due_date: Small = "",
                     back: Annotated[str, Form(max_length=200)] = "") -> Response:
-    """Move a task to another status (a Kanban card): an edit like a PATCH with If-Match."""
-    target = back if back.startswith(f"{PREFIX}/") else f"{PREFIX}/portfolio"
+    """Move a task to another status (a Kanban card) or due date (a Gantt bar): an edit
+    like a PATCH with If-Match, so it goes to every tool that holds the task."""
+    target = back if back.startswith(f"{PREFIX}/") and "//" not in back \
+        else f"{PREFIX}/portfolio"
+    changes = {k: v for k, v in (("status", status), ("due_date", due_date)) if v}
     try:
-        body = TaskPatch.model_validate({"status": status})
+        body = TaskPatch.model_validate(changes)
         await run_in_threadpool(patch_record, request, session, request.app.state.runtime,
                                 who.principal, Entity.task, task_id[:64], f'"{version}"',
                                 body, clock())
-    except ValidationError:
-        return back_with(request, target, f"{status!r} is not a status")
+    except ValidationError as exc:
+        return back_with(request, target, "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)))
     except ProblemError as exc:
         return back_with(request, target, exc.detail)
     await after_write(request)

@@ -24,7 +24,7 @@ from hub.query.records import NotFound, get_record, make_view
 from hub.query.scope import visible
 from hub.store.canonical import Project
 from hub.store.sync import ConflictState
-from hub.ui import feeds, project
+from hub.ui import feeds, gantt, project
 from hub.ui.portfolio import RISK_FILTERS, PortfolioQuery, portfolio
 from hub.ui.web import PREFIX, SignedInDep, page
 
@@ -119,6 +119,20 @@ def board_page(request: Request, ref: str, who: SignedInDep, session: SessionDep
     return page(request, "fragments/board_columns.html" if widget else "board.html",
                 {"project": record, "tasks": items, "task_total": total,
                  "columns": ["todo", "in_progress", "blocked", "in_review", "done"]}, who=who)
+
+
+@router.get("/projects/{ref}/plan")
+def plan_page(request: Request, ref: str, who: SignedInDep, session: SessionDep,
+              clock: ClockDep) -> Response:
+    """A Gantt chart of the project's tasks and milestones, their dependencies and today."""
+    try:
+        record = _project(request, session, who, ref[:64])
+    except NotFound as exc:
+        return page(request, "refused.html", {"message": exc.message}, who=who, status_code=404)
+    items, _total = project.tasks(session, who.principal, record["id"], clock().date(),
+                                  kinds(request))
+    return page(request, "plan.html", {"project": record,
+                                       "gantt": gantt.chart(items, clock().date())}, who=who)
 
 
 @router.get("/conflicts")

@@ -187,6 +187,14 @@ def test_retrying_a_failed_push_from_the_health_page(browser: Any, hub: Hub) -> 
     page.context.close()
 
 
+def test_the_plan_shows_a_gantt_chart(browser: Any, hub: Hub) -> None:
+    page = _page(browser, hub, "manager")
+    page.goto("/ui/projects/RD/plan")
+    sync_api.expect(page.locator("svg.gantt")).to_be_visible()
+    _shot(page, "plan")
+    page.context.close()
+
+
 def test_dragging_a_card_to_done_changes_the_task(browser: Any, hub: Hub) -> None:
     page = _page(browser, hub, "manager")
     page.goto("/ui/projects/RD/board")

@@ -230,3 +230,23 @@ def test_moving_a_card_changes_the_task_like_a_patch(signed_in: Client, world: W
     refused = partner.post(f"/ui/tasks/{world.ids['rd_task']}/move", data={
         "csrf": csrf_of(partner.get("/ui/portfolio").text), "status": "todo", "version": "2"})
     assert "can only read" in refused.text
+
+
+def test_the_plan_draws_tasks_and_moving_a_bar_changes_the_due_date(
+        signed_in: Client, world: World, engine: Engine) -> None:
+    client = signed_in("manager")
+    plan = client.get("/ui/projects/RD/plan").text
+    assert "<svg" in plan
+    assert "Design gearbox" in plan
+    assert 'class="today"' in plan
+    answer = client.post(f"/ui/tasks/{world.ids['rd_task']}/move", data={
+        "csrf": csrf_of(plan), "due_date": "2026-11-20", "version": "1",
+        "back": "/ui/projects/RD/plan"})
+    assert "Moved" in answer.text
+    with Session(engine) as session:
+        task = session.get(Task, world.ids["rd_task"])
+        assert task is not None
+        assert str(task.due_date) == "2026-11-20"
+    bad = client.post(f"/ui/tasks/{world.ids['rd_task']}/move", data={
+        "csrf": csrf_of(plan), "due_date": "someday", "version": "2"})
+    assert "due_date" in bad.text
