@@ -93,9 +93,12 @@ def project_figures(session: Session, principal: Principal, ids: list[str],
         else:
             figures["overdue"] += int(overdue or 0)
     # Risks as the principal sees them (a partner doesn't see HR-derived ones).
+    postgres = session.get_bind().dialect.name == "postgresql"
+    has_risks = func.jsonb_array_length(Task.risks) > 0 if postgres \
+        else cast(Task.risks, String) != "[]"
     for pid, risks in session.execute(
             select(Task.project_id, Task.risks).where(*live, Task.status.not_in(_CLOSED),
-                                                      cast(Task.risks, String) != "[]")):
+                                                      has_risks)):
         if policy.visible_value(principal, Entity.task, "risks", risks):
             out[str(pid)]["risky"] += 1
     for figures in out.values():

@@ -23,7 +23,7 @@ from hub.ui.sessions import SignedIn
 HERE = Path(__file__).parent
 ENV = Environment(loader=FileSystemLoader(HERE / "templates"),
                   autoescape=select_autoescape(default=True, default_for_string=True),
-                  trim_blocks=True, lstrip_blocks=True)
+                  trim_blocks=True, lstrip_blocks=True, auto_reload=False)
 PREFIX = "/ui"
 #: the cookie that carries an action's outcome to the next page
 FLASH = "hub_flash"

@@ -250,3 +250,18 @@ def test_the_plan_draws_tasks_and_moving_a_bar_changes_the_due_date(
     bad = client.post(f"/ui/tasks/{world.ids['rd_task']}/move", data={
         "csrf": csrf_of(plan), "due_date": "someday", "version": "2"})
     assert "due_date" in bad.text
+
+
+def test_hr_derived_risks_show_to_the_company_not_to_a_partner(
+        signed_in: Client, world: World, engine: Engine) -> None:
+    with Session(engine) as session:
+        task = session.get(Task, world.ids["rd_task"])
+        assert task is not None
+        task.risks = ["assignee_inactive"]
+        session.commit()
+    reason = "an assignee is marked as leaving or on leave in HR"
+    assert reason in signed_in("manager").get("/ui/projects/RD").text
+    assert "1 Risks" in signed_in("manager").get("/ui/portfolio").text
+    partner = signed_in("partner")
+    assert reason not in partner.get("/ui/projects/RD").text
+    assert "1 Risks" not in partner.get("/ui/portfolio").text
