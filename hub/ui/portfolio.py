@@ -21,7 +21,7 @@ from hub.model.enums import Entity, TaskStatus
 from hub.query.conflicts import readable
 from hub.query.params import ProjectParams
 from hub.query.records import list_records, make_view
-from hub.store.canonical import BudgetLine, Task
+from hub.store.canonical import BudgetLine, Project, Task
 from hub.store.sync import Conflict, ConflictState
 
 RISK_FILTERS = ("", "at_risk", "on_track")
@@ -78,29 +78,38 @@ def project_figures(session: Session, principal: Principal, ids: list[str],
     if not ids:
         return {}
     out = {pid: _empty() for pid in ids}
-    live = (Task.project_id.in_(ids), Task.deleted_at.is_(None),
-            Task.status != TaskStatus.cancelled)
-    for pid, status, due_now, overdue, count in session.execute(
+    # The listed projects (at most a page) on the small side of a join: the database hashes
+    # them once instead of checking each task against the list.
+    listed = select(Project.id).where(Project.id.in_(ids)).subquery("listed")
+    live = (Task.deleted_at.is_(None), Task.status != TaskStatus.cancelled)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    has_risks = func.jsonb_array_length(Task.risks) > 0 if postgres \
+        else cast(Task.risks, String) != "[]"
+    # Risks as the principal sees them: counted in SQL when it sees every risk, else per
+    # task through the policy (a partner doesn't see HR-derived ones).
+    sees_all_risks = not policy.hidden_values(principal, Entity.task, "risks")
+    risky = func.sum(_flag(has_risks & Task.status.not_in(_CLOSED))) if sees_all_risks \
+        else func.sum(0)
+    for pid, status, due_now, overdue, count, risky_count in session.execute(
             select(Task.project_id, Task.status,
                    func.sum(_flag(Task.due_date <= today)),
-                   func.sum(_flag(Task.due_date < today)), func.count())
+                   func.sum(_flag(Task.due_date < today)), func.count(), risky)
+            .join(listed, listed.c.id == Task.project_id)
             .where(*live).group_by(Task.project_id, Task.status)):
         figures = out[str(pid)]
         figures["total"] += int(count)
         figures["due_by_now"] += int(due_now or 0)
+        figures["risky"] += int(risky_count or 0)
         if status is TaskStatus.done:
             figures["done"] += int(count)
         else:
             figures["overdue"] += int(overdue or 0)
-    # Risks as the principal sees them (a partner doesn't see HR-derived ones).
-    postgres = session.get_bind().dialect.name == "postgresql"
-    has_risks = func.jsonb_array_length(Task.risks) > 0 if postgres \
-        else cast(Task.risks, String) != "[]"
-    for pid, risks in session.execute(
-            select(Task.project_id, Task.risks).where(*live, Task.status.not_in(_CLOSED),
-                                                      has_risks)):
-        if policy.visible_value(principal, Entity.task, "risks", risks):
-            out[str(pid)]["risky"] += 1
+    if not sees_all_risks:
+        for pid, risks in session.execute(
+                select(Task.project_id, Task.risks).join(listed, listed.c.id == Task.project_id)
+                .where(*live, Task.status.not_in(_CLOSED), has_risks)):
+            if policy.visible_value(principal, Entity.task, "risks", risks):
+                out[str(pid)]["risky"] += 1
     for figures in out.values():
         total = figures["total"]
         figures["done_ratio"] = figures["done"] / total if total else None
