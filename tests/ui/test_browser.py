@@ -8,22 +8,29 @@ skipped with the reason, except in CI (CI=true), where they must run.
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from hub.api.app import create_app
+from hub.config.models import PortalConfig
 from hub.model.enums import TaskStatus
 from hub.store.canonical import Task
 from hub.store.db import make_engine
 from hub.store.sync import Conflict, ConflictState, IntentState, PushIntent
 from hub.store.tables import metadata
+from hub.sync.jobs import poll_connector
+from hub.sync.push import push_intent
+from hub.testing.fake import FakeTool
 from hub.testing.server import RunningServer, serve
 from tests.api.world import NOW, World, seed
 from tests.sync.harness import fake_config, fake_registry, fake_tools
@@ -45,8 +52,10 @@ sync_api = pytest.importorskip("playwright.sync_api")
 class Hub:
     """The served hub, its database and the seeded world."""
 
-    def __init__(self, server: RunningServer, engine: Engine, world: World) -> None:
+    def __init__(self, server: RunningServer, engine: Engine, world: World, app: FastAPI,
+                 tools: dict[str, FakeTool]) -> None:
         self.url, self.engine, self.world = server.url, engine, world
+        self.app, self.tools = app, tools
 
 
 @pytest.fixture(scope="module")
@@ -54,10 +63,12 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('ui') / 'hub.db'}")
     metadata.create_all(engine)
     world = seed(engine)
-    app = create_app(fake_config(fake_tools(["a", "b"])), engine, fake_registry())
+    tools = fake_tools(["a", "b"], clock=lambda: NOW)
+    config = fake_config(tools).model_copy(update={"portal": PortalConfig(requests_to="a")})
+    app = create_app(config, engine, fake_registry())
     app.state.clock = lambda: NOW
     with serve(app) as server:
-        yield Hub(server, engine, world)
+        yield Hub(server, engine, world, app, tools)
     engine.dispose()
 
 
@@ -82,6 +93,13 @@ def _page(browser: Any, hub: Hub, role: str, locale: str = "en-GB") -> Any:
     page.click("button[type=submit]")
     page.wait_for_url("**/ui/portfolio")
     return page
+
+
+def _run(work: Coroutine[Any, Any, Any]) -> Any:
+    """Run engine work to its end on a loop of its own (Playwright's sync API holds one in
+    this thread)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, work).result()
 
 
 def _shot(page: Any, name: str) -> None:
@@ -116,6 +134,8 @@ def test_a_partner_sees_only_its_project_and_no_people_data(browser: Any, hub: H
     assert "Budget lines" not in html
     assert "Absences before due dates" not in html
     _shot(page, "partner-project")
+    page.goto("/ui/workload")
+    assert "alice@example.com" not in page.content()
     page.context.close()
 
 
@@ -192,6 +212,37 @@ def test_the_plan_shows_a_gantt_chart(browser: Any, hub: Hub) -> None:
     page.goto("/ui/projects/RD/plan")
     sync_api.expect(page.locator("svg.gantt")).to_be_visible()
     _shot(page, "plan")
+    for name in ("workload", "activity"):
+        page.goto(f"/ui/{name}")
+        _shot(page, name)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.goto("/ui/portfolio")
+    _shot(page, "portfolio-phone")
+    page.context.close()
+
+
+def test_a_partners_request_becomes_a_task_in_the_tool_and_its_status_shows_back(
+        browser: Any, hub: Hub) -> None:
+    page = _page(browser, hub, "partner")
+    page.goto("/ui/portal")
+    page.select_option("select[name=kind]", "delivery_report")
+    page.fill("input[name=title]", "Batch 3 delivered")
+    page.fill("input[name=link]", "https://docs.acme.example/batch-3.pdf")
+    page.click("form.stack button[type=submit]")
+    sync_api.expect(page.get_by_role("status")).to_contain_text("Batch 3 delivered")
+    with Session(hub.engine) as session:
+        task = session.query(Task).filter_by(title="[Acme] Batch 3 delivered").one()
+        intent = session.query(PushIntent).filter_by(record_id=task.id).one()
+        task_id, intent_id = task.id, intent.id
+    rt = hub.app.state.runtime
+    _run(push_intent(rt, intent_id))  # what the runner does in `hub serve`
+    [created] = [o for o in hub.tools["a"].objects.values() if o.hub_id == task_id]
+    assert "partner:Acme" in created.fields["labels"]
+    hub.tools["a"].user_edit(created.remote_id, status="Review")
+    _run(poll_connector(rt, "a"))
+    row = page.locator(f"#request-{task_id}")
+    sync_api.expect(row).to_contain_text("Review", timeout=WAIT_MS)  # live, no reload
+    _shot(page, "portal")
     page.context.close()
 
 
