@@ -25,6 +25,12 @@ ENV = Environment(loader=FileSystemLoader(HERE / "templates"),
                   autoescape=select_autoescape(default=True, default_for_string=True),
                   trim_blocks=True, lstrip_blocks=True, auto_reload=False)
 PREFIX = "/ui"
+#: every page: not cached, no script but the package's own, not framed by another site
+HEADERS = {"Cache-Control": "no-store", "Vary": "Cookie, Accept-Language",
+           "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' "
+                                      "'unsafe-inline'; img-src 'self' data:; "
+                                      "frame-ancestors 'none'; form-action 'self'",
+           "Referrer-Policy": "same-origin", "X-Content-Type-Options": "nosniff"}
 #: the cookie that carries an action's outcome to the next page
 FLASH = "hub_flash"
 
@@ -111,9 +117,7 @@ def page(request: Request, template: str, context: dict[str, Any], *,
         "csrf": who.csrf if who else context.get("csrf"), "path": request.url.path,
         "principal": who.principal if who else None,
         "may": _may(who.principal) if who else None})
-    response = HTMLResponse(html, status_code=status_code,
-                            headers={"Cache-Control": "no-store",
-                                     "Vary": "Cookie, Accept-Language"})
+    response = HTMLResponse(html, status_code=status_code, headers=HEADERS)
     if flash:
         response.delete_cookie(FLASH, path=PREFIX)
     return response

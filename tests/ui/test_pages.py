@@ -265,3 +265,13 @@ def test_hr_derived_risks_show_to_the_company_not_to_a_partner(
     partner = signed_in("partner")
     assert reason not in partner.get("/ui/projects/RD").text
     assert "1 Risks" not in partner.get("/ui/portfolio").text
+
+
+def test_pages_run_only_the_packages_own_scripts_and_are_not_framed(signed_in: Client) -> None:
+    answer = signed_in("manager").get("/ui/portfolio")
+    policy = answer.headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert 'src="/ui/static/htmx.min.js"' in answer.text
+    assert "https://" not in answer.text.split("</head>")[0]  # nothing from a CDN
+    assert signed_in("manager").get("/ui/static/htmx.min.js").status_code == 200
