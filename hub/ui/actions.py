@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -18,18 +18,21 @@ from hub.api.patches import patch_model
 from hub.api.problems import ProblemError
 from hub.api.writes import after_write
 from hub.model.enums import Entity
+from hub.model.text import NO_NUL
 from hub.query import health
 from hub.ui.web import PREFIX, CsrfDep, back_with, page
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 TaskPatch = patch_model(Entity.task)
-Small = Annotated[str, Form(max_length=64)]
+Small = Annotated[str, Form(max_length=64, pattern=NO_NUL)]
+#: a record or connector in a path
+Ref = Annotated[str, Path(max_length=64, pattern=NO_NUL)]
 
 
 
 
 @router.post("/conflicts/{conflict_id}/resolve")
-async def resolve_conflict(request: Request, conflict_id: str, who: CsrfDep,
+async def resolve_conflict(request: Request, conflict_id: Ref, who: CsrfDep,
                            session: SessionDep, side: Small = "") -> Response:
     """Keep one side's value; it becomes canonical and goes to every tool."""
     rt = request.app.state.runtime
@@ -47,7 +50,7 @@ async def resolve_conflict(request: Request, conflict_id: str, who: CsrfDep,
 
 
 @router.post("/health/{connector_id}/retry")
-async def retry_failed(request: Request, connector_id: str, who: CsrfDep,
+async def retry_failed(request: Request, connector_id: Ref, who: CsrfDep,
                        session: SessionDep, clock: ClockDep) -> Response:
     """Put the connector's failed pushes back in the queue (admin only, as in the API)."""
     if not who.principal.may_operate:
@@ -69,9 +72,9 @@ async def retry_failed(request: Request, connector_id: str, who: CsrfDep,
 
 
 @router.post("/tasks/{task_id}/move")
-async def move_task(request: Request, task_id: str, who: CsrfDep, session: SessionDep,
+async def move_task(request: Request, task_id: Ref, who: CsrfDep, session: SessionDep,
                     clock: ClockDep, version: Small, status: Small = "", due_date: Small = "",
-                    back: Annotated[str, Form(max_length=200)] = "") -> Response:
+                    back: Annotated[str, Form(max_length=200, pattern=NO_NUL)] = "") -> Response:
     """Move a task to another status (a Kanban card) or due date (a Gantt bar): an edit
     like a PATCH with If-Match, so it goes to every tool that holds the task."""
     target = back if back.startswith(f"{PREFIX}/") and "//" not in back \

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from hub.api.deps import ClockDep, SessionDep
 from hub.api.resources import kinds
 from hub.auth import policy
 from hub.model.enums import Entity, ProjectStatus
+from hub.model.text import NO_NUL
 from hub.query import health
 from hub.query.conflicts import list_conflicts
 from hub.query.overview import project_overview
@@ -29,7 +30,9 @@ from hub.ui.portfolio import RISK_FILTERS, PortfolioQuery, portfolio
 from hub.ui.web import PREFIX, SignedInDep, page
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
-Text = Annotated[str, Query(max_length=200)]
+Text = Annotated[str, Query(max_length=200, pattern=NO_NUL)]
+#: a project in a path: its key or id (as the API takes it)
+Ref = Annotated[str, Path(max_length=64, pattern=NO_NUL)]
 SORTS = ("due_date", "-due_date", "name", "key", "status", "department", "-updated_at")
 
 
@@ -73,7 +76,7 @@ def _project(request: Request, session: Session, who: Any, ref: str) -> dict[str
 
 
 @router.get("/projects/{ref}")
-def project_page(request: Request, ref: str,
+def project_page(request: Request, ref: Ref,
                  who: SignedInDep, session: SessionDep, clock: ClockDep,
                  widget: Text = "") -> Response:
     """One project: tasks across the tools, burn-up, budget, absences, on-time, risks,
@@ -107,7 +110,7 @@ def _date(record: dict[str, Any], name: str) -> date | None:
 
 
 @router.get("/projects/{ref}/board")
-def board_page(request: Request, ref: str, who: SignedInDep, session: SessionDep,
+def board_page(request: Request, ref: Ref, who: SignedInDep, session: SessionDep,
                clock: ClockDep, widget: Text = "") -> Response:
     """Kanban by canonical status, across every tool that holds the project."""
     try:
@@ -122,7 +125,7 @@ def board_page(request: Request, ref: str, who: SignedInDep, session: SessionDep
 
 
 @router.get("/projects/{ref}/plan")
-def plan_page(request: Request, ref: str, who: SignedInDep, session: SessionDep,
+def plan_page(request: Request, ref: Ref, who: SignedInDep, session: SessionDep,
               clock: ClockDep) -> Response:
     """A Gantt chart of the project's tasks and milestones, their dependencies and today."""
     try:
@@ -168,7 +171,7 @@ def health_page(request: Request, who: SignedInDep, session: SessionDep,
 @router.get("/activity")
 def activity_page(request: Request, who: SignedInDep, session: SessionDep,
                   person: Text = "", tool: Text = "", project_ref: Annotated[
-                      str, Query(alias="project", max_length=64)] = "",
+                      str, Query(alias="project", max_length=64, pattern=NO_NUL)] = "",
                   field: Text = "") -> Response:
     """The audit feed, newest first, filtered by person, tool, project and field."""
     entries = feeds.activity(session, who.principal, person=person, tool=tool,

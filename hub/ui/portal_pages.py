@@ -14,6 +14,7 @@ from hub.api.deps import ClockDep, SessionDep
 from hub.api.resources import kinds
 from hub.api.writes import after_write
 from hub.model.enums import Entity
+from hub.model.text import NO_NUL
 from hub.store.sync import Link
 from hub.ui import portal
 from hub.ui.portfolio import PortfolioQuery, portfolio
@@ -41,11 +42,12 @@ def portal_page(request: Request, who: SignedInDep, session: SessionDep,
 
 @router.post("/portal/requests")
 async def send_request(request: Request, who: CsrfDep, session: SessionDep, clock: ClockDep,
-                       project: Annotated[str, Form(max_length=64)] = "",
-                       kind: Annotated[str, Form(max_length=32)] = "",
-                       title: Annotated[str, Form(max_length=400)] = "",
-                       details: Annotated[str, Form(max_length=8000)] = "",
-                       link: Annotated[str, Form(max_length=2000)] = "") -> Response:
+                       project: Annotated[str, Form(max_length=64, pattern=NO_NUL)] = "",
+                       kind: Annotated[str, Form(max_length=32, pattern=NO_NUL)] = "",
+                       title: Annotated[str, Form(max_length=400, pattern=NO_NUL)] = "",
+                       details: Annotated[str, Form(max_length=8000, pattern=NO_NUL)] = "",
+                       link: Annotated[str, Form(max_length=2000, pattern=NO_NUL)] = ""
+                       ) -> Response:
     """Check a partner's request and turn it into a task in the configured tool."""
     try:
         asked = portal.PartnerRequest.model_validate({

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from hub.api.deps import ClockDep
+from hub.model.text import NO_NUL
 from hub.ui import i18n, sessions
 from hub.ui.web import PREFIX, CsrfDep, page, redirect, set_cookie
 
@@ -32,8 +33,8 @@ def sign_in_form(request: Request) -> Response:
 
 @router.post("/sign-in")
 async def sign_in(request: Request, clock: ClockDep,
-                  token: Annotated[str, Form(max_length=200)] = "",
-                  csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
+                  token: Annotated[str, Form(max_length=200, pattern=NO_NUL)] = "",
+                  csrf: Annotated[str, Form(max_length=100, pattern=NO_NUL)] = "") -> Response:
     """Trade a pasted API token for a session cookie."""
     expected = request.cookies.get(sessions.PRE_COOKIE) or ""
     if not expected or not sessions.check_csrf(expected, csrf):

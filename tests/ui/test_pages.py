@@ -275,3 +275,15 @@ def test_pages_run_only_the_packages_own_scripts_and_are_not_framed(signed_in: C
     assert 'src="/ui/static/htmx.min.js"' in answer.text
     assert "https://" not in answer.text.split("</head>")[0]  # nothing from a CDN
     assert signed_in("manager").get("/ui/static/htmx.min.js").status_code == 200
+
+
+def test_a_nul_anywhere_is_a_400_not_a_500(signed_in: Client, world: World) -> None:
+    client = signed_in("manager")
+    for url in ("/ui/projects/R%00D", "/ui/activity?person=a%00b", "/ui/portfolio?q=%00",
+                "/ui/projects/RD/board?widget=%00"):
+        assert client.get(url).status_code == 400, url
+    csrf = csrf_of(client.get("/ui/portfolio").text)
+    answer = client.post(f"/ui/tasks/{world.ids['rd_task']}/move",
+                         data={"csrf": csrf, "status": "do\x00ne", "version": "1"})
+    assert answer.status_code == 422  # a form field the hub refuses, named in the answer
+    assert "status" in answer.text
