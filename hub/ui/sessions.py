@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete, or_
 from sqlalchemy.orm import Session
 
 from hub.auth import tokens
@@ -78,8 +79,17 @@ def sign_in_with_token(session: Session, secret: str, now: datetime) -> str:
     if isinstance(found, str):
         raise TokenRefused(found)
     cookie = open_session(session, now, provider="token", token_id=found.token_id)
+    forget_ended(session, now)
     session.commit()
     return cookie
+
+
+def forget_ended(session: Session, now: datetime) -> None:
+    """Delete sessions that ended (expired or signed out) more than a day ago; the caller
+    commits. Run at each sign-in, so the table holds about a day of sign-ins."""
+    before = now - timedelta(days=1)
+    session.execute(delete(UiSession).where(or_(
+        UiSession.expires_at < before, UiSession.signed_out_at < before)))
 
 
 class TokenRefused(Exception):

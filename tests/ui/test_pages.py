@@ -16,8 +16,9 @@ from hub.model.enums import TaskStatus
 from hub.store.auth import ApiToken
 from hub.store.canonical import Task
 from hub.store.sync import Conflict, ConflictState, IntentState, PushIntent
+from hub.store.ui import UiSession
 from tests.api.world import NOW, World
-from tests.ui.conftest import csrf_of
+from tests.ui.conftest import csrf_of, sign_in
 
 Client = Callable[[str], TestClient]
 
@@ -287,3 +288,14 @@ def test_a_nul_anywhere_is_a_400_not_a_500(signed_in: Client, world: World) -> N
                          data={"csrf": csrf, "status": "do\x00ne", "version": "1"})
     assert answer.status_code == 422  # a form field the hub refuses, named in the answer
     assert "status" in answer.text
+
+
+def test_ended_sessions_are_forgotten_at_the_next_sign_in(app: FastAPI, world: World,
+                                                          engine: Engine) -> None:
+    with TestClient(app) as first:
+        sign_in(first, world.tokens["manager"])
+    app.state.clock = lambda: NOW + timedelta(days=2)  # the first session expired a day ago
+    with TestClient(app) as second:
+        sign_in(second, world.tokens["manager"])
+    with Session(engine) as session:
+        assert len(list(session.scalars(select(UiSession)))) == 1
