@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, unquote
@@ -145,6 +143,3 @@ def _may(principal: Principal) -> dict[str, bool]:
 def redirect(to: str, status_code: int = 303) -> RedirectResponse:
     return RedirectResponse(to, status_code=status_code)
 
-
-def today(clock: Callable[[], datetime]) -> Any:
-    return clock().date()
