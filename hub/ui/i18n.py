@@ -44,7 +44,7 @@ ZH: dict[str, str] = {
     "over_budget": "超预算", "Portal": "合作伙伴门户", "Shared projects": "共享项目",
     "Your requests": "您的请求", "Send a request": "提交请求", "Kind": "类型",
     "Details": "详情", "Document link": "文档链接", "Send": "提交",
-    "Today": "今天", "Move a bar": "调整任务条", "Tasks": "任务",
+    "Skip to content": "跳到内容", "Today": "今天", "Move a bar": "调整任务条", "Tasks": "任务",
     "tasks without dates are not on the chart.": "个无日期的任务未显示在图中。",
     "Change request": "变更请求", "Issue": "问题", "Delivery report": "交付报告",
 }
