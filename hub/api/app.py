@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 import hub
+from hub import ui
 from hub.api import docs, openapi, problems, v1, webhooks
 from hub.api.deps import PrincipalDep, forbid, read_sessionmaker, utcnow
 from hub.api.metrics import Metrics
@@ -87,6 +88,7 @@ def create_app(config: HubConfig, engine: Engine, registry: Registry | None = No
     app.add_middleware(RequestContext, metrics=app.state.metrics)
     app.include_router(webhooks.router)
     app.include_router(v1.router)
+    ui.install(app)  # the dashboard at /ui
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics",
              response_class=Response, responses={

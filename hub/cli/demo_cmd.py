@@ -102,6 +102,7 @@ def _banner(tools: Tools, hub_url: str, tokens: Tokens, people: Company,
             directory: Path) -> None:
     out.print("\n[bold]The hub is running[/bold] (SQLite, one process)")
     out.print(f"  API docs          {hub_url}/docs")
+    out.print(f"  dashboard         {hub_url}/ui   (sign in: paste one of the tokens below)")
     # The demo's own tokens, made for this run only: showing them is the point.
     partner = people.partner
     print(f"  admin token       {tokens.admin}", flush=True)

@@ -70,6 +70,16 @@ class ServerConfig(StrictModel):
         default=None, description="URL the tools reach the hub at, for registering webhooks")
 
 
+class PortalConfig(StrictModel):
+    """The partner portal (/ui/portal): where a partner's request becomes a task."""
+
+    requests_to: str | None = Field(
+        default=None, description="connector id where partners' requests become tasks (e.g. "
+                                  "jira); none: the portal shows progress but takes no requests")
+    per_hour: int = Field(default=10, ge=1, le=1000,
+                          description="requests one partner may send per hour")
+
+
 class LoggingConfig(StrictModel):
     """Log output."""
 
@@ -130,6 +140,7 @@ class HubConfig(StrictModel):
     connectors: dict[str, ConnectorConfig] = Field(
         default_factory=dict, description="connector id -> its settings (kind decides which)")
     sync: SyncConfig = Field(default_factory=SyncConfig)
+    portal: PortalConfig = Field(default_factory=PortalConfig)
     #: The directory of the config file: relative paths in it are taken from there.
     base_dir: Path = Field(default=Path("."), exclude=True)
     #: The line of every key in the config file, for problems found after loading it.

@@ -31,6 +31,7 @@ from hub.store.sync import (
     WebhookHandshake,
     WebhookSecret,
 )
+from hub.store.ui import UiSession
 
 metadata = Base.metadata
 
@@ -59,6 +60,7 @@ __all__ = [
     "QuarantineItem",
     "SyncCursor",
     "Task",
+    "UiSession",
     "WebhookHandshake",
     "WebhookSecret",
     "metadata",

@@ -74,6 +74,9 @@ def test_no_script_keeps_running_until_ctrl_c(tmp_path: Path) -> None:
                  if (m := _CURL.search(line))}
         projects = {p["key"]: p for p in _ask(token, f"http://127.0.0.1:{port}/api/v1/"
                                                      "projects?limit=50")}
+        dashboard = next(line.split()[1] for line in lines if line.startswith("  dashboard "))
+        assert dashboard == f"http://127.0.0.1:{port}/ui"
+        assert "Core platform" in _dashboard(dashboard, tokens["department"])
 
         demo.send_signal(signal.SIGINT)
         demo.wait(timeout=30)
@@ -114,6 +117,17 @@ def _ask(token: str, url: str) -> list[dict[str, Any]]:
     answer = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert answer.status_code == 200, (url, answer.text)
     return list(answer.json()["items"])
+
+
+def _dashboard(url: str, token: str) -> str:
+    """The portfolio page after signing in with `token` as a browser does."""
+    with httpx.Client(timeout=10, follow_redirects=True) as browser:
+        form = browser.get(f"{url}/sign-in").text
+        csrf = form.split('name="csrf" value="')[1].split('"')[0]
+        page = browser.post(f"{url}/sign-in", data={"token": token, "csrf": csrf})
+        assert page.status_code == 200, page.text
+        assert str(page.url).endswith("/ui/portfolio")
+        return page.text
 
 
 def _port_is_free(port: int) -> bool:
