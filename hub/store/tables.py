@@ -6,6 +6,7 @@ import hub.store.search  # noqa: F401 - trigram indexes are created with the tab
 from hub.model.enums import Entity
 from hub.store.auth import ApiToken
 from hub.store.base import Base
+from hub.store.comments import Comment
 from hub.store.canonical import (
     Absence,
     BudgetLine,
@@ -37,7 +38,7 @@ metadata = Base.metadata
 #: the table of each canonical entity
 RECORD_TABLES: dict[Entity, type[RecordMixin]] = {
     Entity.project: Project, Entity.task: Task, Entity.person: Person,
-    Entity.absence: Absence, Entity.budget_line: BudgetLine,
+    Entity.absence: Absence, Entity.budget_line: BudgetLine, Entity.comment: Comment,
 }
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "BudgetLine",
+    "Comment",
     "Conflict",
     "InboxItem",
     "JobRun",
