@@ -6,7 +6,6 @@ import hub.store.search  # noqa: F401 - trigram indexes are created with the tab
 from hub.model.enums import Entity
 from hub.store.auth import ApiToken
 from hub.store.base import Base
-from hub.store.comments import Comment
 from hub.store.canonical import (
     Absence,
     BudgetLine,
@@ -18,6 +17,7 @@ from hub.store.canonical import (
     task_assignee,
     task_blocker,
 )
+from hub.store.comments import Comment
 from hub.store.queue import JobRun
 from hub.store.sync import (
     AuditEntry,

@@ -104,9 +104,9 @@ class Thread:
         if complete:
             present = {item.remote_id for item in remote}
             for remote_id, link in links.items():
-                if remote_id not in present and link.deleted_at is None:
-                    if (gone := self._deleted(link)) is not None:
-                        touched.append(gone)
+                if remote_id not in present and link.deleted_at is None and \
+                        (gone := self._deleted(link)) is not None:
+                    touched.append(gone)
         for comment in touched:
             self.tally.pushes += queue_pushes(self.rt, self.session, comment, task, self.now,
                                               changed_in=self.connector_id)
