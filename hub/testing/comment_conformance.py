@@ -43,7 +43,8 @@ class CommentConformance:
         [comment] = [c for c in await verbs.list_comments(task) if c.kind == "comment"]
         assert comment.body == "Looks good to me"
         assert not comment.by_hub
-        assert comment.author_name and comment.written_at is not None
+        assert comment.author_name
+        assert comment.written_at is not None
 
     async def test_the_hubs_comment_is_known_as_its_own_and_keeps_its_text(
             self, driver: SandboxDriver, connector: Any) -> None:

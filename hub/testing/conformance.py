@@ -21,7 +21,6 @@ import pytest
 from pydantic import SecretStr
 
 from hub.errors import AuthenticationFailed, Permanent
-from hub.testing.comment_conformance import CommentConformance
 from hub.sdk.config import ConnectorConfig
 from hub.sdk.connector import (
     Connector,
@@ -31,6 +30,7 @@ from hub.sdk.connector import (
     WebhookRejected,
     WebhookTarget,
 )
+from hub.testing.comment_conformance import CommentConformance
 
 
 class SandboxDriver:
