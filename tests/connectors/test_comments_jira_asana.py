@@ -21,6 +21,7 @@ from hub.config.comments import CommentsConfig
 from hub.config.models import HubConfig
 from hub.config.sync import SyncConfig
 from hub.sdk.registry import Registry
+from hub.store.canonical import Task
 from hub.store.comments import Comment
 from hub.sync.comments.jobs import read_threads
 from hub.sync.jobs import poll_connector, push_due
@@ -169,4 +170,47 @@ async def test_a_restricted_jira_comment_never_leaves_jira(engine: Engine,
     with Session(engine) as session:
         restricted = session.scalars(select(Comment).where(Comment.internal)).one()
         assert restricted.body == "Internal: the root cause is the cache"
+    await tools.rt.aclose()
+
+
+async def test_a_file_attached_in_asana_reaches_jira_as_a_link(engine: Engine,
+                                                              servers: Any) -> None:
+    tools = await _tools(engine, servers)
+    tools.asana.attach(tools.task, "brief.pdf", 120_000)
+    await _settle(tools.rt)
+
+    [comment] = tools.jira.comments(tools.issue)
+    assert comment["body"].startswith("Someone (in Asana): attached brief.pdf (117.2 KB): http")
+    assert "get_asset?asset_id=" in comment["body"]  # a link to the file; no bytes were copied
+    assert await _settle(tools.rt) == 0
+    await tools.rt.aclose()
+
+
+async def test_a_tool_that_only_receives_keeps_its_own_comments(engine: Engine,
+                                                                servers: Any) -> None:
+    tools = await _tools(engine, servers, {"connectors": {"mkt-asana": "receive"}})
+    tools.jira.add_comment(tools.issue, "Goes to marketing", actor="ana.lima@example.com")
+    tools.asana.add_comment(tools.task, "Stays in Asana", actor="bea.ross@example.com")
+    await _settle(tools.rt)
+
+    assert _texts(tools) == (["Goes to marketing"],
+                             ["Stays in Asana", "Ana Lima (in Jira): Goes to marketing"])
+    with Session(engine) as session:
+        kept = session.scalars(select(Comment).where(Comment.source == "mkt-asana")).one()
+        assert kept.internal  # no partner reads it through the API either
+    await tools.rt.aclose()
+
+
+async def test_a_project_whose_comments_stay_in_jira(engine: Engine, servers: Any) -> None:
+    probe = await _tools(engine, servers)
+    with Session(engine) as session:
+        [key] = {t.project.key for t in session.scalars(select(Task)) if t.project}
+    await probe.rt.aclose()
+    jira, asana, project, jira_url, asana_url = servers
+    rt = _runtime(engine, jira_url, asana_url, project, {"projects": {key: ["rd-jira"]}})
+    tools = Tools(jira, asana, project, rt, probe.issue, probe.task)
+    tools.jira.add_comment(tools.issue, "Root cause: the cache", actor="ana.lima@example.com")
+    await _settle(tools.rt)
+
+    assert _texts(tools) == (["Root cause: the cache"], [])
     await tools.rt.aclose()
