@@ -4,11 +4,12 @@ kept), restricted comments (visibility by role or group) marked so they never le
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from connectors.jira.client import API
 from connectors.jira.comment_text import adf_comment_text, comment_adf
-from connectors.jira.issues import parse_time
+from connectors.jira.issues import jql_time, parse_time
 from hub.sdk.comments import CommentVerbs, CommentWrite, Mention, RemoteComment
 from hub.sdk.connector import LinkRef
 from hub.sdk.http import ToolRefusal
@@ -31,6 +32,24 @@ class JiraComments(CommentVerbs):
     if TYPE_CHECKING:
         async def _account(self, email: str) -> str | None:  # JiraConnector's
             ...
+
+        async def _user_zone(self) -> tzinfo:  # JiraConnector's
+            ...
+
+    async def comment_threads(self, since: str | None) -> tuple[list[str] | None, str | None]:
+        """A comment bumps its issue's `updated`: the issues updated since the last read (JQL
+        is minute-granular, and clocks differ: a margin is read again)."""
+        now = datetime.now(UTC)
+        if since is None:
+            return None, now.isoformat()
+        start = datetime.fromisoformat(since) - self.config.poll.overlap - timedelta(minutes=2)
+        clauses = [f"({self.config.jql})"] if self.config.jql else []
+        clauses.append(f'updated >= "{jql_time(start, await self._user_zone())}"')
+        ids: list[str] = []
+        async for issues in self.client.search(" AND ".join(clauses), fields=["updated"],
+                                               page_size=self.config.page_size):
+            ids += [str(issue["id"]) for issue in issues]
+        return ids, now.isoformat()
 
     async def list_comments(self, task: LinkRef) -> list[RemoteComment]:
         out: list[RemoteComment] = []
