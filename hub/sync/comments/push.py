@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.errors import Permanent, Retriable
@@ -140,6 +141,12 @@ def _record(rt: Runtime, session: Session, intent_id: str, step: _Step,
         if link is not None:
             link.deleted_at = rt.clock()
         return
+    if link is None and remote is not None:
+        # A read of the thread may have linked the copy while this push was under way.
+        link = session.scalars(select(Link).where(
+            Link.connector_id == step.connector_id, Link.remote_type == COMMENT,
+            Link.remote_id == remote.remote_id)).first()
+        intent.link_id = link.id if link is not None else None
     if link is None and remote is not None:
         link = Link(id=new_id(), connector_id=step.connector_id, remote_type=COMMENT,
                     remote_id=remote.remote_id, entity=Entity.comment,
