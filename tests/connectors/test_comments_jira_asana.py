@@ -214,3 +214,20 @@ async def test_a_project_whose_comments_stay_in_jira(engine: Engine, servers: An
 
     assert _texts(tools) == (["Root cause: the cache"], [])
     await tools.rt.aclose()
+
+
+async def test_a_jira_mention_is_resolved_to_the_person_and_read_as_their_name(
+        engine: Engine, servers: Any) -> None:
+    tools = await _tools(engine, servers)
+    ana = tools.jira.add_user("ana.lima@example.com", "Ana Lima")["accountId"]
+    tools.jira.add_comment(tools.issue, {"type": "doc", "version": 1, "content": [
+        {"type": "paragraph", "content": [
+            {"type": "mention", "attrs": {"id": ana, "text": "@Ana Lima"}},
+            {"type": "text", "text": " please review"}]}]})
+    await _settle(tools.rt)
+
+    assert _texts(tools)[1] == ["Alex Person (in Jira): @Ana Lima please review"]
+    with Session(engine) as session:
+        comment = session.scalars(select(Comment)).one()
+        assert comment.mentions == [{"name": "@Ana Lima", "email": "ana.lima@example.com"}]
+    await tools.rt.aclose()
