@@ -186,7 +186,7 @@ class JiraSandbox:
             return self.state.renderer().issue(issue, ISSUE_FIELDS,
                                                properties=list(issue.properties))
 
-    def add_comment(self, key: str, text: str, *, actor: str | None = None,
+    def add_comment(self, key: str, text: str | dict[str, Any], *, actor: str | None = None,
                     visibility: dict[str, Any] | None = None) -> str:
         """Comment on an issue as a person would (text or ADF; webhook `comment_created`);
         the comment's id. `visibility={"type": "role", "value": "Developers"}` restricts it."""
