@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 from connectors.asana.client import AsanaClient, SyncTokenExpired
+from connectors.asana.comments import AsanaComments
 from connectors.asana.config import AsanaConfig
 from connectors.asana.tasks import (
     TASK_FIELDS,
@@ -50,7 +51,7 @@ _PLAIN = {"due_on", "due_at", "completed", "start_on"}
 _TEXT = {"name", "notes"}
 
 
-class AsanaConnector(Connector[AsanaConfig]):
+class AsanaConnector(AsanaComments, Connector[AsanaConfig]):
     """Tasks of the projects in scope. Cursor: JSON of a sync token per project and the newest
     `modified_at` seen (the fallback when a token has expired)."""
 
@@ -217,14 +218,19 @@ class AsanaConnector(Connector[AsanaConfig]):
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:
         events = read_body(EventBatch, body, "Asana webhook").events
         records: dict[str, RemoteRecord] = {}
+        threads: dict[str, None] = {}
         for event in events:
+            if event.resource.resource_type == "story" and event.parent is not None and \
+                    event.parent.resource_type == "task":
+                threads[event.parent.gid] = None  # a comment added, changed or deleted
             if event.resource.resource_type != "task":
                 continue
             gid = event.resource.gid
             # Only ids: the engine reads each task back (and so confirms a deletion).
             records[gid] = RemoteRecord("task", gid, {}, deleted=event.action == "deleted")
         return WebhookDelivery("sha256:" + hashlib.sha256(body).hexdigest(),
-                               list(records.values()), needs_fetch=True)
+                               list(records.values()), needs_fetch=True,
+                               comment_threads=list(threads))
 
     # -- writing ---------------------------------------------------------------------------
     async def push(self, link: LinkRef, patch: Mapping[str, Any]) -> RemoteRecord:

@@ -42,6 +42,7 @@ class Event(_Lenient):
 
     action: str
     resource: EventResource
+    parent: EventResource | None = None
 
 
 class EventBatch(_Lenient):

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.jira.client import API, JiraClient
+from connectors.jira.comments import JiraComments
 from connectors.jira.config import JiraConfig
 from connectors.jira.issues import FIELDS, IssueEvent, assignees, jql_time, to_record
 from connectors.jira.transitions import move_to_status
@@ -38,7 +39,7 @@ ASSIGNEE_PATH = "fields.assignee.emailAddress"
 _UNKNOWN_FOR = 300.0  # seconds what Jira said of accounts and workflows is taken as true
 
 
-class JiraConnector(Connector[JiraConfig]):
+class JiraConnector(JiraComments, Connector[JiraConfig]):
     """Issues in a JQL scope. Cursor: the newest `updated` seen, ISO 8601."""
 
     kind: ClassVar[str] = "jira"
@@ -167,6 +168,9 @@ class JiraConnector(Connector[JiraConfig]):
         issue_record = RemoteRecord(record.remote_type, record.remote_id, record.payload,
                                     record.updated_at, record.version, record.url,
                                     record.hub_id, record.deleted, times)
+        if event.webhookEvent.startswith("comment_"):
+            # The issue in a comment event is abridged: only its thread is read again.
+            return WebhookDelivery(delivery_id=delivery, comment_threads=[record.remote_id])
         return WebhookDelivery(delivery_id=delivery,
                                records=[issue_record, *assignees([record], set())])
 

@@ -58,6 +58,7 @@ ENGINE_NAMES: dict[Entity, dict[str, str]] = {
     Entity.person: {"manager": "manager_id", "email": "primary_email"},
     Entity.absence: {"person": "person_id"},
     Entity.budget_line: {"project": "project_id"},
+    Entity.comment: {"task": "task_id", "author": "author_id"},
 }
 #: risks derived from HR data (hub.sync.rules.assignee_inactive)
 HR_RISKS = frozenset({"assignee_inactive"})
@@ -98,6 +99,8 @@ _PARTNER = RolePolicy(
                                 hidden_values={"risks": HR_RISKS}),
         # People by display name only: no e-mails, HR fields, dates, versions, HR ids or links.
         Entity.person: EntityView(frozenset({"id", "display_name"}), extras=frozenset()),
+        # Comments on shared tasks, none internal (`hub.query.scope`), and no provenance.
+        Entity.comment: EntityView(_ALL, extras=frozenset({"sources"})),
     },
     conflicts=False)
 
@@ -130,6 +133,7 @@ FILTERS: dict[Entity, dict[str, tuple[str, ...]]] = {
                          "approval_status": ("approval_status",), "period": ("period",),
                          "cost_center": ("cost_center",), "currency": ("currency",),
                          "q": ("cost_center", "period")},
+    Entity.comment: {"task": ("task_id",), "q": ("body",)},
 }
 #: filters every list has
 COMMON_FILTERS: dict[str, tuple[str, ...]] = {

@@ -30,6 +30,7 @@ from hub.cli.common import Loaded, err, open_database, out, print_json
 from hub.errors import HubError, PartlyApplied
 from hub.sdk.connector import PollPage
 from hub.sync.batch import OUTCOMES, Tally
+from hub.sync.comments.jobs import read_threads
 from hub.sync.jobs import PushOutcome, poll_connector, push_due
 from hub.sync.reports import publish_reports
 from hub.sync.runtime import Runtime
@@ -128,6 +129,10 @@ async def _sync(rt: Runtime, connector_id: str, full: bool, dry_run: bool, push:
                 # What the other parts brought is committed: it is reported and pushed.
                 report.failed = {part: str(e) for part, e in partial.failed.items()}
                 report.applied = partial.applied
+            if not dry_run and not report.failed:
+                progress.update(task, description=f"comments of {connector_id}", total=None,
+                                count="")
+                await read_threads(rt, connector_id)
             if push and not dry_run and (report.applied or not report.failed):
                 progress.update(task, description="pushing to the tools", total=None,
                                 count="")

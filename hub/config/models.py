@@ -19,6 +19,7 @@ from pydantic.json_schema import JsonSchemaValue
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
+from hub.config.comments import CommentsConfig
 from hub.config.sync import EntitySync, SyncConfig
 from hub.config.types import Duration
 from hub.model.enums import Entity
@@ -141,6 +142,9 @@ class HubConfig(StrictModel):
         default_factory=dict, description="connector id -> its settings (kind decides which)")
     sync: SyncConfig = Field(default_factory=SyncConfig)
     portal: PortalConfig = Field(default_factory=PortalConfig)
+    comments: CommentsConfig = Field(
+        default_factory=CommentsConfig,
+        description="which tools exchange the comments on tasks, and what a delete does")
     #: The directory of the config file: relative paths in it are taken from there.
     base_dir: Path = Field(default=Path("."), exclude=True)
     #: The line of every key in the config file, for problems found after loading it.

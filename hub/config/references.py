@@ -16,7 +16,8 @@ from hub.model.enums import Entity
 
 def sync_reference_problems(config: HubConfig, connector_ids: Collection[str],
                             located: Located) -> list[ConfigProblem]:
-    """Every unknown connector or field named in `sync:`, located."""
+    """Every unknown connector or field named in `sync:` (and connectors in `comments:`),
+    located."""
     problems: list[ConfigProblem] = []
     for entity, rules in config.sync.entities.items():
         base: Loc = ("sync", "entities", entity.value)
@@ -38,6 +39,12 @@ def sync_reference_problems(config: HubConfig, connector_ids: Collection[str],
                      for loc, name in connectors if name not in connector_ids]
         problems += [located.problem(loc, _unknown_field(entity, name))
                      for loc, name in fields if _is_unknown_field(entity, name)]
+    comments: list[tuple[Loc, str]] = [(("comments", "connectors", n), n)
+                                       for n in config.comments.connectors]
+    for key, names in config.comments.projects.items():
+        comments += [(("comments", "projects", key, i), n) for i, n in enumerate(names)]
+    problems += [located.problem(loc, _unknown_connector(name, connector_ids))
+                 for loc, name in comments if name not in connector_ids]
     for i, alias in enumerate(config.sync.aliases):
         if "@" not in alias.email:
             problems.append(located.problem(("sync", "aliases", i, "email"),

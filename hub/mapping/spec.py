@@ -112,11 +112,14 @@ def compile_envelopes(specs: list[EnvelopeSpec], types: Collection[str],
 def check_entity(value: str, at: Loc, problems: Problems) -> Entity | None:
     """The entity named by `entity:`, or None after reporting what is wrong."""
     try:
-        return Entity(value)
+        entity = Entity(value)
     except ValueError:
-        names = ", ".join(e.value for e in Entity)
+        entity = None
+    if entity is None or entity is Entity.comment:  # comments travel by `comments:`, unmapped
+        names = ", ".join(e.value for e in Entity if e is not Entity.comment)
         problems.add(at, f"{show(value)} is not an entity (expected one of: {names})")
         return None
+    return entity
 
 
 def compile_field(entity: Entity, name: str, spec: _FieldBase, at: Loc,

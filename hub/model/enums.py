@@ -13,6 +13,7 @@ class Entity(StrEnum):
     person = "person"
     absence = "absence"
     budget_line = "budget_line"
+    comment = "comment"
 
 
 class TaskStatus(StrEnum):

@@ -112,8 +112,24 @@ class BudgetLineSchema(RecordSchema):
     approval_status: ApprovalStatus = ApprovalStatus.pending
 
 
+class CommentSchema(RecordSchema):
+    task_id: str
+    author_id: str | None = None
+    author_name: str | None = None
+    body: str = ""
+    mentions: list[dict[str, Any]] = Field(default_factory=list)
+    attachments: list[dict[str, Any]] = Field(default_factory=list)
+    kind: str = "comment"
+    written_at: datetime | None = None
+    edited_at: datetime | None = None
+    source: str
+    source_remote_id: str
+    internal: bool = False
+
+
 #: the schema of each canonical entity
 SCHEMAS: dict[Entity, type[RecordSchema]] = {
     Entity.project: ProjectSchema, Entity.task: TaskSchema, Entity.person: PersonSchema,
     Entity.absence: AbsenceSchema, Entity.budget_line: BudgetLineSchema,
+    Entity.comment: CommentSchema,
 }

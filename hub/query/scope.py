@@ -14,6 +14,7 @@ from hub.auth.principal import Principal
 from hub.model.enums import Entity
 from hub.store.auth import Role
 from hub.store.canonical import Absence, BudgetLine, Person, Project, Task, task_assignee
+from hub.store.comments import Comment
 from hub.store.sync import AuditEntry
 from hub.store.tables import RECORD_TABLES
 
@@ -39,6 +40,8 @@ def _department(entity: Entity, department: str) -> ColumnElement[bool]:
         return BudgetLine.project_id.in_(projects)
     if entity is Entity.person:
         return Person.department == department
+    if entity is Entity.comment:
+        return Comment.task_id.in_(select(Task.id).where(Task.project_id.in_(projects)))
     return Absence.person_id.in_(select(Person.id).where(Person.department == department))
 
 
@@ -55,6 +58,9 @@ def _partner(entity: Entity, keys: list[str]) -> ColumnElement[bool]:
         assignees = select(task_assignee.c.person_id).join(
             Task, Task.id == task_assignee.c.task_id).where(Task.project_id.in_(projects))
         return or_(Person.id.in_(owners), Person.id.in_(assignees))
+    if entity is Entity.comment:  # on shared tasks, and none kept internal
+        return Comment.task_id.in_(select(Task.id).where(Task.project_id.in_(projects))) \
+            & Comment.internal.is_(False)
     return false()  # budgets and absences are not shared with partners
 
 

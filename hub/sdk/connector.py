@@ -134,6 +134,8 @@ class WebhookDelivery:
     delivery_id: str
     records: list[RemoteRecord] = field(default_factory=list)
     needs_fetch: bool = False
+    #: remote ids of tasks whose comments the delivery says changed: their threads are read
+    comment_threads: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from hub.store.canonical import (
     task_assignee,
     task_blocker,
 )
+from hub.store.comments import Comment
 from hub.store.queue import JobRun
 from hub.store.sync import (
     AuditEntry,
@@ -38,7 +39,7 @@ metadata = Base.metadata
 #: the table of each canonical entity
 RECORD_TABLES: dict[Entity, type[RecordMixin]] = {
     Entity.project: Project, Entity.task: Task, Entity.person: Person,
-    Entity.absence: Absence, Entity.budget_line: BudgetLine,
+    Entity.absence: Absence, Entity.budget_line: BudgetLine, Entity.comment: Comment,
 }
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "BudgetLine",
+    "Comment",
     "Conflict",
     "InboxItem",
     "JobRun",

@@ -25,6 +25,7 @@ from hub.sdk.connector import RemoteRecord, WebhookDelivery, WebhookMalformed, W
 from hub.store.sync import InboxItem, InboxState, QuarantineItem
 from hub.sync import readback, storable
 from hub.sync.batch import Tally
+from hub.sync.comments.jobs import read_threads
 from hub.sync.inbound import Ingest
 from hub.sync.races import retry_races
 from hub.sync.runtime import Runtime
@@ -165,7 +166,20 @@ async def _process(rt: Runtime, connector_id: str,
     if readable:
         # The database work runs in a thread: the event loop (the API, other jobs) goes on.
         tally.add(await asyncio.to_thread(_ingest_all, rt, connector_id, readable))
+    await _comment_threads(rt, connector_id, readable)
     return tally, stalled
+
+
+async def _comment_threads(rt: Runtime, connector_id: str, deliveries: list[_Delivery]) -> None:
+    """Read the comment threads the deliveries say changed (a replay reads them again and
+    finds nothing new). A tool that can't be read now is read at the next comment poll."""
+    threads = list(dict.fromkeys(t for d in deliveries if d.parsed is not None
+                                 for t in d.parsed.comment_threads))
+    if threads:
+        try:
+            await read_threads(rt, connector_id, threads, delivery="webhook")
+        except Retriable as exc:
+            log.info("comments of %s left for the next poll: %s", connector_id, exc.reason)
 
 
 def _ingest_all(rt: Runtime, connector_id: str, deliveries: list[_Delivery]) -> Tally:

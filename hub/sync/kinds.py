@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Iterable
 
 from hub.sync import jobs
+from hub.sync.comments import jobs as comment_jobs  # noqa: F401 - its job kind and periodic
 from hub.sync.deliveries import drain_inbox, waiting_connectors
 from hub.sync.dispatch import Job, Periodic, job_kind, lanes, periodic
 from hub.sync.reports import publish_reports

@@ -19,10 +19,12 @@ from hub.errors import Permanent, Retriable
 from hub.ids import new_id
 from hub.mapping import Lookups, MappingError, TypeMapping
 from hub.mapping.values import from_json
+from hub.model.enums import Entity
 from hub.sdk.config import ConnectorConfig
 from hub.sdk.connector import Connector, FieldsRefused, LinkRef, RemoteRecord
 from hub.store.sync import IntentState, Link, PushIntent
 from hub.sync import refusals
+from hub.sync.comments.push import push_comment
 from hub.sync.inbound import Ingest
 from hub.sync.intents import Holds, pending_patch
 from hub.sync.lookups import batch_lookups
@@ -74,10 +76,12 @@ async def push_intent(rt: Runtime, intent_id: str) -> PushOutcome:
     try:
         for _ in range(3):
             prepared = _prepare(rt, intent_id)
+            if isinstance(prepared, _CommentIntent):  # comments go their own way
+                return PushOutcome(*await push_comment(rt, intent_id))
             if isinstance(prepared, _NeedsLookups):
                 await rt.connectors[prepared.connector_id].ensure_lookups()
                 prepared = _prepare(rt, intent_id, final=True)
-            if isinstance(prepared, PushOutcome | _NeedsLookups):
+            if isinstance(prepared, PushOutcome | _NeedsLookups | _CommentIntent):
                 return prepared if isinstance(prepared, PushOutcome) else PushOutcome(
                     "retry", "lookup tables not loaded")
             plan = prepared
@@ -112,14 +116,21 @@ class _NeedsLookups:
     connector_id: str
 
 
+@dataclass(frozen=True)
+class _CommentIntent:
+    """The intent is a comment's (`hub.sync.comments.push`)."""
+
+
 def _prepare(rt: Runtime, intent_id: str,
-             final: bool = False) -> _Plan | PushOutcome | _NeedsLookups:
+             final: bool = False) -> _Plan | PushOutcome | _NeedsLookups | _CommentIntent:
     with rt.sessions.begin() as session:
         intent = session.get(PushIntent, intent_id)
         if intent is None or intent.state is not IntentState.pending:
             return PushOutcome("nothing", "no pending intent")
         if intent.next_attempt_at > rt.clock():
             return PushOutcome("not_due", f"next attempt at {intent.next_attempt_at}")
+        if intent.entity is Entity.comment:
+            return _CommentIntent()
         try:
             plan = _plan(rt, session, intent)
         except MappingError as exc:

@@ -35,6 +35,7 @@ REFERENCES: dict[Entity, dict[str, str]] = {
     Entity.person: {"manager": "person"},
     Entity.absence: {"person": "person"},
     Entity.budget_line: {"project": "project"},
+    Entity.comment: {},  # comments are written by hub.sync.comments, not the mapping engine
 }
 #: columns the engine never writes directly (references and derived ids)
 _HIDDEN = {"owner_id", "project_id", "manager_id", "person_id", "parent_id", "primary_email"}

@@ -30,6 +30,7 @@ from hub.sdk.connector import (
     WebhookRejected,
     WebhookTarget,
 )
+from hub.testing.comment_conformance import CommentConformance
 
 
 class SandboxDriver:
@@ -85,6 +86,11 @@ class SandboxDriver:
         """True when `record` shows `patch`."""
         raise NotImplementedError
 
+    def user_comment(self, remote_id: str, text: str) -> str:
+        """Comment on the object as a person would; the comment's id. Default: the tool
+        can't (the comment tests that need it skip)."""
+        pytest.skip("the driver can't comment as a person")
+
     def create_values(self) -> Mapping[str, Any]:
         """Values for `create` of `creatable_type`."""
         raise NotImplementedError
@@ -101,7 +107,7 @@ async def poll_all(connector: Connector[ConnectorConfig],
 
 
 @pytest.mark.anyio
-class ConnectorConformance:
+class ConnectorConformance(CommentConformance):
     """The contract every connector keeps. Subclass it and provide the `driver` fixture."""
 
     @pytest.fixture

@@ -33,6 +33,7 @@ from hub.sdk.connector import (
     WebhookRejected,
 )
 from hub.sdk.webhooks import read_body
+from hub.testing.fake_comments import FakeComments
 
 Fault = Literal["retriable", "rate_limit", "timeout_after_apply", "permanent"]
 SIGNATURE_HEADER = "x-fake-signature"
@@ -75,6 +76,8 @@ class FakeTool:
     #: when set, each call yields to the event loop a random number of times before and after
     #: it, so that concurrent pushes interleave differently from one seed to another
     shuffle: random.Random | None = None
+    #: comment id -> comment (`hub.testing.fake_comments`)
+    comments: dict[str, Any] = field(default_factory=dict)
     _seq: int = 0
 
     registry: ClassVar[dict[str, FakeTool]] = {}
@@ -206,7 +209,7 @@ class FakeConfig(ConnectorConfig):
     token: SecretStr
 
 
-class FakeConnector(Connector[FakeConfig]):
+class FakeConnector(FakeComments, Connector[FakeConfig]):
     """The connector protocol over a `FakeTool`; cursor = ISO time of the newest record seen."""
 
     kind: ClassVar[str] = "fake"

@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from hub.sdk.connector import RemoteRecord
 from hub.testing.conformance import SandboxDriver
 from hub.testing.fake import FakeConfig, FakeConnector, FakeTool
+from hub.testing.fake_comments import user_comment
 
 _names = itertools.count()
 
@@ -46,6 +47,9 @@ class FakeDriver(SandboxDriver):
 
     def user_edit(self, remote_id: str) -> None:
         self.tool.user_edit(remote_id, title="Final press release")
+
+    def user_comment(self, remote_id: str, text: str) -> str:
+        return user_comment(self.tool, remote_id, text, "ana.lima@example.com").comment_id
 
     def user_delete(self, remote_id: str) -> None:
         self.tool.user_delete(remote_id)

@@ -23,6 +23,9 @@ from hub.errors import Retriable
 from hub.model.enums import Entity
 from hub.store.db import make_engine
 from hub.store.tables import metadata
+from hub.sync.comments.jobs import read_threads
+from hub.sync.comments.text import unattributed
+from hub.testing.fake_comments import user_comment, user_delete_comment, user_edit_comment
 from tests.sync.harness import Hub
 
 TOOLS = ("a", "b", "c")
@@ -52,7 +55,12 @@ concurrent_push = st.tuples(st.just("push_concurrently"), st.integers(0, 2**16))
 fault = st.tuples(st.just("fault"), st.sampled_from(TOOLS),
                   st.sampled_from(["retriable", "rate_limit", "timeout_after_apply"]))
 tick = st.tuples(st.just("tick"), st.integers(1, 30))
-steps = st.lists(st.one_of(edit, edit, poll, deliver, push, concurrent_push, fault, tick),
+# A person comments, edits their comment, or deletes it; the hub reads a tool's threads.
+comment = st.tuples(st.just("comment"), st.sampled_from(TOOLS), st.integers(0, TASKS - 1),
+                    st.sampled_from(["add", "add", "edit", "delete"]), st.integers(0, 7))
+threads = st.tuples(st.just("threads"), st.sampled_from(TOOLS))
+steps = st.lists(st.one_of(edit, edit, poll, deliver, push, concurrent_push, fault, tick,
+                           comment, threads),
                  max_size=40)
 
 
@@ -81,6 +89,7 @@ async def _scenario(plan: list[tuple[Any, ...]]) -> None:
     records = [hub.record_id("a", rid) for rid in origin]
     remote = {cid: [hub.remote_id(cid, r) or "" for r in records] for cid in TOOLS}
     edits: list[Edit] = []
+    said: list[Said] = []
 
     for step in plan:
         kind = step[0]
@@ -102,6 +111,10 @@ async def _scenario(plan: list[tuple[Any, ...]]) -> None:
                 await hub.push_once()
         elif kind == "push_concurrently":
             await hub.push_concurrently(step[1])
+        elif kind == "comment":
+            _comment(hub, remote, said, *step[1:])
+        elif kind == "threads":
+            await _tolerant(read_threads(hub.rt, step[1]))
         elif kind == "fault":
             hub.tools[step[1]].inject(step[2])
         else:
@@ -109,7 +122,52 @@ async def _scenario(plan: list[tuple[Any, ...]]) -> None:
 
     await _quiesce(hub)
     _assert_converged(hub, records, remote, edits, initial)
+    _assert_comments_converged(hub, remote, said)
     await _assert_no_loop(hub)
+
+
+@dataclass
+class Said:
+    """A comment a person wrote: where, its latest text, whether it was deleted."""
+
+    tool: str
+    task: int
+    comment_id: str
+    text: str
+    deleted: bool = False
+
+
+def _comment(hub: Hub, remote: dict[str, list[str]], said: list[Said], cid: str, task: int,
+             action: str, index: int) -> None:
+    tool = hub.tools[cid]
+    mine = [s for s in said if s.tool == cid and s.task == task and not s.deleted]
+    if action == "add" or not mine:
+        text = f"comment {len(said)} from {cid}"
+        made = user_comment(tool, remote[cid][task], text, f"{cid}.person@example.com")
+        said.append(Said(cid, task, made.comment_id, text))
+    elif action == "edit":
+        target = mine[index % len(mine)]
+        target.text += " (edited)"
+        user_edit_comment(tool, target.comment_id, target.text)
+    else:
+        target = mine[index % len(mine)]
+        target.deleted = True
+        user_delete_comment(tool, target.comment_id)
+    hub.clock.advance(1)
+
+
+def _assert_comments_converged(hub: Hub, remote: dict[str, list[str]],
+                               said: list[Said]) -> None:
+    """Every live comment once in every tool (the author's own, or the hub's copy with the
+    latest text and who wrote it where); nothing deleted anywhere; nothing else."""
+    for cid in TOOLS:
+        for task in range(TASKS):
+            held = sorted(unattributed(c.text) for c in hub.tools[cid].comments.values()
+                          if c.parent == remote[cid][task])
+            expected = sorted(s.text for s in said if s.task == task and not s.deleted)
+            assert held == expected, (cid, task, held, expected)
+            for c in hub.tools[cid].comments.values():
+                assert (c.author == "hub") == (" (in Fake): " in c.text), c
 
 
 async def _tolerant(job: Any) -> bool:
@@ -141,6 +199,7 @@ async def _quiesce(hub: Hub) -> None:
         for cid in TOOLS:
             polled = await _tolerant(hub.poll(cid)) and polled
             await hub.deliver_all(cid)
+            polled = await _tolerant(read_threads(hub.rt, cid)) and polled
         outcomes = await hub.push_concurrently(len(outcomes_seen)) if len(outcomes_seen) % 2 \
             else await hub.push_once()
         outcomes_seen.append(len(outcomes))
@@ -195,10 +254,12 @@ async def _assert_no_loop(hub: Hub) -> None:
     for cid in TOOLS:
         await hub.poll(cid, full=True)
         await hub.deliver_all(cid)
+        await read_threads(hub.rt, cid)
     assert await hub.push_once() == []
     for cid, tool in hub.tools.items():
-        assert tool.calls.get("push", 0) == calls[cid].get("push", 0), f"{cid} was written again"
-        assert tool.calls.get("create", 0) == calls[cid].get("create", 0)
+        for verb in ("push", "create", "comment_create", "comment_update", "comment_delete"):
+            assert tool.calls.get(verb, 0) == calls[cid].get(verb, 0), \
+                f"{cid} was written again ({verb})"
 
 
 @settings(max_examples=int(os.environ.get("HUB_CONVERGENCE_EXAMPLES", "120")), deadline=None,

@@ -33,12 +33,16 @@ SAMPLES: dict[Entity, dict[str, Any]] = {
 }
 
 
-@pytest.mark.parametrize("entity", list(Entity))
+#: comments are written by hub.sync.comments, never through a mapping
+MAPPED = [e for e in Entity if e is not Entity.comment]
+
+
+@pytest.mark.parametrize("entity", MAPPED)
 def test_mappable_fields_are_the_engine_fields(entity: Entity) -> None:
     assert set(canonical_fields(entity)) == set(engine_fields(entity))
 
 
-@pytest.mark.parametrize("entity", list(Entity))
+@pytest.mark.parametrize("entity", MAPPED)
 def test_values_read_back_exactly_as_written(engine: Engine, entity: Entity) -> None:
     with Session(engine) as session:
         store = RecordStore(session)

@@ -33,6 +33,7 @@ from connectors.asana.sandbox.read_routes import read_routes
 from connectors.asana.sandbox.render import Renderer
 from connectors.asana.sandbox.seed import seed as seed_workspace
 from connectors.asana.sandbox.state import AsanaState
+from connectors.asana.sandbox.stories import story_routes
 from connectors.asana.sandbox.webhooks import WebhookDispatcher
 from connectors.asana.sandbox.write_routes import write_routes
 from hub.testing.kit import SlowAnswers
@@ -190,6 +191,34 @@ class AsanaSandbox:
                        users=users, seed=self._seed if seed is None else seed)
 
     # -- helpers ---------------------------------------------------------------------------
+    def add_comment(self, task_gid: str, text: str, *, actor: str | None = None) -> str:
+        """Comment on a task as a person would (webhook: a story added); the story's gid."""
+        with self.state.lock:
+            return self.state.stories.add(self._actor(actor), self.state.task(task_gid),
+                                          text).gid
+
+    def edit_comment(self, story_gid: str, text: str) -> None:
+        """Change a comment's text as its author would."""
+        with self.state.lock:
+            story = self.state.stories.get(story_gid)
+            self.state.stories.edit(story.author, story, text)
+
+    def delete_comment(self, story_gid: str) -> None:
+        """Delete a comment as its author would."""
+        with self.state.lock:
+            story = self.state.stories.get(story_gid)
+            self.state.stories.delete(story.author, story)
+
+    def comments(self, task_gid: str) -> list[dict[str, Any]]:
+        """A task's comments (full story records), oldest first."""
+        with self.state.lock:
+            return [s.record() for s in self.state.stories.of(self.state.task(task_gid))]
+
+    def attach(self, task_gid: str, name: str, size: int) -> str:
+        """Attach a file to a task (its bytes stay in Asana); the attachment's gid."""
+        with self.state.lock:
+            return self.state.stories.attach(self.state.task(task_gid), name, size).gid
+
     def _actor(self, email: str | None) -> User:
         if email is None:
             return self.person
@@ -230,5 +259,6 @@ def create_app(sandbox: AsanaSandbox) -> FastAPI:
     app.add_middleware(SlowAnswers, faults=sandbox.faults, prefix=API)
     app.include_router(read_routes(sandbox))
     app.include_router(write_routes(sandbox))
+    app.include_router(story_routes(sandbox))
     app.include_router(admin_routes(sandbox))
     return app

@@ -27,6 +27,7 @@ from connectors.asana.sandbox.model import (
     Task,
     User,
 )
+from connectors.asana.sandbox.stories import Stories
 from connectors.asana.sandbox.webhooks import WebhookDispatcher
 
 
@@ -42,6 +43,7 @@ class AsanaState:
         self.projects: dict[str, Project] = {}
         self.tasks: dict[str, Task] = {}
         self.webhooks = WebhookDispatcher()
+        self.stories = Stories(self)
         self.base_url = "https://app.asana.com"
         self.version = 0  # bumped on every change; task listings are cached per version
         self._emails: dict[str, User] = {}

@@ -26,6 +26,7 @@ from pydantic import Field
 
 from connectors.jira.sandbox.admin import admin_routes
 from connectors.jira.sandbox.catalog import BUDGET_STATUS, ISSUE_FIELDS, STORY_POINTS
+from connectors.jira.sandbox.comments import comment_routes, render_comment
 from connectors.jira.sandbox.faults import Faults
 from connectors.jira.sandbox.http import install_error_handlers
 from connectors.jira.sandbox.issue_routes import issue_routes
@@ -185,6 +186,35 @@ class JiraSandbox:
             return self.state.renderer().issue(issue, ISSUE_FIELDS,
                                                properties=list(issue.properties))
 
+    def add_comment(self, key: str, text: str | dict[str, Any], *, actor: str | None = None,
+                    visibility: dict[str, Any] | None = None) -> str:
+        """Comment on an issue as a person would (text or ADF; webhook `comment_created`);
+        the comment's id. `visibility={"type": "role", "value": "Developers"}` restricts it."""
+        with self.state.lock:
+            issue = self.state.get(key)
+            return str(self.state.comments.add(self._actor(actor), issue, text, visibility).id)
+
+    def edit_comment(self, key: str, comment_id: str, text: str, *,
+                     actor: str | None = None) -> None:
+        """Change a comment's text as a person would (webhook `comment_updated`)."""
+        with self.state.lock:
+            issue = self.state.get(key)
+            comment = self.state.comments.get(issue, comment_id)
+            self.state.comments.edit(self._actor(actor), issue, comment, text)
+
+    def delete_comment(self, key: str, comment_id: str) -> None:
+        """Delete a comment as a person would (webhook `comment_deleted`)."""
+        with self.state.lock:
+            issue = self.state.get(key)
+            self.state.comments.delete(issue, self.state.comments.get(issue, comment_id))
+
+    def comments(self, key: str) -> list[dict[str, Any]]:
+        """An issue's comments as v2 JSON (bodies as text), oldest first."""
+        with self.state.lock:
+            issue = self.state.get(key)
+            render = self.state.renderer(api_version=2)
+            return [render_comment(render, issue, c) for c in self.state.comments.of(issue)]
+
     # -- webhooks, seeding -----------------------------------------------------------------
     def register_webhook(self, url: str, secret: str | None, events: list[str] | None = None,
                          *, name: str = "sandbox webhook", jql: str | None = None) -> str:
@@ -244,6 +274,7 @@ def create_app(sandbox: JiraSandbox) -> FastAPI:
     app.add_middleware(SlowAnswers, faults=sandbox.faults, prefix="/rest/", rate_headers=True)
     for version in (3, 2):
         app.include_router(issue_routes(sandbox, version))
+        app.include_router(comment_routes(sandbox, version))
         app.include_router(site_routes(sandbox, version))
     app.include_router(webhook_routes(sandbox))
     app.include_router(admin_routes(sandbox))

@@ -24,6 +24,7 @@ from connectors.jira.sandbox.catalog import (
     ISSUE_TYPES,
     lookup,
 )
+from connectors.jira.sandbox.comments import Comments
 from connectors.jira.sandbox.errors import JiraApiError, cannot_set, field_error, not_found
 from connectors.jira.sandbox.fields import (
     change_items,
@@ -54,6 +55,7 @@ class JiraState:
         self.projects: dict[str, Project] = {}
         self.issues: dict[int, Issue] = {}
         self.webhooks = WebhookDispatcher()
+        self.comments = Comments(self)
         self.base_url = "https://sandbox.atlassian.net"
         self.default_zone: tzinfo = UTC
         self.version = 0  # bumped on every change; search results are cached per version

@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse
 from graphql import GraphQLSchema, build_schema, graphql
 from pydantic import Field
 
+from connectors.monday.sandbox.updates import Updates
 from hub.sdk.signatures import JwtSignature
 from hub.testing.faults import Fault
 from hub.testing.kit import CursorExpired, Cursors, Hook, TokenHeader, ToolError, ToolSandbox, iso
@@ -74,6 +75,7 @@ class MondaySandbox(ToolSandbox):
         self.queries: list[str] = []  # every document asked, to check clients against
         self.users, self.items = self.collection("users"), self.collection("items")
         self.me = self.add_user("hub@example.com", "Integration Hub")
+        self.updates = Updates(self)
         self.users_auth.tokens[token] = self.me["id"]
         self.board = {"id": self.ids(), "name": "Marketing launch", "state": "active",
                       "board_kind": "public", "permissions": "everyone"}
@@ -99,6 +101,15 @@ class MondaySandbox(ToolSandbox):
             item = self.one(self.items, id=item_id)
             self._set(item, self._friendly(columns), "update_column_value")
             return item
+
+    def add_update(self, item_id: str, text: str, *, author: str) -> str:
+        """A person writes an update on an item (its body as monday's HTML); its id."""
+        creator = self.one(self.users, email=author)["id"]
+        return str(self.updates.add(item_id, f"<p>{text}</p>", creator)["id"])
+
+    def item_updates(self, item_id: str) -> list[dict[str, Any]]:
+        """An item's updates, oldest first."""
+        return self.updates.of(item_id, limit=10_000)[::-1]
 
     def delete_item(self, item_id: str) -> None:
         """Delete an item (an `item_deleted` webhook)."""
@@ -188,6 +199,7 @@ class MondaySandbox(ToolSandbox):
             item_id=None, **_: self._item(self._change(item_id, _json(column_values))),
             "delete_item": lambda info, item_id=None: self._item(self._delete(item_id)),
             "create_webhook": self._create_webhook,
+            **self.updates.resolvers(caller),
         }
 
     def _board(self) -> dict[str, Any]:
@@ -230,7 +242,9 @@ class MondaySandbox(ToolSandbox):
                 "board": self.board, "group": self.group, "creator_id": self.me["id"],
                 "email": f"pulse-{item['id']}@aurora.monday.com", "subscribers": [],
                 "column_values": lambda info, ids=None, **_: [
-                    c for c in column_values if not ids or c["id"] in ids]}
+                    c for c in column_values if not ids or c["id"] in ids],
+                "updates": lambda info, limit=25, page=1, **_: self.updates.of(
+                    item["id"], limit, page)}
 
     def _value(self, column: str, kind: str, value: Any, updated: str) -> dict[str, Any]:
         out: dict[str, Any] = {"__typename": {"status": "StatusValue", "people": "PeopleValue",

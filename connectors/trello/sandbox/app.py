@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from fastapi import APIRouter, Request
 from pydantic import Field
 
+from connectors.trello.sandbox.comments import add_comment, comment_routes, comments_of
 from hub.sdk.signatures import HmacSignature
 from hub.testing.faults import Fault
 from hub.testing.kit import Event, Hook, QueryKeys, ToolError, ToolSandbox, iso, query_values
@@ -118,7 +119,17 @@ class TrelloSandbox(ToolSandbox):
     def sign_delivery(self, hook: Hook, body: bytes) -> dict[str, str]:
         return SIGNATURE.sign(self.secret, body, url=hook.url)
 
+    def add_comment(self, card_id: str, text: str, *, actor: str | None = None) -> str:
+        """Comment on a card as a member would (webhook `commentCard`); the action's id."""
+        return add_comment(self, self.one(self.cards, id=card_id), text, self._member(actor)).id
+
+    def comments(self, card_id: str) -> list[dict[str, Any]]:
+        """A card's comment actions, oldest first."""
+        return [self._action_json(e) for e in comments_of(self, card_id)]
+
     def routes(self, api: APIRouter) -> None:
+        comment_routes(self, api)
+
         @api.get("/members/{member_id}")
         async def member(member_id: str, request: Request) -> Any:
             found = self.me if member_id == "me" else self.one(self.members, id=member_id)

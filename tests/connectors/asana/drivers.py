@@ -48,6 +48,9 @@ class AsanaDriver(SandboxDriver):
     def user_create(self) -> str:
         return str(self.sandbox.create_task(self.project, "Draft the campaign brief")["gid"])
 
+    def user_comment(self, remote_id: str, text: str) -> str:
+        return self.sandbox.add_comment(remote_id, text)
+
     def user_edit(self, remote_id: str) -> None:
         self.sandbox.update_task(remote_id, name="Final campaign brief")
 

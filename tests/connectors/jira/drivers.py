@@ -63,6 +63,9 @@ class JiraDriver(SandboxDriver):
         assert self.hook is not None
         return self.sandbox.webhooks.headers(self.hook, delivery), delivery.body
 
+    def user_comment(self, remote_id: str, text: str) -> str:
+        return self.sandbox.add_comment(self.keys[remote_id], text)
+
     def push_patch(self) -> Mapping[str, Any]:
         return {"fields.summary": "Written by the hub", "fields.labels": ["launch"]}
 

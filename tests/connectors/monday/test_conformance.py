@@ -39,6 +39,9 @@ class MondayDriver(SandboxDriver):
         return str(self.sandbox.create_item("Launch video", status="Working on it",
                                             people=["mia.marketing@aurora.example"])["id"])
 
+    def user_comment(self, remote_id: str, text: str) -> str:
+        return self.sandbox.add_update(remote_id, text, author="mia.marketing@aurora.example")
+
     def user_edit(self, remote_id: str) -> None:
         self.sandbox.update_item(remote_id, name="Launch video, cut 2", status="Done")
 

@@ -48,6 +48,9 @@ class TrelloDriver(SandboxDriver):
         return str(self.sandbox.create_card("Launch poster", actor="ana.design@aurora.example",
                                             members=["ana.design@aurora.example"])["id"])
 
+    def user_comment(self, remote_id: str, text: str) -> str:
+        return self.sandbox.add_comment(remote_id, text, actor="ana.design@aurora.example")
+
     def user_edit(self, remote_id: str) -> None:
         self.sandbox.update_card(remote_id, list_name="Doing", name="Launch poster, v2")
 
