@@ -63,6 +63,35 @@ class Edit:
     field: str
     value: str
     held: Any  # what the tool held just before this edit
+    at: int  # the moment of the edit (see Holdings)
+
+
+class Holdings:
+    """What each tool held, field by field, moment by moment (a moment after every edit and
+    every round of pushes): the test's own record of which values reached which tool, by a
+    person's edit or by a push, to judge which edits were concurrent."""
+
+    def __init__(self, hub: Hub, remote: dict[str, list[str]]) -> None:
+        self.hub, self.remote, self.moment = hub, remote, 0
+        self.history: dict[tuple[str, int, str], list[tuple[int, Any]]] = {}
+        self.observe()
+
+    def observe(self) -> int:
+        """Note what every tool holds now; returns this moment."""
+        self.moment += 1
+        for cid, tool in self.hub.tools.items():
+            for task, remote_id in enumerate(self.remote[cid]):
+                for name, value in tool.objects[remote_id].fields.items():
+                    seen = self.history.setdefault((cid, task, name), [])
+                    if not seen or seen[-1][1] != value:
+                        seen.append((self.moment, value))
+        return self.moment
+
+    def held(self, cid: str, task: int, name: str, since: int, until: int) -> list[Any]:
+        """The values tool `cid` held from moment `since` up to (not at) `until`."""
+        seen = self.history.get((cid, task, name), [])
+        before = [value for moment, value in seen if moment <= since][-1:]
+        return before + [value for moment, value in seen if since < moment < until]
 
 
 def _canonical(field: str, value: str) -> str:
@@ -81,6 +110,7 @@ async def _scenario(plan: list[tuple[Any, ...]]) -> None:
     records = [hub.record_id("a", rid) for rid in origin]
     remote = {cid: [hub.remote_id(cid, r) or "" for r in records] for cid in TOOLS}
     edits: list[Edit] = []
+    holdings = Holdings(hub, remote)
 
     for step in plan:
         kind = step[0]
@@ -90,8 +120,9 @@ async def _scenario(plan: list[tuple[Any, ...]]) -> None:
             obj = hub.tools[cid].objects[remote[cid][task]]
             if obj.fields.get(field) == value:
                 continue  # setting what is already there is no edit; tools don't report it
-            edits.append(Edit(cid, task, field, value, obj.fields.get(field)))
+            held = obj.fields.get(field)
             hub.tools[cid].user_edit(obj.remote_id, **{field: value})
+            edits.append(Edit(cid, task, field, value, held, holdings.observe()))
             hub.clock.advance(1)
         elif kind == "poll":
             await _tolerant(hub.poll(step[1]))
@@ -100,15 +131,17 @@ async def _scenario(plan: list[tuple[Any, ...]]) -> None:
         elif kind == "push":
             for _ in range(step[1]):
                 await hub.push_once()
+                holdings.observe()
         elif kind == "push_concurrently":
             await hub.push_concurrently(step[1])
+            holdings.observe()
         elif kind == "fault":
             hub.tools[step[1]].inject(step[2])
         else:
             hub.clock.advance(step[1])
 
     await _quiesce(hub)
-    _assert_converged(hub, records, remote, edits, initial)
+    _assert_converged(hub, records, remote, edits, initial, holdings)
     await _assert_no_loop(hub)
 
 
@@ -150,7 +183,7 @@ async def _quiesce(hub: Hub) -> None:
 
 
 def _assert_converged(hub: Hub, records: list[str], remote: dict[str, list[str]],
-                      edits: list[Edit], initial: dict[str, str]) -> None:
+                      edits: list[Edit], initial: dict[str, str], holdings: Holdings) -> None:
     for task, record_id in enumerate(records):
         canonical = hub.values(record_id, Entity.task)
         for field in VALUES:
@@ -165,27 +198,33 @@ def _assert_converged(hub: Hub, records: list[str], remote: dict[str, list[str]]
     for cid in TOOLS:
         assert len(hub.tools[cid].objects) == len(records), f"{cid} has duplicates"
     conflicts = hub.conflicts()
-    for later, earlier in _concurrent_pairs(edits):
-        value = _canonical(later.field, later.value)
+    for later, earlier in _concurrent_pairs(edits, holdings):
+        # The row names the earlier edit, or whichever of the later tool's edits since then the
+        # hub read first: an edit of that tool the hub had already read when the tool changed
+        # it again was concurrent itself; the change on top of it is not (DESIGN §3 step 4).
+        run = [e.value for e in edits if (e.tool, e.task, e.field) ==
+               (later.tool, later.task, later.field) and earlier.at < e.at <= later.at]
+        named = {_canonical(later.field, v) for v in [earlier.value, *run]}
         assert any(c.record_id == records[later.task] and c.field == later.field
-                   and value in [v["value"] for v in c.candidates] for c in conflicts), \
+                   and named & {v["value"] for v in c.candidates} for c in conflicts), \
             f"concurrent edits without a conflict row: {earlier} then {later}"
 
 
-def _concurrent_pairs(edits: list[Edit]) -> list[tuple[Edit, Edit]]:
+def _concurrent_pairs(edits: list[Edit], holdings: Holdings) -> list[tuple[Edit, Edit]]:
     """(later, earlier) final edits of two tools on one field, where the later tool had not
-    received the earlier value and set another. (An edit its own tool overwrote before the
-    hub could look is invisible to any sync, so only each tool's last edit counts.)"""
+    received the earlier value (never held it from the earlier edit to its own) and set
+    another. (An edit its own tool overwrote before the hub could look is invisible to any
+    sync, so only each tool's last edit counts.)"""
     last: dict[tuple[int, str, str], Edit] = {}
     for e in edits:
         if e.field not in OWNER:
             last[(e.task, e.field, e.tool)] = e
-    order = {id(e): i for i, e in enumerate(edits)}
     pairs = []
     for a in last.values():
         for b in last.values():
-            if (a.task, a.field) == (b.task, b.field) and order[id(a)] < order[id(b)] \
-                    and a.tool != b.tool and a.value != b.value and b.held != a.value:
+            if (a.task, a.field) == (b.task, b.field) and a.at < b.at and a.tool != b.tool \
+                    and a.value != b.value \
+                    and a.value not in holdings.held(b.tool, b.task, b.field, a.at, b.at):
                 pairs.append((b, a))
     return pairs
 
@@ -214,8 +253,14 @@ async def _assert_no_loop(hub: Hub) -> None:
 # concurrent edits on both sides before either is seen: the later one wins everywhere;
 @example(plan=[("edit", "a", 1, "status", 1), ("edit", "c", 1, "status", 2),
                ("edit", "b", 1, "status", 1)])
-# a tool re-setting the hub's value later makes it newer than an older concurrent edit.
+# a tool re-setting the hub's value later makes it newer than an older concurrent edit;
 @example(plan=[("edit", "a", 0, "status", 1), ("tick", 5), ("edit", "b", 0, "status", 4),
                ("deliver", "b", "in_order"), ("push", 2), ("deliver", "a", "reversed")])
+# an edit the hub read (b: high) is what conflicts with an older one; b's next edit is not;
+@example(plan=[("edit", "a", 1, "priority", 0), ("edit", "b", 1, "priority", 2), ("poll", "b"),
+               ("edit", "b", 1, "priority", 1)])
+# a tool that received the value and then edited twice made no concurrent edit.
+@example(plan=[("edit", "a", 1, "priority", 0), ("poll", "a"), ("push", 4),
+               ("edit", "b", 1, "priority", 2), ("edit", "b", 1, "priority", 3)])
 def test_every_tool_converges_without_loss_loops_or_duplicates(plan: list[tuple[Any, ...]]) -> None:
     asyncio.run(_scenario(plan))
