@@ -63,35 +63,53 @@ class Edit:
     field: str
     value: str
     held: Any  # what the tool held just before this edit
-    at: int  # the moment of the edit (see Holdings)
+    at: int = 0  # its place among all edits
+    knew: frozenset[int] = frozenset()  # the edits (by place) its tool had received, and itself
 
 
-class Holdings:
-    """What each tool held, field by field, moment by moment (a moment after every edit and
-    every round of pushes): the test's own record of which values reached which tool, by a
-    person's edit or by a push, to judge which edits were concurrent."""
+class Received:
+    """Which edits each tool had received, field by field: its own, and, through every value
+    written to it by a push, the edits behind that value (directly, or through the tool that
+    set it after receiving them). The test's own account of what "concurrent" means."""
 
     def __init__(self, hub: Hub, remote: dict[str, list[str]]) -> None:
-        self.hub, self.remote, self.moment = hub, remote, 0
-        self.history: dict[tuple[str, int, str], list[tuple[int, Any]]] = {}
+        self.hub, self.remote = hub, remote
+        self.edits: list[Edit] = []
+        self.known: dict[tuple[str, int, str], frozenset[int]] = {}
+        self.times = self._times()
+
+    def _times(self) -> dict[tuple[str, int, str], Any]:
+        return {(cid, task, name): when for cid, tool in self.hub.tools.items()
+                for task, remote_id in enumerate(self.remote[cid])
+                for name, when in tool.objects[remote_id].field_times.items()}
+
+    def edited(self, edit: Edit) -> Edit:
+        """A person's edit in a tool: it knows what its tool had received."""
         self.observe()
+        key = (edit.tool, edit.task, edit.field)
+        edit.at = len(self.edits)
+        # Setting a value another tool set is agreeing with it, as the hub sees it (by value).
+        agreed = [e.knew for e in self.edits if (e.task, e.field) == (edit.task, edit.field)
+                  and e.value == edit.value]
+        edit.knew = self.known.get(key, frozenset()).union({edit.at}, *agreed)
+        self.known[key] = edit.knew
+        self.edits.append(edit)
+        self.times = self._times()
+        return edit
 
-    def observe(self) -> int:
-        """Note what every tool holds now; returns this moment."""
-        self.moment += 1
-        for cid, tool in self.hub.tools.items():
-            for task, remote_id in enumerate(self.remote[cid]):
-                for name, value in tool.objects[remote_id].fields.items():
-                    seen = self.history.setdefault((cid, task, name), [])
-                    if not seen or seen[-1][1] != value:
-                        seen.append((self.moment, value))
-        return self.moment
-
-    def held(self, cid: str, task: int, name: str, since: int, until: int) -> list[Any]:
-        """The values tool `cid` held from moment `since` up to (not at) `until`."""
-        seen = self.history.get((cid, task, name), [])
-        before = [value for moment, value in seen if moment <= since][-1:]
-        return before + [value for moment, value in seen if since < moment < until]
+    def observe(self) -> None:
+        """After pushes: a tool a push wrote a value to received every edit behind it (every
+        earlier edit of it: which one the hub chose is the hub's business)."""
+        now = self._times()
+        for (cid, task, name), when in now.items():
+            if self.times.get((cid, task, name)) == when:
+                continue
+            value = self.hub.tools[cid].objects[self.remote[cid][task]].fields.get(name)
+            behind = [e.knew for e in self.edits if (e.task, e.field) == (task, name)
+                      and e.value == value]
+            self.known[(cid, task, name)] = self.known.get((cid, task, name), frozenset()) \
+                .union(*behind)
+        self.times = now
 
 
 def _canonical(field: str, value: str) -> str:
@@ -110,7 +128,7 @@ async def _scenario(plan: list[tuple[Any, ...]]) -> None:
     records = [hub.record_id("a", rid) for rid in origin]
     remote = {cid: [hub.remote_id(cid, r) or "" for r in records] for cid in TOOLS}
     edits: list[Edit] = []
-    holdings = Holdings(hub, remote)
+    received = Received(hub, remote)
 
     for step in plan:
         kind = step[0]
@@ -122,7 +140,7 @@ async def _scenario(plan: list[tuple[Any, ...]]) -> None:
                 continue  # setting what is already there is no edit; tools don't report it
             held = obj.fields.get(field)
             hub.tools[cid].user_edit(obj.remote_id, **{field: value})
-            edits.append(Edit(cid, task, field, value, held, holdings.observe()))
+            edits.append(received.edited(Edit(cid, task, field, value, held)))
             hub.clock.advance(1)
         elif kind == "poll":
             await _tolerant(hub.poll(step[1]))
@@ -131,17 +149,17 @@ async def _scenario(plan: list[tuple[Any, ...]]) -> None:
         elif kind == "push":
             for _ in range(step[1]):
                 await hub.push_once()
-                holdings.observe()
+                received.observe()
         elif kind == "push_concurrently":
             await hub.push_concurrently(step[1])
-            holdings.observe()
+            received.observe()
         elif kind == "fault":
             hub.tools[step[1]].inject(step[2])
         else:
             hub.clock.advance(step[1])
 
     await _quiesce(hub)
-    _assert_converged(hub, records, remote, edits, initial, holdings)
+    _assert_converged(hub, records, remote, edits, initial)
     await _assert_no_loop(hub)
 
 
@@ -183,7 +201,7 @@ async def _quiesce(hub: Hub) -> None:
 
 
 def _assert_converged(hub: Hub, records: list[str], remote: dict[str, list[str]],
-                      edits: list[Edit], initial: dict[str, str], holdings: Holdings) -> None:
+                      edits: list[Edit], initial: dict[str, str]) -> None:
     for task, record_id in enumerate(records):
         canonical = hub.values(record_id, Entity.task)
         for field in VALUES:
@@ -198,7 +216,7 @@ def _assert_converged(hub: Hub, records: list[str], remote: dict[str, list[str]]
     for cid in TOOLS:
         assert len(hub.tools[cid].objects) == len(records), f"{cid} has duplicates"
     conflicts = hub.conflicts()
-    for later, earlier in _concurrent_pairs(edits, holdings):
+    for later, earlier in _concurrent_pairs(edits):
         # The row names the earlier edit, or whichever of the later tool's edits since then the
         # hub read first: an edit of that tool the hub had already read when the tool changed
         # it again was concurrent itself; the change on top of it is not (DESIGN §3 step 4).
@@ -210,11 +228,11 @@ def _assert_converged(hub: Hub, records: list[str], remote: dict[str, list[str]]
             f"concurrent edits without a conflict row: {earlier} then {later}"
 
 
-def _concurrent_pairs(edits: list[Edit], holdings: Holdings) -> list[tuple[Edit, Edit]]:
+def _concurrent_pairs(edits: list[Edit]) -> list[tuple[Edit, Edit]]:
     """(later, earlier) final edits of two tools on one field, where the later tool had not
-    received the earlier value (never held it from the earlier edit to its own) and set
-    another. (An edit its own tool overwrote before the hub could look is invisible to any
-    sync, so only each tool's last edit counts.)"""
+    received the earlier edit (see Received) and set another value. (An edit its own tool
+    overwrote before the hub could look is invisible to any sync, so only each tool's last
+    edit counts.)"""
     last: dict[tuple[int, str, str], Edit] = {}
     for e in edits:
         if e.field not in OWNER:
@@ -223,8 +241,7 @@ def _concurrent_pairs(edits: list[Edit], holdings: Holdings) -> list[tuple[Edit,
     for a in last.values():
         for b in last.values():
             if (a.task, a.field) == (b.task, b.field) and a.at < b.at and a.tool != b.tool \
-                    and a.value != b.value \
-                    and a.value not in holdings.held(b.tool, b.task, b.field, a.at, b.at):
+                    and a.value != b.value and b.held != a.value and a.at not in b.knew:
                 pairs.append((b, a))
     return pairs
 
@@ -259,8 +276,15 @@ async def _assert_no_loop(hub: Hub) -> None:
 # an edit the hub read (b: high) is what conflicts with an older one; b's next edit is not;
 @example(plan=[("edit", "a", 1, "priority", 0), ("edit", "b", 1, "priority", 2), ("poll", "b"),
                ("edit", "b", 1, "priority", 1)])
-# a tool that received the value and then edited twice made no concurrent edit.
+# read after b set it back to a's old value, that edit is the one a's concurrent edit lost to;
+@example(plan=[("edit", "a", 1, "priority", 0), ("edit", "b", 1, "priority", 2),
+               ("edit", "b", 1, "priority", 1), ("poll", "b"), ("poll", "a")])
+# a tool that received the value and then edited twice made no concurrent edit;
 @example(plan=[("edit", "a", 1, "priority", 0), ("poll", "a"), ("push", 4),
                ("edit", "b", 1, "priority", 2), ("edit", "b", 1, "priority", 3)])
+# nor did one that received it through another tool's later edit (c saw a's, b saw c's).
+@example(plan=[("edit", "a", 1, "priority", 0), ("fault", "b", "retriable"), ("poll", "a"),
+               ("push", 1), ("edit", "c", 1, "priority", 2), ("poll", "c"), ("tick", 30),
+               ("push", 1), ("edit", "b", 1, "priority", 3)])
 def test_every_tool_converges_without_loss_loops_or_duplicates(plan: list[tuple[Any, ...]]) -> None:
     asyncio.run(_scenario(plan))
