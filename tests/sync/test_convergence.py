@@ -98,8 +98,8 @@ class Received:
         return edit
 
     def observe(self) -> None:
-        """After pushes: a tool a push wrote a value to received every edit behind it (every
-        earlier edit of it: which one the hub chose is the hub's business)."""
+        """After pushes: a tool that a push wrote a value to received every edit behind that
+        value (each earlier edit that set it: which one the hub chose is the hub's business)."""
         now = self._times()
         for (cid, task, name), when in now.items():
             if self.times.get((cid, task, name)) == when:
