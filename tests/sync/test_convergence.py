@@ -71,6 +71,53 @@ class Edit:
     field: str
     value: str
     held: Any  # what the tool held just before this edit
+    at: int = 0  # its place among all edits
+    knew: frozenset[int] = frozenset()  # the edits (by place) its tool had received, and itself
+
+
+class Received:
+    """Which edits each tool had received, field by field: its own, and, through every value
+    written to it by a push, the edits behind that value (directly, or through the tool that
+    set it after receiving them). The test's own account of what "concurrent" means."""
+
+    def __init__(self, hub: Hub, remote: dict[str, list[str]]) -> None:
+        self.hub, self.remote = hub, remote
+        self.edits: list[Edit] = []
+        self.known: dict[tuple[str, int, str], frozenset[int]] = {}
+        self.times = self._times()
+
+    def _times(self) -> dict[tuple[str, int, str], Any]:
+        return {(cid, task, name): when for cid, tool in self.hub.tools.items()
+                for task, remote_id in enumerate(self.remote[cid])
+                for name, when in tool.objects[remote_id].field_times.items()}
+
+    def edited(self, edit: Edit) -> Edit:
+        """A person's edit in a tool: it knows what its tool had received."""
+        self.observe()
+        key = (edit.tool, edit.task, edit.field)
+        edit.at = len(self.edits)
+        # Setting a value another tool set is agreeing with it, as the hub sees it (by value).
+        agreed = [e.knew for e in self.edits if (e.task, e.field) == (edit.task, edit.field)
+                  and e.value == edit.value]
+        edit.knew = self.known.get(key, frozenset()).union({edit.at}, *agreed)
+        self.known[key] = edit.knew
+        self.edits.append(edit)
+        self.times = self._times()
+        return edit
+
+    def observe(self) -> None:
+        """After pushes: a tool that a push wrote a value to received every edit behind that
+        value (each earlier edit that set it: which one the hub chose is the hub's business)."""
+        now = self._times()
+        for (cid, task, name), when in now.items():
+            if self.times.get((cid, task, name)) == when:
+                continue
+            value = self.hub.tools[cid].objects[self.remote[cid][task]].fields.get(name)
+            behind = [e.knew for e in self.edits if (e.task, e.field) == (task, name)
+                      and e.value == value]
+            self.known[(cid, task, name)] = self.known.get((cid, task, name), frozenset()) \
+                .union(*behind)
+        self.times = now
 
 
 def _canonical(field: str, value: str) -> str:
@@ -90,6 +137,7 @@ async def _scenario(plan: list[tuple[Any, ...]]) -> None:
     remote = {cid: [hub.remote_id(cid, r) or "" for r in records] for cid in TOOLS}
     edits: list[Edit] = []
     said: list[Said] = []
+    received = Received(hub, remote)
 
     for step in plan:
         kind = step[0]
@@ -99,8 +147,9 @@ async def _scenario(plan: list[tuple[Any, ...]]) -> None:
             obj = hub.tools[cid].objects[remote[cid][task]]
             if obj.fields.get(field) == value:
                 continue  # setting what is already there is no edit; tools don't report it
-            edits.append(Edit(cid, task, field, value, obj.fields.get(field)))
+            held = obj.fields.get(field)
             hub.tools[cid].user_edit(obj.remote_id, **{field: value})
+            edits.append(received.edited(Edit(cid, task, field, value, held)))
             hub.clock.advance(1)
         elif kind == "poll":
             await _tolerant(hub.poll(step[1]))
@@ -109,8 +158,10 @@ async def _scenario(plan: list[tuple[Any, ...]]) -> None:
         elif kind == "push":
             for _ in range(step[1]):
                 await hub.push_once()
+                received.observe()
         elif kind == "push_concurrently":
             await hub.push_concurrently(step[1])
+            received.observe()
         elif kind == "comment":
             _comment(hub, remote, said, *step[1:])
         elif kind == "threads":
@@ -225,26 +276,31 @@ def _assert_converged(hub: Hub, records: list[str], remote: dict[str, list[str]]
         assert len(hub.tools[cid].objects) == len(records), f"{cid} has duplicates"
     conflicts = hub.conflicts()
     for later, earlier in _concurrent_pairs(edits):
-        value = _canonical(later.field, later.value)
+        # The row names the earlier edit, or whichever of the later tool's edits since then the
+        # hub read first: an edit of that tool the hub had already read when the tool changed
+        # it again was concurrent itself; the change on top of it is not (DESIGN §3 step 4).
+        run = [e.value for e in edits if (e.tool, e.task, e.field) ==
+               (later.tool, later.task, later.field) and earlier.at < e.at <= later.at]
+        named = {_canonical(later.field, v) for v in [earlier.value, *run]}
         assert any(c.record_id == records[later.task] and c.field == later.field
-                   and value in [v["value"] for v in c.candidates] for c in conflicts), \
+                   and named & {v["value"] for v in c.candidates} for c in conflicts), \
             f"concurrent edits without a conflict row: {earlier} then {later}"
 
 
 def _concurrent_pairs(edits: list[Edit]) -> list[tuple[Edit, Edit]]:
     """(later, earlier) final edits of two tools on one field, where the later tool had not
-    received the earlier value and set another. (An edit its own tool overwrote before the
-    hub could look is invisible to any sync, so only each tool's last edit counts.)"""
+    received the earlier edit (see Received) and set another value. (An edit its own tool
+    overwrote before the hub could look is invisible to any sync, so only each tool's last
+    edit counts.)"""
     last: dict[tuple[int, str, str], Edit] = {}
     for e in edits:
         if e.field not in OWNER:
             last[(e.task, e.field, e.tool)] = e
-    order = {id(e): i for i, e in enumerate(edits)}
     pairs = []
     for a in last.values():
         for b in last.values():
-            if (a.task, a.field) == (b.task, b.field) and order[id(a)] < order[id(b)] \
-                    and a.tool != b.tool and a.value != b.value and b.held != a.value:
+            if (a.task, a.field) == (b.task, b.field) and a.at < b.at and a.tool != b.tool \
+                    and a.value != b.value and b.held != a.value and a.at not in b.knew:
                 pairs.append((b, a))
     return pairs
 
@@ -275,8 +331,21 @@ async def _assert_no_loop(hub: Hub) -> None:
 # concurrent edits on both sides before either is seen: the later one wins everywhere;
 @example(plan=[("edit", "a", 1, "status", 1), ("edit", "c", 1, "status", 2),
                ("edit", "b", 1, "status", 1)])
-# a tool re-setting the hub's value later makes it newer than an older concurrent edit.
+# a tool re-setting the hub's value later makes it newer than an older concurrent edit;
 @example(plan=[("edit", "a", 0, "status", 1), ("tick", 5), ("edit", "b", 0, "status", 4),
                ("deliver", "b", "in_order"), ("push", 2), ("deliver", "a", "reversed")])
+# an edit the hub read (b: high) is what conflicts with an older one; b's next edit is not;
+@example(plan=[("edit", "a", 1, "priority", 0), ("edit", "b", 1, "priority", 2), ("poll", "b"),
+               ("edit", "b", 1, "priority", 1)])
+# read after b set it back to a's old value, that edit is the one a's concurrent edit lost to;
+@example(plan=[("edit", "a", 1, "priority", 0), ("edit", "b", 1, "priority", 2),
+               ("edit", "b", 1, "priority", 1), ("poll", "b"), ("poll", "a")])
+# a tool that received the value and then edited twice made no concurrent edit;
+@example(plan=[("edit", "a", 1, "priority", 0), ("poll", "a"), ("push", 4),
+               ("edit", "b", 1, "priority", 2), ("edit", "b", 1, "priority", 3)])
+# nor did one that received it through another tool's later edit (c saw a's, b saw c's).
+@example(plan=[("edit", "a", 1, "priority", 0), ("fault", "b", "retriable"), ("poll", "a"),
+               ("push", 1), ("edit", "c", 1, "priority", 2), ("poll", "c"), ("tick", 30),
+               ("push", 1), ("edit", "b", 1, "priority", 3)])
 def test_every_tool_converges_without_loss_loops_or_duplicates(plan: list[tuple[Any, ...]]) -> None:
     asyncio.run(_scenario(plan))
