@@ -17,6 +17,7 @@ from hub.store.canonical import (
     task_assignee,
     task_blocker,
 )
+from hub.store.notify import Digest, Forecast, Notification
 from hub.store.queue import JobRun
 from hub.store.sync import (
     AuditEntry,
@@ -47,10 +48,13 @@ __all__ = [
     "AuditEntry",
     "BudgetLine",
     "Conflict",
+    "Digest",
+    "Forecast",
     "InboxItem",
     "JobRun",
     "Link",
     "MatchKey",
+    "Notification",
     "Person",
     "PersonEmail",
     "Project",
