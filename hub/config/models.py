@@ -22,8 +22,8 @@ from sqlalchemy.exc import ArgumentError
 from hub.config.rules import (
     Channel,
     DigestsConfig,
-    RuleConfig,
     RisksConfig,
+    RuleConfig,
     unique_rule_names,
 )
 from hub.config.sync import EntitySync, SyncConfig
