@@ -7,7 +7,7 @@ rows, their follow-up tasks become records with a create intent. All of it commi
 back, with the change.
 
 A rule's own writes can't retrigger it without end: a rule acts at most once per record per
-transaction (a second time is skipped with a warning), and rules stop after `MAX_DEPTH` rounds.
+transaction for the same field or risk (a second time is skipped with a warning), and rules stop after `MAX_DEPTH` rounds.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def handle(rt: Runtime, session: Session, planner: Planner, events: Iterable[Eve
             if not rule.enabled or not matches_when(rule.when, event):
                 continue
             subject = f"{event.entity}:{event.record_id or event.connector}"
-            if (rule.name, subject) in fired:
+            if (rule.name, f"{subject}:{event.field or event.risk}") in fired:
                 log.warning("rule %s acted on %s already in this change: not again (do rules "
                             "trigger each other?)", rule.name, subject)
                 continue
@@ -90,7 +90,7 @@ def handle(rt: Runtime, session: Session, planner: Planner, events: Iterable[Eve
                 log.warning("rule %s: %s", rule.name, exc)
                 continue
             if effects:
-                fired.add((rule.name, subject))
+                fired.add((rule.name, f"{subject}:{event.field or event.risk}"))
             count += apply(rt, session, planner.store, effects, now, produced)
     return count
 
