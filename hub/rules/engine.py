@@ -6,8 +6,9 @@ changes: the rules' field changes are applied like a derivation's (version, prov
 rows, their follow-up tasks become records with a create intent. All of it commits, or rolls
 back, with the change.
 
-A rule's own writes can't retrigger it without end: a rule acts at most once per record per
-transaction for the same field or risk (a second time is skipped with a warning), and rules stop after `MAX_DEPTH` rounds.
+A rule's own writes can't retrigger it without end: a rule acts at most once per record and
+field (or risk) per transaction (a second time is skipped with a warning), and rules stop after
+`MAX_DEPTH` rounds.
 """
 
 from __future__ import annotations

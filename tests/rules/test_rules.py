@@ -11,14 +11,12 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine, select
 
-from hub.config.models import HubConfig
 from hub.config.rules import DingTalkChannel, RuleConfig
 from hub.model.enums import Entity
 from hub.notify.outbox import deliver_due
 from hub.store.canonical import BudgetLine, Project, Task
 from hub.store.notify import Notification, NotificationState
 from hub.sync import derive
-from hub.sync.records import RecordStore
 from hub.testing.robots import RobotSandbox
 from hub.testing.server import RunningServer, serve
 from tests.sync.harness import Hub
