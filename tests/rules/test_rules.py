@@ -211,8 +211,7 @@ async def test_a_partner_channel_never_hears_of_hr_risks(
         audience={"role": "partner", "projects": ["ATL"]})
     [task_id] = await _tasks_in_project(hub, "ATL", ["Doing"])
     with hub.rt.sessions.begin() as session:
-        store = RecordStore(session)
-        task = store.load(Entity.task, [task_id])[task_id]
+        task = session.get_one(Task, task_id)
         for risk in (["assignee_inactive"], ["assignee_inactive", "overdue"]):
             changes = derive.ChangeSet()
             changes.changed(Entity.task, task_id, ["risks"], {"risks": list(task.risks)})
