@@ -116,8 +116,10 @@ class Notify(StrictModel):
 class SetFields(StrictModel):
     """Set fields on the record, or on related records."""
 
-    on: Literal["self", "tasks", "project"] = Field(
-        default="self", description="self; tasks: a project's tasks; project: a task's project")
+    # not `on:`: YAML 1.1 reads that key as true
+    target: Literal["self", "tasks", "project"] = Field(
+        default="self", description="self: the record; tasks: its project's tasks; project: "
+                                    "its project")
     where: dict[str, Any] = Field(default_factory=dict,
                                   description="only records whose fields equal these (or one of "
                                               "a list)")

@@ -166,7 +166,7 @@ class Planner:
 
     def _set(self, rule: RuleConfig, action: SetFields, event: Event,
              values: Mapping[str, Any]) -> list[Effect]:
-        targets = self._targets(action.on, event, values)
+        targets = self._targets(action.target, event, values)
         fields: dict[str, Any] = dict(action.fields)
         if action.reason:
             fields["custom.rule_reason"] = action.reason

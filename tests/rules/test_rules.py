@@ -47,7 +47,7 @@ BLOCK_ON_REJECT = {
     "name": "budget-rejected",
     "when": {"event": "changed", "entity": "project", "field": "budget_status", "to": "rejected"},
     "then": [
-        {"set": {"on": "tasks", "where": {"status": ["todo", "in_progress"]},
+        {"set": {"target": "tasks", "where": {"status": ["todo", "in_progress"]},
                  "fields": {"status": "blocked"}, "reason": "budget rejected"}},
         {"notify": {"channels": ["rd-dingtalk"],
                     "template": {"en": "Budget of {{ record.name }} ({{ project }}) rejected: "
