@@ -67,7 +67,7 @@ def rule_reference_problems(config: HubConfig, connector_ids: Collection[str],
                         (*at, "create_task", "connector"),
                         _unknown_connector(action.create_task.connector, connector_ids)))
                 template((*at, "create_task", "title"), action.create_task.title)
-    for i, target in enumerate(config.digests.targets):
-        for k, name in enumerate(target.channels):
+    for i, digest in enumerate(config.digests.targets):
+        for k, name in enumerate(digest.channels):
             channel(("digests", "targets", i, "channels", k), name)
     return sorted(problems, key=lambda p: p.line or 0)
