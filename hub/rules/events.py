@@ -42,7 +42,8 @@ class Event:
     def key(self) -> str:
         """The event's identity for dedupe (bounded length)."""
         raw = f"{self.kind}|{self.entity}|{self.record_id}|{self.field}|{self.risk}|" \
-              f"{self.connector}|{self.stamp}|{_text(self.new)}"
+              f"{self.connector}|{self.stamp}|" \
+              f"{'' if self.kind == 'connector_unhealthy' else _text(self.new)}"
         return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 

@@ -65,6 +65,8 @@ def matches_when(when: When, event: Event) -> bool:
             same_value(event.new, when.to)
     if when.event in ("risk_raised", "risk_cleared"):
         return when.risk is None or when.risk == event.risk
+    if when.event == "connector_unhealthy":  # `new`: for how many minutes
+        return isinstance(event.new, int) and event.new >= when.minutes
     return True
 
 
