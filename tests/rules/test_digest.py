@@ -58,7 +58,7 @@ async def test_the_morning_digest_arrives_in_chinese_once(engine: Engine) -> Non
     body = mail.get_body()
     assert body is not None
     text = body.get_content()
-    assert "已完成（1）" in text
+    assert "已完成（1）" in text  # noqa: RUF001 - the digest's Chinese punctuation
     assert "Pick motor" in text
     assert "Draft campaign" not in text  # Bob's project, not Alice's
 
