@@ -88,10 +88,10 @@ def refresh_forecasts(session: Session, now: datetime, settings: RisksConfig,
     """Recompute every active project's forecast (rows in `forecast`); returns them."""
     today = now.date()
     rng = random.Random(seed)
-    remaining = dict(session.execute(
-        select(Task.project_id, func.count()).where(
-            Task.deleted_at.is_(None), Task.status.in_(_OPEN), Task.project_id.isnot(None))
-        .group_by(Task.project_id)).tuples())
+    remaining: dict[str, int] = {str(project_id): int(count) for project_id, count in
+                                 session.execute(select(Task.project_id, func.count()).where(
+                                     Task.deleted_at.is_(None), Task.status.in_(_OPEN),
+                                     Task.project_id.isnot(None)).group_by(Task.project_id))}
     out: dict[str, Outcome] = {}
     for project in session.scalars(select(Project).where(
             Project.deleted_at.is_(None), Project.status == ProjectStatus.active)):

@@ -152,7 +152,8 @@ class Planner:
                        "field": event.field or "", "old": _plain(event.old),
                        "new": _plain(event.new), "risk": event.risk or "",
                        "connector": event.connector or "", "reason": event.reason or "",
-                       "minutes": self._minutes(rule), "project": shown.get("project") or (
+                       "minutes": event.new if event.kind == "connector_unhealthy"
+                       else rule.when.minutes, "project": shown.get("project") or (
                            shown.get("key") if entity is Entity.project else "")}
             default_title, default_body = DEFAULTS[event.kind][channel.language]
             title = render(pick(notify.title, channel.language) or default_title, context)
@@ -162,9 +163,6 @@ class Planner:
                               dedupe_key=f"{rule.name}:{name}:{event.key}", entity=entity,
                               record_id=event.record_id))
         return out
-
-    def _minutes(self, rule: RuleConfig) -> int:
-        return rule.when.minutes
 
     def _set(self, rule: RuleConfig, action: SetFields, event: Event,
              values: Mapping[str, Any]) -> list[Effect]:
