@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -58,6 +59,8 @@ class RobotSandbox:
     feishu: dict[str, str | None] = field(default_factory=dict)
     per_minute: dict[str, int] = field(default_factory=lambda: {
         "dingtalk": 20, "wecom": 20, "feishu": 100})
+    #: seconds every answer takes (a slow service; a delivery to kill half-way)
+    latency: float = 0.0
     received: list[Received] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
     _times: dict[str, deque[float]] = field(default_factory=dict)
@@ -88,6 +91,8 @@ class RobotSandbox:
         return answer
 
     async def _dingtalk(self, request: Request) -> dict[str, Any]:
+        if self.latency:
+            await asyncio.sleep(self.latency)
         query = request.query_params
         token = query.get("access_token", "")
         if token not in self.dingtalk:
