@@ -3,6 +3,7 @@ sent again (at least once), and nothing waiting is lost."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -10,7 +11,6 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -26,7 +26,6 @@ from hub.testing.robots import RobotSandbox
 from hub.testing.server import serve
 from tests.wait import until
 
-pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).parents[2]
 
 
@@ -35,7 +34,7 @@ def _states(engine: Engine) -> list[NotificationState]:
         return list(session.scalars(select(Notification.state).order_by(Notification.id)))
 
 
-async def test_a_delivery_killed_half_way_is_finished_by_the_next(
+def test_a_delivery_killed_half_way_is_finished_by_the_next(
         engine: Engine, database_url: str) -> None:
     sandbox = RobotSandbox(dingtalk={"tok": None}, latency=30.0)
     with Session(engine) as session:
@@ -61,7 +60,7 @@ async def test_a_delivery_killed_half_way_is_finished_by_the_next(
         rt = Runtime(HubConfig(channels={"robot": DingTalkChannel(
             kind="dingtalk", webhook=SecretStr(webhook))}), Registry(), engine,
             clock=lambda: later)
-        await deliver_due(rt)
+        asyncio.run(deliver_due(rt))
     assert _states(engine) == [NotificationState.sent] * 3
     texts = "\n".join(m.text for m in sandbox.received)
     assert all(f"message {n}" in texts for n in range(3))
