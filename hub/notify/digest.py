@@ -28,6 +28,7 @@ from hub.sync import wake
 from hub.sync.dispatch import Job
 from hub.sync.runtime import Runtime
 
+_LISTED = 10  # items a list shows; the facts keep them all
 _TEXT: dict[Language, dict[str, str]] = {
     "en": {"title": "Daily digest {subject}, {day}", "done": "Done ({n})",
            "changed": "Changed: {changes} change(s) to {records} record(s)",
@@ -35,14 +36,15 @@ _TEXT: dict[Language, dict[str, str]] = {
            "conflicts": "Open conflicts: {n}", "budget": "Budget movement ({n})",
            "forecast": "Forecast", "nothing": "Nothing happened.",
            "fc": "{project}: P50 {p50}, P85 {p85}, due {due}, {late} chance of missing it",
-           "nofc": "{project}: {reason}", "all": "for everything"},
+           "nofc": "{project}: {reason}", "all": "for everything",
+           "more": "- and {n} more"},
     "zh": {"title": "每日摘要 {subject}（{day}）", "done": "已完成（{n}）",
            "changed": "变更：{records} 条记录共 {changes} 处变更",
            "raised": "新风险（{n}）", "cleared": "已解除的风险（{n}）",
            "conflicts": "未解决的冲突：{n}", "budget": "预算变动（{n}）",
            "forecast": "交付预测", "nothing": "今天没有变化。",
            "fc": "{project}：P50 {p50}，P85 {p85}，截止 {due}，延期概率 {late}",
-           "nofc": "{project}：{reason}", "all": "（全部）"},
+           "nofc": "{project}：{reason}", "all": "（全部）", "more": "- 另有 {n} 项"},
 }
 
 
@@ -93,7 +95,7 @@ def build(session: Session, target: DigestTarget, key: str | None, principal: Pr
     cleared: list[str] = []
     for entry in audits:
         risks = (entry.changes or {}).get("risks")
-        if entry.entity is Entity.task and isinstance(risks, dict):
+        if entry.entity is Entity.task and isinstance(risks, dict) and "new" in risks:
             old, new = set(risks.get("old") or []), set(risks.get("new") or [])
             name = titles.get(entry.record_id, entry.record_id)
             raised += [f"{name}: {r}" for r in sorted(new - old) if r not in hidden]
@@ -113,9 +115,11 @@ def build(session: Session, target: DigestTarget, key: str | None, principal: Pr
                 AuditEntry.entity == Entity.budget_line, AuditEntry.at >= since,
                 AuditEntry.record_id.in_(list(lines)))):
             for name, change in sorted((entry.changes or {}).items()):
-                if name in ("approval_status", "approved", "actual"):
-                    budget.append(f"{lines[entry.record_id]} {name}: {change.get('old')} → "
-                                  f"{change.get('new')}")
+                # an update holds {old, new}; a create the new value alone
+                old, new = (change.get("old"), change.get("new")) \
+                    if isinstance(change, dict) else (None, change)
+                if name in ("approval_status", "approved", "actual") and old != new:
+                    budget.append(f"{lines[entry.record_id]} {name}: {old} → {new}")
     forecasts = [{"project": projects[f.project_id], "p50": _d(f.p50), "p85": _d(f.p85),
                   "due": _d(f.due_date), "late": f.probability_late, "reason": f.reason}
                  for f in session.scalars(select(Forecast).where(
@@ -138,8 +142,10 @@ def render_digest(facts: dict[str, Any], subject: str, language: Language) -> tu
     for key, items in (("done", facts["done"]), ("raised", facts["risks_raised"]),
                        ("cleared", facts["risks_cleared"]), ("budget", facts["budget"])):
         if items:
-            parts.append(text[key].format(n=len(items)) + "\n" + "\n".join(
-                f"- {i}" for i in items))
+            shown = [f"- {i}" for i in items[:_LISTED]]
+            if len(items) > _LISTED:
+                shown.append(text["more"].format(n=len(items) - _LISTED))
+            parts.append(text[key].format(n=len(items)) + "\n" + "\n".join(shown))
     if facts["changes"]:
         parts.append(text["changed"].format(changes=facts["changes"],
                                             records=facts["changed_records"]))
