@@ -116,10 +116,10 @@ def build(session: Session, target: DigestTarget, key: str | None, principal: Pr
                 AuditEntry.record_id.in_(list(lines)))):
             for name, change in sorted((entry.changes or {}).items()):
                 # an update holds {old, new}; a create the new value alone
-                old, new = (change.get("old"), change.get("new")) \
+                before, after = (change.get("old"), change.get("new")) \
                     if isinstance(change, dict) else (None, change)
-                if name in ("approval_status", "approved", "actual") and old != new:
-                    budget.append(f"{lines[entry.record_id]} {name}: {old} → {new}")
+                if name in ("approval_status", "approved", "actual") and before != after:
+                    budget.append(f"{lines[entry.record_id]} {name}: {before} → {after}")
     forecasts = [{"project": projects[f.project_id], "p50": _d(f.p50), "p85": _d(f.p85),
                   "due": _d(f.due_date), "late": f.probability_late, "reason": f.reason}
                  for f in session.scalars(select(Forecast).where(
