@@ -46,10 +46,43 @@ def run_round(rt: Runtime | None, session: Session, changes: derive.ChangeSet, n
         return 0
     store = RecordStore(session)
     planner = Planner(rt.config, session, store, now)
-    current = {entity: {rid: planner.values(entity, rid) for rid in records}
-               for entity, records in changes.fields.items()}
-    events = [*change_events(changes, current), *opened_conflicts(session)]
+    relevant = _relevant(rt, changes)
+    current = {entity: planner.values_of(entity, ids) for entity, ids in relevant.items()}
+    wanted = derive.ChangeSet()
+    for entity, ids in relevant.items():
+        for record_id in ids:
+            wanted.changed(entity, record_id, changes.fields[entity][record_id],
+                           changes.before.get(entity, {}).get(record_id))
+    events = [*change_events(wanted, current), *opened_conflicts(session)]
+    if not events:
+        return 0
     return handle(rt, session, planner, events, now, depth, produced)
+
+
+def _relevant(rt: Runtime, changes: derive.ChangeSet) -> dict[Entity, list[str]]:
+    """The changed records some rule may react to (a backfill of thousands of records that
+    no rule watches reads nothing more)."""
+    watched: dict[Entity, set[str] | None] = {}
+    for rule in rt.config.rules:
+        when = rule.when
+        if not rule.enabled or when.entity is None:
+            continue
+        if when.event == "changed" and when.field is not None:
+            fields = watched.setdefault(when.entity, set())
+            if fields is not None:
+                fields.add(when.field)
+        elif when.event in ("risk_raised", "risk_cleared"):
+            fields = watched.setdefault(when.entity, set())
+            if fields is not None:
+                fields.add("risks")
+        elif when.event in ("created", "deleted"):
+            watched[when.entity] = None  # created/deleted records always count
+    out: dict[Entity, list[str]] = {}
+    for entity, fields in watched.items():
+        ids = changes.ids(entity, fields)
+        if ids:
+            out[entity] = sorted(ids)
+    return out
 
 
 def emit(rt: Runtime, session: Session, event: Event, now: datetime) -> int:

@@ -82,14 +82,19 @@ class Planner:
         """The record's values (empty when it has none), with `@version` and `@provenance`."""
         if entity is None or record_id is None:
             return {}
-        record = self.store.load(entity, [record_id]).get(record_id)
-        if record is None:
-            return {}
-        values = self.store.values(entity, record)
-        values["risks"] = list(getattr(record, "risks", None) or [])
-        values["@version"] = record.version
-        values["@provenance"] = record.provenance or {}
-        return values
+        return self.values_of(entity, [record_id]).get(record_id, {})
+
+    def values_of(self, entity: Entity, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """`values` of many records, loaded in one query."""
+        records = self.store.load(entity, ids)
+        out: dict[str, dict[str, Any]] = {}
+        for record_id, record in records.items():
+            values = self.store.values(entity, record)
+            values["risks"] = list(getattr(record, "risks", None) or [])
+            values["@version"] = record.version
+            values["@provenance"] = record.provenance or {}
+            out[record_id] = values
+        return out
 
     def context(self, event: Event, values: Mapping[str, Any]) -> dict[str, Any]:
         """What conditions test: the record's fields, and its project, department and tool."""
