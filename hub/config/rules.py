@@ -80,7 +80,36 @@ class EmailChannel(_Channel):
     to: list[str] = Field(min_length=1, description="recipients")
 
 
-Channel = Annotated[DingTalkChannel | WeComChannel | FeishuChannel | EmailChannel,
+class SlackChannel(_Channel):
+    """A Slack incoming webhook (its URL is the credential); about one message a second."""
+
+    kind: Literal["slack"]
+    webhook: SecretStr = Field(description="https://hooks.slack.com/services/...")
+
+
+class WebhookChannel(_Channel):
+    """A generic webhook: JSON {title, body, language} POSTed with `X-Hub-Timestamp` and
+    `X-Hub-Signature: sha256=<hex HMAC-SHA256 of "{timestamp}.{body}" with the secret>`."""
+
+    kind: Literal["webhook"]
+    url: SecretStr
+    secret: SecretStr
+
+
+class TwilioSmsChannel(_Channel):
+    """SMS through Twilio's Messages API (HTTP basic auth with the account SID and token)."""
+
+    kind: Literal["twilio_sms"]
+    account_sid: str
+    auth_token: SecretStr
+    sender: str = Field(description="the Twilio number messages come from, +E.164")
+    to: list[str] = Field(min_length=1, description="phone numbers, +E.164")
+    base_url: str = Field(default="https://api.twilio.com",
+                          description="Twilio's API (a local receiver in tests)")
+
+
+Channel = Annotated[DingTalkChannel | WeComChannel | FeishuChannel | EmailChannel |
+                    SlackChannel | WebhookChannel | TwilioSmsChannel,
                     Field(discriminator="kind")]
 
 

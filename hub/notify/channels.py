@@ -7,6 +7,11 @@
   minute; errcode 45009 means too fast.
 - Feishu/Lark custom bot: POST JSON; with a secret, the body carries `timestamp` (s) and
   `sign` = base64(HMAC-SHA256(key="{timestamp}\\n{secret}", msg="")). 100 a minute.
+- Slack incoming webhook: POST JSON `{"text": ...}`; answers `ok` as text; about one a second.
+- Generic webhook: POST JSON with `X-Hub-Timestamp` and `X-Hub-Signature: sha256=<hex>` over
+  "{timestamp}.{body}".
+- Twilio SMS: POST form `To`, `From`, `Body` to `/2010-04-01/Accounts/{sid}/Messages.json`
+  with basic auth (one request per recipient).
 - E-mail over SMTP: STARTTLS when configured, then login when a username is given.
 
 Failures are `Retriable` (rate limits, 5xx, network) or `Permanent` (a refused signature or
@@ -19,6 +24,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import json
 import smtplib
 import time
 import urllib.parse
@@ -27,11 +33,21 @@ from typing import Any
 
 import httpx
 
-from hub.config.rules import Channel, DingTalkChannel, EmailChannel, FeishuChannel, WeComChannel
+from hub.config.rules import (
+    Channel,
+    DingTalkChannel,
+    EmailChannel,
+    FeishuChannel,
+    SlackChannel,
+    TwilioSmsChannel,
+    WebhookChannel,
+    WeComChannel,
+)
 from hub.errors import Permanent, Retriable
 
 #: messages a minute each service takes, from its docs (a channel's `per_minute` overrides)
-LIMITS = {"dingtalk": 20, "wecom": 20, "feishu": 100, "email": 60}
+LIMITS = {"dingtalk": 20, "wecom": 20, "feishu": 100, "email": 60, "slack": 60,
+          "webhook": 600, "twilio_sms": 60}
 _TOO_FAST = {"dingtalk": {130101}, "wecom": {45009}, "feishu": {9499, 11232}}
 
 
@@ -62,15 +78,44 @@ async def send(channel: Channel, title: str, body: str,
     own = client is None
     http = client or httpx.AsyncClient(timeout=15.0)
     try:
-        url, payload = _request(channel, title, body)
-        try:
-            answer = await http.post(url, json=payload)
-        except httpx.HTTPError as exc:
-            raise Retriable(f"{channel.kind} not reachable: {type(exc).__name__}") from None
-        _check(channel.kind, answer)
+        for request in _requests(http, channel, title, body):
+            try:
+                answer = await http.send(request)
+            except httpx.HTTPError as exc:
+                raise Retriable(f"{channel.kind} not reachable: {type(exc).__name__}") from None
+            _check(channel.kind, answer)
     finally:
         if own:
             await http.aclose()
+
+
+def _requests(http: httpx.AsyncClient, channel: Channel, title: str,
+              body: str) -> list[httpx.Request]:
+    if isinstance(channel, SlackChannel):
+        return [http.build_request("POST", channel.webhook.get_secret_value(),
+                                   json={"text": f"*{title}*\n{body}"})]
+    if isinstance(channel, WebhookChannel):
+        content = json.dumps({"title": title, "body": body, "language": channel.language},
+                             ensure_ascii=False).encode()
+        stamp = str(int(time.time()))
+        mac = hmac.new(channel.secret.get_secret_value().encode(),
+                       stamp.encode() + b"." + content, hashlib.sha256).hexdigest()
+        return [http.build_request("POST", channel.url.get_secret_value(), content=content,
+                                   headers={"Content-Type": "application/json",
+                                            "X-Hub-Timestamp": stamp,
+                                            "X-Hub-Signature": f"sha256={mac}"})]
+    if isinstance(channel, TwilioSmsChannel):
+        url = f"{channel.base_url.rstrip('/')}/2010-04-01/Accounts/{channel.account_sid}/" \
+              "Messages.json"
+        basic = base64.b64encode(
+            f"{channel.account_sid}:{channel.auth_token.get_secret_value()}".encode()).decode()
+        text = f"{title}\n{body}"[:1600]  # Twilio's limit for one message
+        return [http.build_request("POST", url, data={"To": to, "From": channel.sender,
+                                                      "Body": text},
+                                   headers={"Authorization": f"Basic {basic}"})
+                for to in channel.to]
+    url, payload = _request(channel, title, body)
+    return [http.build_request("POST", url, json=payload)]
 
 
 def _request(channel: Channel, title: str, body: str) -> tuple[str, dict[str, Any]]:
@@ -101,7 +146,10 @@ def _check(kind: str, answer: httpx.Response) -> None:
         raise Retriable(f"{kind} answered {answer.status_code}",
                         retry_after=float(after) if after and after.isdigit() else None)
     if answer.status_code >= 400:
-        raise Permanent(f"{kind} answered {answer.status_code}", status=answer.status_code)
+        raise Permanent(f"{kind} answered {answer.status_code}: {answer.text[:200]}",
+                        status=answer.status_code)
+    if kind in ("slack", "webhook", "twilio_sms"):
+        return  # a 2xx is their "taken"
     try:
         data = answer.json()
     except ValueError:

@@ -21,7 +21,9 @@ CHANNEL: TypeAdapter[Channel] = TypeAdapter(Channel)
 
 @pytest.fixture
 def robots() -> Iterator[tuple[RobotSandbox, RunningServer]]:
-    sandbox = RobotSandbox(wecom={"wc-key"}, feishu={"fs-hook": "fs-secret"})
+    sandbox = RobotSandbox(wecom={"wc-key"}, feishu={"fs-hook": "fs-secret"},
+                           slack={"T0/B0/xyz"}, webhooks={"ops": "hook-secret"},
+                           twilio={"AC123": "twilio-token"})
     with serve(sandbox.app) as server:
         yield sandbox, server
 
@@ -79,3 +81,41 @@ async def test_a_wrong_feishu_secret_and_an_unknown_wecom_key_are_refused(
     with pytest.raises(Permanent, match="93000"):
         await send(wecom, "Risk", "x")
     assert sandbox.received == []
+
+
+async def test_slack_a_signed_webhook_and_twilio_sms_arrive(
+        robots: tuple[RobotSandbox, RunningServer]) -> None:
+    sandbox, server = robots
+    slack = CHANNEL.validate_python({"kind": "slack",
+                                     "webhook": f"{server.url}/services/T0/B0/xyz"})
+    hook = CHANNEL.validate_python({"kind": "webhook", "url": f"{server.url}/hooks/ops",
+                                    "secret": "hook-secret"})
+    sms = CHANNEL.validate_python({
+        "kind": "twilio_sms", "account_sid": "AC123", "auth_token": "twilio-token",
+        "sender": "+15005550006", "to": ["+8613800000000", "+15005550001"],
+        "base_url": server.url})
+    for channel in (slack, hook, sms):
+        await send(channel, "Complaint", "ACME escalated ticket 42")
+    assert [m.kind for m in sandbox.received] == ["slack", "webhook", "twilio_sms",
+                                                  "twilio_sms"]
+    assert all("ACME escalated ticket 42" in m.text for m in sandbox.received)
+    assert [m.payload["To"] for m in sandbox.of("twilio_sms")] == ["+8613800000000",
+                                                                  "+15005550001"]
+
+
+async def test_wrong_credentials_are_refused_by_slack_the_webhook_and_twilio(
+        robots: tuple[RobotSandbox, RunningServer]) -> None:
+    sandbox, server = robots
+    channels = [
+        CHANNEL.validate_python({"kind": "slack", "webhook": f"{server.url}/services/nope"}),
+        CHANNEL.validate_python({"kind": "webhook", "url": f"{server.url}/hooks/ops",
+                                 "secret": "guess"}),
+        CHANNEL.validate_python({"kind": "twilio_sms", "account_sid": "AC123",
+                                 "auth_token": "wrong", "sender": "+15005550006",
+                                 "to": ["+15005550001"], "base_url": server.url}),
+    ]
+    for channel, status in zip(channels, ("404", "401", "401"), strict=True):
+        with pytest.raises(Permanent, match=status):
+            await send(channel, "x", "y")
+    assert sandbox.received == []
+    assert [kind for kind, _ in sandbox.refused] == ["slack", "webhook", "twilio_sms"]

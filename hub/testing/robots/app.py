@@ -9,6 +9,12 @@
 - Feishu: `POST /open-apis/bot/v2/hook/{token}`: a signed bot wants body `timestamp` (s, within
   an hour) and `sign` = base64(HMAC-SHA256(key="{timestamp}\\n{secret}", msg="")), else code
   19021; over 100 a minute, 9499.
+- Slack: `POST /services/{path}`: an unknown path is 404 `no_service`; a body without text is
+  400 `invalid_payload`; the answer is `ok` as text.
+- Generic webhook: `POST /hooks/{name}` checks `X-Hub-Signature` (HMAC-SHA256 over
+  "{X-Hub-Timestamp}.{body}", 5 minutes of skew) and answers 401 otherwise.
+- Twilio: `POST /2010-04-01/Accounts/{sid}/Messages.json` with basic auth (20003 / 401
+  otherwise), form fields To, From, Body; answers 201 with the message resource.
 `GET /_received` lists what was accepted (the sandbox's own page, not the services').
 """
 
@@ -18,12 +24,15 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import json
 import time
+import urllib.parse
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 _WINDOW = 60.0
 _SKEW_MS = 3_600_000
@@ -47,6 +56,12 @@ class Received:
         if self.kind == "wecom":
             part = self.payload.get("markdown") or self.payload.get("text") or {}
             return str(part.get("content") or "")
+        if self.kind == "slack":
+            return str(self.payload.get("text") or "")
+        if self.kind == "webhook":
+            return f"{self.payload.get('title')}\n{self.payload.get('body')}"
+        if self.kind == "twilio_sms":
+            return str(self.payload.get("Body") or "")
         return str((self.payload.get("content") or {}).get("text") or "")
 
 
@@ -57,8 +72,12 @@ class RobotSandbox:
     dingtalk: dict[str, str | None] = field(default_factory=dict)
     wecom: set[str] = field(default_factory=set)
     feishu: dict[str, str | None] = field(default_factory=dict)
+    slack: set[str] = field(default_factory=set)  #: paths after /services/
+    webhooks: dict[str, str] = field(default_factory=dict)  #: name -> secret
+    twilio: dict[str, str] = field(default_factory=dict)  #: account SID -> auth token
     per_minute: dict[str, int] = field(default_factory=lambda: {
-        "dingtalk": 20, "wecom": 20, "feishu": 100})
+        "dingtalk": 20, "wecom": 20, "feishu": 100, "slack": 60, "webhook": 600,
+        "twilio_sms": 600})
     #: seconds every answer takes (a slow service; a delivery to kill half-way)
     latency: float = 0.0
     received: list[Received] = field(default_factory=list)
@@ -70,6 +89,9 @@ class RobotSandbox:
         self.app.post("/robot/send")(self._dingtalk)
         self.app.post("/cgi-bin/webhook/send")(self._wecom)
         self.app.post("/open-apis/bot/v2/hook/{token}")(self._feishu)
+        self.app.post("/services/{path:path}")(self._slack)
+        self.app.post("/hooks/{name}")(self._webhook)
+        self.app.post("/2010-04-01/Accounts/{sid}/Messages.json")(self._twilio)
         self.app.get("/_received")(self._list)
 
     def of(self, kind: str, robot: str | None = None) -> list[Received]:
@@ -148,6 +170,53 @@ class RobotSandbox:
             return self._refuse("feishu", "rate", {"code": 9499, "msg": "too many request"})
         self.received.append(Received("feishu", token, body, time.time()))
         return {"code": 0, "msg": "success", "data": {}}
+
+    async def _slack(self, path: str, request: Request) -> Response:
+        if path not in self.slack:
+            return self._answer("slack", "path", PlainTextResponse("no_service", 404))
+        body = await request.json()
+        if not isinstance(body, dict) or not body.get("text"):
+            return self._answer("slack", "payload", PlainTextResponse("invalid_payload", 400))
+        if self._too_fast("slack", path):
+            return self._answer("slack", "rate", PlainTextResponse(
+                "rate_limited", 429, headers={"Retry-After": "1"}))
+        self.received.append(Received("slack", path, body, time.time()))
+        return PlainTextResponse("ok")
+
+    async def _webhook(self, name: str, request: Request) -> Response:
+        secret = self.webhooks.get(name)
+        raw = await request.body()
+        stamp = request.headers.get("X-Hub-Timestamp", "")
+        wanted = "" if secret is None else "sha256=" + hmac.new(
+            secret.encode(), stamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
+        if secret is None or not stamp.isdigit() or abs(int(stamp) - time.time()) > 300 or \
+                not hmac.compare_digest(request.headers.get("X-Hub-Signature", ""), wanted):
+            return self._answer("webhook", "sign", JSONResponse({"error": "bad signature"},
+                                                                401))
+        self.received.append(Received("webhook", name, json.loads(raw), time.time()))
+        return JSONResponse({"ok": True})
+
+    async def _twilio(self, sid: str, request: Request) -> Response:
+        token = self.twilio.get(sid)
+        given = request.headers.get("Authorization", "")
+        wanted = "Basic " + base64.b64encode(f"{sid}:{token}".encode()).decode()
+        if token is None or not hmac.compare_digest(given, wanted):
+            return self._answer("twilio_sms", "auth", JSONResponse(
+                {"code": 20003, "message": "Authenticate", "status": 401}, 401))
+        # Twilio takes application/x-www-form-urlencoded (parsed here: no multipart package)
+        form = {k: v[0] for k, v in urllib.parse.parse_qs((await request.body()).decode()).items()}
+        if not form.get("To") or not form.get("Body"):
+            return self._answer("twilio_sms", "payload", JSONResponse(
+                {"code": 21604, "message": "A 'To' phone number is required.",
+                 "status": 400}, 400))
+        self.received.append(Received("twilio_sms", sid, form, time.time()))
+        return JSONResponse({"sid": f"SM{len(self.received):032d}", "status": "queued",
+                             "to": form["To"], "from": form.get("From"),
+                             "body": form["Body"]}, 201)
+
+    def _answer(self, kind: str, why: str, response: Response) -> Response:
+        self.refused.append((kind, why))
+        return response
 
     async def _list(self) -> list[dict[str, Any]]:
         return [{"kind": r.kind, "robot": r.robot[:4] + "…", "text": r.text}
