@@ -11,6 +11,7 @@ from hub.api import (
     conflicts,
     connectors,
     digests,
+    forecasts,
     people,
     projects,
     tasks,
@@ -18,5 +19,6 @@ from hub.api import (
 from hub.api.deps import authenticate, strict_query
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(authenticate), Depends(strict_query)])
-for module in (projects, tasks, people, budgets, conflicts, connectors, changes, digests):
+for module in (projects, tasks, people, budgets, conflicts, connectors, changes, digests,
+               forecasts):
     router.include_router(module.router)

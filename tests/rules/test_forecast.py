@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import Any
 
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from hub.api.app import create_app
 from hub.rules.forecast import simulate
+from hub.store.notify import Forecast
+from tests.api.world import seed
+from tests.sync.harness import fake_config, fake_registry, fake_tools
 
 START = date(2026, 11, 2)
 
@@ -35,3 +44,26 @@ def test_no_history_means_no_forecast_with_the_reason() -> None:
     outcome = simulate([0, 0, 0], 10, START, None, 500, random.Random(1))
     assert outcome.p50 is None
     assert "no task finished" in outcome.reason
+
+
+def test_forecasts_are_served_for_the_projects_a_token_sees(engine: Engine) -> None:
+    world = seed(engine)
+    with Session(engine) as session:
+        for key, late in (("rd_project", 0.9), ("mk_project", 0.1)):
+            session.add(Forecast(project_id=world.ids[key], remaining=5, p50=START,
+                                 p85=START + timedelta(days=3), due_date=START,
+                                 probability_late=late, reason="5 open task(s)"))
+        session.commit()
+    app = create_app(fake_config(fake_tools(["a"])), engine, fake_registry())
+    with TestClient(app) as client:
+        def get(role: str, **params: str) -> list[dict[str, Any]]:
+            answer = client.get("/api/v1/forecasts", params=params,
+                                headers={"Authorization": f"Bearer {world.tokens[role]}"})
+            assert answer.status_code == 200, answer.text
+            return list(answer.json()["items"])
+
+        assert [f["project"] for f in get("manager")] == ["MK", "RD"]
+        [late] = get("manager", risk="forecast_late")
+        assert (late["project"], late["risks"]) == ("RD", ["forecast_late"])
+        assert [f["project"] for f in get("department")] == ["RD"]  # R&D's own
+        assert [f["project"] for f in get("partner")] == ["RD"]  # the shared one
