@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -13,7 +12,7 @@ from sqlalchemy import select
 from hub.api.answer import JSONAnswer
 from hub.api.deps import PrincipalDep, SessionDep, forbid
 from hub.api.resources import READ_RESPONSES
-from hub.query.params import MAX_LIMIT, Strict, Whole, text
+from hub.query.params import MAX_LIMIT, IsoDate, Strict, Whole, text
 from hub.store.auth import Role
 from hub.store.notify import Digest
 
@@ -41,7 +40,7 @@ class DigestPage(BaseModel):
 class DigestParams(Strict):
     project: str | None = text(64, "only digests of this project key")
     department: str | None = text(120, "only digests of this department")
-    date: dt.date | None = Field(None, description="the day, YYYY-MM-DD")
+    date: IsoDate | None = Field(None, description="the day, YYYY-MM-DD")
     limit: Whole = Field(50, ge=1, le=MAX_LIMIT)
 
 

@@ -63,7 +63,7 @@ def test_forecasts_are_served_for_the_projects_a_token_sees(engine: Engine) -> N
             return list(answer.json()["items"])
 
         assert [f["project"] for f in get("manager")] == ["MK", "RD"]
-        [late] = get("manager", risk="forecast_late")
-        assert (late["project"], late["risks"]) == ("RD", ["forecast_late"])
+        [likely] = get("manager", risk="forecast_late")
+        assert (likely["project"], likely["risks"]) == ("RD", ["forecast_late"])
         assert [f["project"] for f in get("department")] == ["RD"]  # R&D's own
         assert [f["project"] for f in get("partner")] == ["RD"]  # the shared one
