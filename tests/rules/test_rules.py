@@ -245,3 +245,22 @@ async def test_25_messages_in_a_minute_arrive_batched_within_the_limit(
     with hub.rt.sessions() as session:
         states = set(session.scalars(select(Notification.state)))
     assert states == {NotificationState.sent}
+
+
+async def test_a_push_refused_for_good_tells_the_team_with_the_tools_reason(
+        engine: Engine, robots: tuple[RobotSandbox, RunningServer]) -> None:
+    _, server = robots
+    hub = Hub(engine, ["a", "b"], {"entities": {"task": {"mirror": [{"from": "a", "to": "b"}]}}})
+    _configure(hub, server, [{"name": "refused", "when": {"event": "push_refused"},
+                              "then": [{"notify": {"channels": ["rd-dingtalk"]}}]}])
+    obj = hub.tools["a"].user_create({"title": "Spec", "status": "To do"})
+    await hub.poll("a")
+    await hub.settle()
+    hub.tools["b"].inject("permanent")
+    hub.tools["a"].user_edit(obj.remote_id, status="Done")
+    await hub.poll("a")
+    await hub.settle()
+    with hub.rt.sessions() as session:
+        [message] = session.scalars(select(Notification)).all()
+    assert message.body.startswith("b refused the change to task Spec for good:")
+    assert "refused by the tool's rules" in message.body
