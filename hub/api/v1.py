@@ -5,9 +5,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from hub.api import budgets, changes, comments, conflicts, connectors, people, projects, tasks
+from hub.api import (
+    budgets,
+    changes,
+    comments,
+    conflicts,
+    connectors,
+    digests,
+    forecasts,
+    people,
+    projects,
+    tasks,
+)
 from hub.api.deps import authenticate, strict_query
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(authenticate), Depends(strict_query)])
-for module in (projects, tasks, comments, people, budgets, conflicts, connectors, changes):
+for module in (projects, tasks, comments, people, budgets, conflicts, connectors, changes,
+               digests, forecasts):
     router.include_router(module.router)

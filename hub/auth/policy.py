@@ -60,8 +60,10 @@ ENGINE_NAMES: dict[Entity, dict[str, str]] = {
     Entity.budget_line: {"project": "project_id"},
     Entity.comment: {"task": "task_id", "author": "author_id"},
 }
-#: risks derived from HR data (hub.sync.rules.assignee_inactive)
-HR_RISKS = frozenset({"assignee_inactive"})
+#: risks derived from HR data (hub.sync.rules.assignee_inactive, hub.rules.risks)
+HR_RISKS = frozenset({"assignee_inactive", "absent_assignee"})
+#: a task's reasons for its risks (hub.rules.risks): an absence's dates among them
+RISK_REASONS_CUSTOM = frozenset({"risk_reasons"})
 #: a task's copy of its project's budget gate (hub.sync.rules.task_budget_status)
 BUDGET_CUSTOM = frozenset({"budget_status"})
 
@@ -95,7 +97,7 @@ _PARTNER = RolePolicy(
         Entity.project: EntityView(
             frozenset(SCHEMAS[Entity.project].model_fields) - {"budget_status"},
             hidden_custom=BUDGET_CUSTOM),
-        Entity.task: EntityView(_ALL, hidden_custom=BUDGET_CUSTOM,
+        Entity.task: EntityView(_ALL, hidden_custom=BUDGET_CUSTOM | RISK_REASONS_CUSTOM,
                                 hidden_values={"risks": HR_RISKS}),
         # People by display name only: no e-mails, HR fields, dates, versions, HR ids or links.
         Entity.person: EntityView(frozenset({"id", "display_name"}), extras=frozenset()),

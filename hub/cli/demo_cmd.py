@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import httpx
 from sqlalchemy import Engine, func, select
@@ -90,12 +91,30 @@ def _with_hub(loaded: Loaded, engine: Engine, tools: Tools, people: Company, por
         (directory / "summary.json").write_text(json.dumps(
             {"ok": ok, "initial_sync_seconds": seconds,
              "steps": [o.as_json() for o in narrator.outcomes]}, indent=2, default=str))
+        _print_digest(app, hub_url, headers)
         total = sum(o.seconds for o in narrator.outcomes)
         verdict = "[green]every step reached every tool[/green]" if ok else \
             "[red]some steps did not arrive[/red]"
         out.print(f"\n{verdict} ({total:.2f} s in all). `hub demo --no-script` keeps it "
                   "running for you to try.")
         return 0 if ok else 1
+
+
+def _print_digest(app: Any, hub_url: str, headers: dict[str, str]) -> None:
+    """The day's digest, as the hub writes it at `digests.at` and serves it later."""
+    from hub.notify.digest import due_digests
+
+    rt = app.state.runtime
+    if rt is None:
+        return
+    due_digests(rt, rt.clock())  # its time has come (00:00); written once, whoever asks
+    with httpx.Client(base_url=hub_url, headers=headers, timeout=10) as api:
+        found = api.get("/api/v1/digests", params={"date": rt.clock().date().isoformat()})
+    items = found.json().get("items", []) if found.status_code == 200 else []
+    if not items:
+        return
+    out.print(f"\n[bold]{items[0]['title']}[/bold] (GET /api/v1/digests)", highlight=False)
+    out.print(items[0]["body"], markup=False, highlight=False)
 
 
 def _banner(tools: Tools, hub_url: str, tokens: Tokens, people: Company,

@@ -19,6 +19,7 @@ from hub.cli import (
     health_cmd,
     mapping_cmd,
     people_cmd,
+    rules_cmd,
     sandbox_cmd,
     token_cmd,
 )
@@ -57,6 +58,8 @@ app.add_typer(token_cmd.app, name="token")
 app.add_typer(conflicts_cmd.app, name="conflicts")
 app.add_typer(health_cmd.quarantine_app, name="quarantine")
 app.add_typer(health_cmd.pushes_app, name="pushes")
+app.add_typer(rules_cmd.app, name="rules")
+app.add_typer(rules_cmd.notifications_app, name="notifications")
 
 
 @app.command()

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from hub.config.models import CONNECTOR_ID, HubConfig
 from hub.config.problems import validation_problems
 from hub.config.references import sync_reference_problems
+from hub.config.rule_references import rule_reference_problems
 from hub.config.source import Loc, Located, read_yaml
 from hub.errors import ConfigError, ConfigProblem
 from hub.sdk.config import ConnectorConfig
@@ -51,6 +52,7 @@ def load_config(path: Path | str, kinds: Mapping[str, type[ConnectorConfig]],
             connectors[connector_id] = validated
     if config is not None:
         problems += sync_reference_problems(config, set(raw_connectors), located)
+        problems += rule_reference_problems(config, set(raw_connectors), located)
         if config.runner == "queue" and config.database.is_sqlite:
             problems.append(located.problem(("runner",), QUEUE_NEEDS_POSTGRES))
     if problems or config is None:

@@ -20,6 +20,13 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
 from hub.config.comments import CommentsConfig
+from hub.config.rules import (
+    Channel,
+    DigestsConfig,
+    RisksConfig,
+    RuleConfig,
+    unique_rule_names,
+)
 from hub.config.sync import EntitySync, SyncConfig
 from hub.config.types import Duration
 from hub.model.enums import Entity
@@ -145,6 +152,14 @@ class HubConfig(StrictModel):
     comments: CommentsConfig = Field(
         default_factory=CommentsConfig,
         description="which tools exchange the comments on tasks, and what a delete does")
+    channels: dict[str, Channel] = Field(
+        default_factory=dict, description="notification channels by name: dingtalk, wecom, "
+                                          "feishu robots, email")
+    rules: Annotated[list[RuleConfig], AfterValidator(unique_rule_names)] = Field(
+        default_factory=list, description="cross-department rules: when an event, then notify, "
+                                          "set fields, create a follow-up task")
+    risks: RisksConfig = Field(default_factory=RisksConfig)
+    digests: DigestsConfig = Field(default_factory=DigestsConfig)
     #: The directory of the config file: relative paths in it are taken from there.
     base_dir: Path = Field(default=Path("."), exclude=True)
     #: The line of every key in the config file, for problems found after loading it.
@@ -155,7 +170,7 @@ class HubConfig(StrictModel):
         return {key[len(loc):]: line for key, line in self._lines.items()
                 if key[:len(loc)] == loc}
 
-    def rules(self, entity: Entity) -> EntitySync:
+    def sync_rules(self, entity: Entity) -> EntitySync:
         """The sync rules of `entity`: the `sync:` section's, where a field it leaves unsaid
         is owned by the one enabled connector whose kind is its authority (HR for a person's
         name, department, manager and employment status). Two such connectors: no default."""

@@ -92,10 +92,20 @@ class DayInTheLife:
         wait_for(lambda: all(self._jira_budget(k) == "rejected" for k in issues)
                  and all(self._asana_budget(g) == "rejected" for g in tasks), WITHIN,
                  "every LAUNCH issue and campaign task showing the rejected budget")
+        robots = self.tools.robots
+        message = "" if robots is None else wait_for(
+            lambda: next((m.text for m in robots.of("dingtalk") if "LAUNCH" in m.text), None),
+            WITHIN, "the R&D lead's DingTalk group told of it")
+        if message:
+            self.narrator.say("   the R&D lead's DingTalk group receives (signed):")
+            for line in message.splitlines():
+                if line.strip():
+                    self.narrator.say(f"     {line}")
         return (f"project LAUNCH is budget \"rejected\"; all {len(issues)} LAUNCH issues in "
-                f"Jira and {len(tasks)} campaign tasks in Asana show it",
+                f"Jira and {len(tasks)} campaign tasks in Asana show it, and R&D's DingTalk "
+                "group was told",
                 {"project_budget_status": "rejected", "jira_issues": len(issues),
-                 "asana_tasks": len(tasks)})
+                 "asana_tasks": len(tasks), "dingtalk": message})
 
     def leaver(self) -> tuple[str, dict[str, Any]]:
         engineer = self._busiest_engineer()

@@ -12,6 +12,8 @@ from hub.demo.tools import (
     ASANA_TOKEN,
     BAMBOO_KEY,
     BAMBOO_SECRET,
+    DINGTALK_SECRET,
+    DINGTALK_TOKEN,
     JIRA_EMAIL,
     JIRA_SECRET,
     JIRA_TOKEN,
@@ -109,4 +111,26 @@ sync:
       fields: {{approval_status: {{owner: finance}}}}
     person:
       match: [email]             # case-folded: Mei.Chen@Aurora.Example is mei.chen@aurora.example
+
+channels:
+  rd-dingtalk:             # the R&D lead's DingTalk group robot (signed: timestamp + sign)
+    kind: dingtalk
+    webhook: {tools.robots_url}/robot/send?access_token={DINGTALK_TOKEN}
+    secret: {DINGTALK_SECRET}
+    audience: {{role: manager}}
+
+rules:
+  - name: budget-rejected  # finance's verdict reaches R&D at once
+    when: {{entity: project, field: budget_status, to: rejected}}
+    then:
+      - notify:
+          channels: [rd-dingtalk]
+          title: "Budget rejected: {{{{ project }}}}"
+          template: "Finance rejected the budget of {{{{ project }}}} ({{{{ name }}}}): hold
+            new spending on its issues until it is approved again."
+
+digests:
+  at: "00:00"              # the day's digest, written once a day (UTC)
+  targets:
+    - {{scope: all}}       # readable at GET /api/v1/digests
 """

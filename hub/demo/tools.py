@@ -16,6 +16,7 @@ from typing import Any
 from hub.demo.cast import Company, DemoTask, Employee
 from hub.demo.finance import budgets, write_export
 from hub.sdk.registry import load_sandbox
+from hub.testing.robots import RobotSandbox
 from hub.testing.server import serve
 
 JIRA_EMAIL = "integration-hub@aurora.example"
@@ -27,6 +28,8 @@ BAMBOO_SECRET = "demo-bamboohr-webhook-key"  # noqa: S105
 TRELLO_KEY = "demo-trello-key"
 TRELLO_TOKEN = "demo-trello-token"  # noqa: S105
 TRELLO_SECRET = "demo-trello-app-secret"  # noqa: S105
+DINGTALK_TOKEN = "demo-dingtalk-access-token"  # noqa: S105
+DINGTALK_SECRET = "SECdemo-dingtalk-signing-secret"  # noqa: S105
 CAMPAIGN = "Aurora launch campaign"
 DESIGN = 6  # the first launch issues the design team also has cards for
 
@@ -59,6 +62,9 @@ class Tools:
     trello_cards: dict[str, str] = field(default_factory=dict)
     #: Trello username -> e-mail (Trello shows e-mails to their owner only)
     trello_members: dict[str, str] = field(default_factory=dict)
+    #: the R&D lead's DingTalk group robot (a local receiver checking the signature)
+    robots: RobotSandbox | None = None
+    robots_url: str = ""
 
     def campaign_gid(self, jira_key: str) -> str:
         """The Asana campaign task that is the same work as a Jira issue."""
@@ -90,8 +96,11 @@ def running_tools(company: Company, directory: Path) -> Iterator[Tools]:
         asana_server = stack.enter_context(serve(asana.app))
         trello_server = stack.enter_context(serve(trello.app))
         hr_server = stack.enter_context(serve(hr.app))
+        robots = RobotSandbox(dingtalk={DINGTALK_TOKEN: DINGTALK_SECRET})
+        robots_server = stack.enter_context(serve(robots.app))
         tools = Tools(jira, asana, trello, hr, jira_server.url, asana_server.url,
-                      trello_server.url, hr_server.url, directory / "finance-drop")
+                      trello_server.url, hr_server.url, directory / "finance-drop",
+                      robots=robots, robots_url=robots_server.url)
         write_export(tools.finance_drop, "budget_2026-10.txt", budgets(company), age=3600)
         _seed_hr(tools, company)
         _seed_jira(tools, company)

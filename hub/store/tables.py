@@ -18,6 +18,7 @@ from hub.store.canonical import (
     task_blocker,
 )
 from hub.store.comments import Comment
+from hub.store.notify import Digest, Forecast, Notification
 from hub.store.queue import JobRun
 from hub.store.sync import (
     AuditEntry,
@@ -50,10 +51,13 @@ __all__ = [
     "BudgetLine",
     "Comment",
     "Conflict",
+    "Digest",
+    "Forecast",
     "InboxItem",
     "JobRun",
     "Link",
     "MatchKey",
+    "Notification",
     "Person",
     "PersonEmail",
     "Project",

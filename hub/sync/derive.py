@@ -138,6 +138,11 @@ class DeriveContext:
 
 
 Derivation = Callable[[DeriveContext], Mapping[str, Mapping[str, Any]]]
+#: called each round after the derivations, with the round's changes, its number and where to
+#: note what it changed; returns how many records it changed (the configured rules of
+#: `hub.rules` hook in here, from `hub.sync.rules.configured`)
+RoundHook = Callable[["Runtime | None", Session, "ChangeSet", datetime, int, "ChangeSet"], int]
+ROUND_HOOKS: list[RoundHook] = []
 
 
 @dataclass(frozen=True)
@@ -197,12 +202,14 @@ def run(rt: Runtime | None, session: Session, changes: ChangeSet, now: datetime)
         return 0
     store = RecordStore(session)
     pending, total = changes, 0
-    for _ in range(MAX_ROUNDS):
+    for depth in range(MAX_ROUNDS):
         produced = ChangeSet()
         for rule in active:
             if rule.triggered_by(pending):
                 updates = rule.derive(DeriveContext(session, store, pending, now, rule))
                 total += _apply(rt, session, store, rule, updates, now, produced)
+        for hook in ROUND_HOOKS:
+            total += hook(rt, session, pending, now, depth, produced)
         if not produced:
             return total
         pending = produced
@@ -214,15 +221,24 @@ def run(rt: Runtime | None, session: Session, changes: ChangeSet, now: datetime)
 def _apply(rt: Runtime | None, session: Session, store: RecordStore, rule: Rule,
            updates: Mapping[str, Mapping[str, Any]], now: datetime,
            produced: ChangeSet) -> int:
-    if not updates:
-        return 0
-    entity = rule.target
-    records = store.load(entity, list(updates))
-    changed: dict[str, RecordMixin] = {}
-    for record_id, fields in updates.items():
+    for fields in updates.values():
         stray = set(fields) - set(rule.sets)
         if stray:
             raise ValueError(f"rule {rule.name} set {sorted(stray)}, not among its `sets`")
+    return apply_updates(rt, session, store, rule.target, rule.source, updates, now, produced)
+
+
+def apply_updates(rt: Runtime | None, session: Session, store: RecordStore, entity: Entity,
+                  source: str, updates: Mapping[str, Mapping[str, Any]], now: datetime,
+                  produced: ChangeSet) -> int:
+    """Set fields of `entity` records as the hub (`source` in provenance and audit): only
+    values that differ change anything; push intents are queued; the changes are noted in
+    `produced`. Returns how many records changed."""
+    if not updates:
+        return 0
+    records = store.load(entity, list(updates))
+    changed: dict[str, RecordMixin] = {}
+    for record_id, fields in updates.items():
         record = records.get(record_id)
         if record is None or record.deleted_at is not None:
             continue
@@ -234,12 +250,12 @@ def _apply(rt: Runtime | None, session: Session, store: RecordStore, rule: Rule,
         store.write(entity, record, applied)
         record.version += 1
         record.provenance = {**(record.provenance or {}), **{
-            name: {"source": rule.source, "link": None, "at": now.isoformat(),
+            name: {"source": source, "link": None, "at": now.isoformat(),
                    "v": record.version, "exact": True} for name in applied}}
         session.add(AuditEntry(entity=entity, record_id=record_id, action="update",
                                changes={k: {"old": current.get(k), "new": v}
                                         for k, v in applied.items()},
-                               source=rule.source, delivery="derive", at=now))
+                               source=source, delivery="derive", at=now))
         produced.changed(entity, record_id, applied, {k: current.get(k) for k in applied})
         changed[record_id] = record
     if changed:

@@ -91,3 +91,7 @@ def _scheduled(rt: Runtime) -> Iterable[Periodic]:
 async def sweep_jobs_async(rt: Runtime) -> list[Job]:
     """`sweep_jobs` off the event loop."""
     return await asyncio.to_thread(sweep_jobs, rt)
+
+
+# Kinds and periodic work of other packages register as they are imported.
+import hub.notify.jobs  # noqa: E402, F401

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from hub.errors import Permanent, Retriable
 from hub.ids import new_id
 from hub.mapping import Lookups, MappingError, TypeMapping
 from hub.mapping.values import from_json
 from hub.model.enums import Entity
+from hub.rules import engine as rules_engine
 from hub.sdk.config import ConnectorConfig
 from hub.sdk.connector import Connector, FieldsRefused, LinkRef, RemoteRecord
 from hub.store.sync import IntentState, Link, PushIntent
@@ -96,7 +97,7 @@ async def push_intent(rt: Runtime, intent_id: str) -> PushOutcome:
             return _retry(rt, session, intent_id, exc)
     except Permanent as exc:
         with rt.sessions.begin() as session:
-            return _fail(session.get_one(PushIntent, intent_id), exc.reason)
+            return _fail(rt, session.get_one(PushIntent, intent_id), exc.reason)
     refused = _refused_fields(plan, refused_paths)
     with rt.sessions.begin() as session:
         _record_success(rt, session, intent_id, plan, remote, refused)
@@ -137,7 +138,7 @@ def _prepare(rt: Runtime, intent_id: str,
             connector = rt.connectors[intent.connector_id]
             if not final and not connector.lookups_loaded and len(connector.lookups):
                 return _NeedsLookups(intent.connector_id)
-            return _fail(intent, f"cannot translate for {intent.connector_id}: {exc}")
+            return _fail(rt, intent, f"cannot translate for {intent.connector_id}: {exc}")
         if plan is None:
             refusals.settle(session, intent, rt.clock())
             return PushOutcome("nothing", "the tool already holds every value it takes")
@@ -320,14 +321,17 @@ def _retry(rt: Runtime, session: Session, intent_id: str, exc: Retriable) -> Pus
     intent.attempts += 1
     intent.last_error = exc.reason
     if intent.attempts >= MAX_ATTEMPTS:
-        return _fail(intent, f"gave up after {intent.attempts} attempts: {exc.reason}")
+        return _fail(rt, intent, f"gave up after {intent.attempts} attempts: {exc.reason}")
     delay = backoff(intent.attempts, exc.retry_after)
     intent.next_attempt_at = rt.clock() + timedelta(seconds=delay)
     return PushOutcome("retry", f"{exc.reason}; next attempt in {delay:.1f}s")
 
 
-def _fail(intent: PushIntent, reason: str) -> PushOutcome:
+def _fail(rt: Runtime, intent: PushIntent, reason: str) -> PushOutcome:
     intent.state, intent.last_error = IntentState.failed, reason
+    session = object_session(intent)
+    if session is not None:  # rules on `push_refused` (a message to the team), same transaction
+        rules_engine.push_refused(rt, session, intent, reason)
     log.warning("push of %s %s to %s failed: %s", intent.entity.value, intent.record_id,
                 intent.connector_id, reason)
     return PushOutcome("failed", reason)

@@ -150,7 +150,7 @@ class Runtime:
     def rules(self, entity: Entity) -> EntitySync:
         """The sync rules of one entity, with the default owners the connectors' kinds claim."""
         if entity not in self._rules:
-            self._rules[entity] = self.config.rules(entity)
+            self._rules[entity] = self.config.sync_rules(entity)
         return self._rules[entity]
 
     def type_mapping(self, connector_id: str, remote_type: str) -> TypeMapping:

@@ -34,6 +34,9 @@ def test_the_scripted_day_reaches_every_tool_and_exits_cleanly(tmp_path: Path) -
     assert done["trello_list"] == "Done"  # the design team's card for the same launch issue
     due = steps["Marketing moves a due date in Asana"]["facts"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", due["jira_duedate"])
+    rejected = steps["Finance drops an export that rejects a budget"]["facts"]
+    assert "Budget rejected: LAUNCH" in rejected["dingtalk"]  # the R&D lead's robot, signed
+    assert "Daily digest for everything" in result.stdout
     leaver = steps["HR marks an engineer as leaving"]["facts"]
     assert leaver["open_tasks"] > 0
     assert leaver["at_risk"] == leaver["still_assigned"] == leaver["open_tasks"]

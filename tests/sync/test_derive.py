@@ -137,7 +137,9 @@ def test_budget_lines_gate_their_project_and_the_gate_reaches_its_tasks(
     session.flush()
     changes = ChangeSet()
     changes.created(Entity.budget_line, line.id)
-    assert derive.run(None, session, changes, NOW) == 2  # the project, then its task
+    # the project, then its task: its copy of the gate, and its budget_rejected risk
+    assert derive.run(None, session, changes, NOW) == 3
+    assert task.risks == ["budget_rejected"]
     assert rd.budget_status == BudgetStatus.rejected
     assert task.custom == {"budget_status": "rejected"}
     # The line moves to another project: both are recomputed.

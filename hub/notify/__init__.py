@@ -1,0 +1,1 @@
+"""Notifications: templates, the outbox and its delivery, and the channels (robots, e-mail)."""
