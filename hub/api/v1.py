@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from hub.api import budgets, changes, conflicts, connectors, people, projects, tasks
+from hub.api import budgets, changes, conflicts, connectors, crm, people, projects, tasks
 from hub.api.deps import authenticate, strict_query
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(authenticate), Depends(strict_query)])
-for module in (projects, tasks, people, budgets, conflicts, connectors, changes):
+for module in (projects, tasks, people, budgets, crm, conflicts, connectors, changes):
     router.include_router(module.router)

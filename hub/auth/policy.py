@@ -58,6 +58,8 @@ ENGINE_NAMES: dict[Entity, dict[str, str]] = {
     Entity.person: {"manager": "manager_id", "email": "primary_email"},
     Entity.absence: {"person": "person_id"},
     Entity.budget_line: {"project": "project_id"},
+    Entity.account: {"owner": "owner_id"},
+    Entity.opportunity: {"account": "account_id", "owner": "owner_id", "project": "project_id"},
 }
 #: risks derived from HR data (hub.sync.rules.assignee_inactive)
 HR_RISKS = frozenset({"assignee_inactive"})
@@ -98,6 +100,12 @@ _PARTNER = RolePolicy(
                                 hidden_values={"risks": HR_RISKS}),
         # People by display name only: no e-mails, HR fields, dates, versions, HR ids or links.
         Entity.person: EntityView(frozenset({"id", "display_name"}), extras=frozenset()),
+        # The customer and the deal behind a shared project, without the commercial terms.
+        Entity.account: EntityView(frozenset({"id", "name", "industry", "url"}),
+                                   extras=frozenset()),
+        Entity.opportunity: EntityView(
+            frozenset({"id", "name", "account_id", "stage", "status", "close_date",
+                       "project_id"}), extras=frozenset()),
     },
     conflicts=False)
 
@@ -130,6 +138,12 @@ FILTERS: dict[Entity, dict[str, tuple[str, ...]]] = {
                          "approval_status": ("approval_status",), "period": ("period",),
                          "cost_center": ("cost_center",), "currency": ("currency",),
                          "q": ("cost_center", "period")},
+    Entity.account: {"department": ("department",), "industry": ("industry",),
+                     "owner": ("owner_id",), "q": ("name", "key")},
+    Entity.opportunity: {"account": ("account_id",), "department": ("department",),
+                         "status": ("status",), "stage": ("stage",), "owner": ("owner_id",),
+                         "project": ("project_id",), "close_before": ("close_date",),
+                         "close_after": ("close_date",), "q": ("name",)},
 }
 #: filters every list has
 COMMON_FILTERS: dict[str, tuple[str, ...]] = {

@@ -13,6 +13,8 @@ class Entity(StrEnum):
     person = "person"
     absence = "absence"
     budget_line = "budget_line"
+    account = "account"
+    opportunity = "opportunity"
 
 
 class TaskStatus(StrEnum):
@@ -74,3 +76,11 @@ class AbsenceStatus(StrEnum):
     approved = "approved"
     denied = "denied"
     cancelled = "cancelled"
+
+
+class OpportunityStatus(StrEnum):
+    """Where a deal stands; the CRM's own stage name is kept beside it (`stage`)."""
+
+    open = "open"
+    won = "won"
+    lost = "lost"

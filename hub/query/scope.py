@@ -13,7 +13,16 @@ from hub.auth import policy
 from hub.auth.principal import Principal
 from hub.model.enums import Entity
 from hub.store.auth import Role
-from hub.store.canonical import Absence, BudgetLine, Person, Project, Task, task_assignee
+from hub.store.canonical import (
+    Absence,
+    Account,
+    BudgetLine,
+    Opportunity,
+    Person,
+    Project,
+    Task,
+    task_assignee,
+)
 from hub.store.sync import AuditEntry
 from hub.store.tables import RECORD_TABLES
 
@@ -39,6 +48,10 @@ def _department(entity: Entity, department: str) -> ColumnElement[bool]:
         return BudgetLine.project_id.in_(projects)
     if entity is Entity.person:
         return Person.department == department
+    if entity is Entity.account:
+        return Account.department == department
+    if entity is Entity.opportunity:
+        return Opportunity.department == department
     return Absence.person_id.in_(select(Person.id).where(Person.department == department))
 
 
@@ -55,6 +68,12 @@ def _partner(entity: Entity, keys: list[str]) -> ColumnElement[bool]:
         assignees = select(task_assignee.c.person_id).join(
             Task, Task.id == task_assignee.c.task_id).where(Task.project_id.in_(projects))
         return or_(Person.id.in_(owners), Person.id.in_(assignees))
+    # CRM records only through a shared project that links to them.
+    if entity is Entity.opportunity:
+        return Opportunity.project_id.in_(projects)
+    if entity is Entity.account:
+        return Account.id.in_(select(Opportunity.account_id).where(
+            Opportunity.project_id.in_(projects), Opportunity.account_id.is_not(None)))
     return false()  # budgets and absences are not shared with partners
 
 

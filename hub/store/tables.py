@@ -8,7 +8,9 @@ from hub.store.auth import ApiToken
 from hub.store.base import Base
 from hub.store.canonical import (
     Absence,
+    Account,
     BudgetLine,
+    Opportunity,
     Person,
     PersonEmail,
     Project,
@@ -38,11 +40,13 @@ metadata = Base.metadata
 RECORD_TABLES: dict[Entity, type[RecordMixin]] = {
     Entity.project: Project, Entity.task: Task, Entity.person: Person,
     Entity.absence: Absence, Entity.budget_line: BudgetLine,
+    Entity.account: Account, Entity.opportunity: Opportunity,
 }
 
 __all__ = [
     "RECORD_TABLES",
     "Absence",
+    "Account",
     "ApiToken",
     "AuditEntry",
     "BudgetLine",
@@ -51,6 +55,7 @@ __all__ = [
     "JobRun",
     "Link",
     "MatchKey",
+    "Opportunity",
     "Person",
     "PersonEmail",
     "Project",
