@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import jwt
 import requests
-from simple_salesforce import Salesforce
+from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 
 from connectors.salesforce.config import SalesforceConfig
@@ -57,7 +57,7 @@ class _Session(requests.Session):
         kwargs.setdefault("timeout", self.default_timeout)
         if isinstance(self.verify, str):  # a configured CA bundle beats REQUESTS_CA_BUNDLE
             kwargs.setdefault("verify", self.verify)
-        response = super().request(method, url, *args, **kwargs)
+        response = super().request(str(method), str(url), *args, **kwargs)
         found = _USAGE.search(response.headers.get("Sforce-Limit-Info", ""))
         if found:
             self.on_usage(Usage(int(found.group(1)), int(found.group(2))))
@@ -104,7 +104,8 @@ class SalesforceClient:
 
     def _translate(self, exc: SalesforceError) -> Exception:
         content = exc.content
-        errors = [e for e in content if isinstance(e, dict)] if isinstance(content, list) else []
+        errors: list[dict[str, Any]] = [e for e in content if isinstance(e, dict)] \
+            if isinstance(content, list) else []
         code = str(errors[0].get("errorCode", "")) if errors else ""
         words = "; ".join(f"{e.get('errorCode')}: {e.get('message')}" for e in errors) \
             or f"HTTP {exc.status}"
@@ -120,6 +121,10 @@ class SalesforceClient:
 
     async def aclose(self) -> None:
         """Stop the pool and the session."""
+        self.close()
+
+    def close(self) -> None:
+        """Stop the pool and close the session's connections."""
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._session.close()
 
@@ -169,7 +174,8 @@ class SalesforceClient:
         key = config.private_key.get_secret_value() if config.private_key else \
             (config.private_key_file.read_text() if config.private_key_file else "")
         claims = {"iss": config.client_id, "sub": config.username,
-                  "aud": config.login_url.rstrip("/"), "exp": int(self.clock() + lifetime)}
+                  "aud": (config.audience or config.login_url).rstrip("/"),
+                  "exp": int(self.clock() + lifetime)}
         try:
             return jwt.encode(claims, key, algorithm="RS256")
         except (ValueError, TypeError, jwt.PyJWTError):

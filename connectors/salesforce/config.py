@@ -11,6 +11,9 @@ from pydantic import Field, SecretStr, model_validator
 from hub.config.types import Duration
 from hub.sdk.config import ConnectorConfig, StrictModel
 
+SObject = Literal["Account", "Opportunity"]
+SOBJECTS: tuple[SObject, ...] = ("Account", "Opportunity")
+
 
 class ProgressFields(StrictModel):
     """The opportunity's custom fields where sales sees its delivery project."""
@@ -33,6 +36,9 @@ class SalesforceConfig(ConnectorConfig):
     login_url: str = Field(default="https://login.salesforce.com",
                            description="where tokens come from, and the JWT's audience "
                                        "(https://test.salesforce.com for a sandbox org)")
+    audience: str | None = Field(default=None, description=(
+        "the JWT's audience when it isn't login_url (https://login.salesforce.com or "
+        "https://test.salesforce.com while tokens come from My Domain)"))
     auth: Literal["jwt", "client_credentials"] = Field(
         default="jwt", description="jwt (recommended) or client_credentials")
     client_id: str = Field(description="the connected app's consumer key")
@@ -42,8 +48,8 @@ class SalesforceConfig(ConnectorConfig):
     client_secret: SecretStr | None = Field(default=None,
                                             description="consumer secret (client credentials)")
     api_version: str = Field(default="62.0", pattern=r"^[0-9]{2}\.0$")
-    objects: list[Literal["Account", "Opportunity"]] = Field(
-        default_factory=lambda: ["Account", "Opportunity"], description="sObjects in scope")
+    objects: list[SObject] = Field(default_factory=lambda: list(SOBJECTS),
+                                   description="sObjects in scope")
     currency_field: str | None = Field(
         default="CurrencyIsoCode", description="the currency field (multi-currency orgs); "
                                                "null: the org has one currency")

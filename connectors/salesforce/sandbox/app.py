@@ -15,8 +15,8 @@ from fastapi import APIRouter, Request
 from pydantic import Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from connectors.salesforce.sandbox.objects import STAGES, FieldErrors, Org
 from connectors.salesforce.sandbox.oauth import ConnectedApp, oauth_routes
+from connectors.salesforce.sandbox.objects import STAGES, FieldErrors, Org
 from connectors.salesforce.sandbox.routes import data_routes
 from hub.testing.faults import Fault
 from hub.testing.kit import ToolError, ToolSandbox
