@@ -38,6 +38,9 @@ def sync_reference_problems(config: HubConfig, connector_ids: Collection[str],
                      for loc, name in connectors if name not in connector_ids]
         problems += [located.problem(loc, _unknown_field(entity, name))
                      for loc, name in fields if _is_unknown_field(entity, name)]
+    problems += [located.problem(("sync", "deals", i, "to"),
+                                 _unknown_connector(rule.to, connector_ids))
+                 for i, rule in enumerate(config.sync.deals) if rule.to not in connector_ids]
     for i, alias in enumerate(config.sync.aliases):
         if "@" not in alias.email:
             problems.append(located.problem(("sync", "aliases", i, "email"),
