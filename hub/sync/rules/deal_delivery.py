@@ -73,20 +73,21 @@ def _start_delivery(ctx: DeriveContext, rule: DealRule, deal: Opportunity) -> Pr
     tasks queued for creation in the delivery tool)."""
     account = deal.account
     key = _fill(rule.project_key, deal, account)
+    # A project the delivery tool has already (a Jira project by its key) is taken as it is.
     existing = ctx.session.scalars(select(Project).where(Project.key == key)).first()
     project = ctx.store.project(key)
     assert project is not None
-    if existing is not None:
-        return project  # a project the delivery tool has already (a Jira project by key)
     stamp = {"source": ctx.rule.source, "link": None, "at": ctx.now.isoformat(), "v": 1,
              "exact": True}
-    project.name = _fill(rule.project_name, deal, account)
-    project.department, project.status = rule.department, ProjectStatus.active
-    project.start_date = ctx.now.date()
-    project.custom = {"account": account.key if account else None, "deal": deal.id}
-    project.provenance = {"*": stamp}
-    _audit_created(ctx, Entity.project, project.id, {
-        "key": key, "name": project.name, "department": rule.department, "status": "active"})
+    if existing is None:
+        project.name = _fill(rule.project_name, deal, account)
+        project.department, project.status = rule.department, ProjectStatus.active
+        project.start_date = ctx.now.date()
+        project.custom = {"account": account.key if account else None, "deal": deal.id}
+        project.provenance = {"*": stamp}
+        _audit_created(ctx, Entity.project, project.id, {
+            "key": key, "name": project.name, "department": rule.department,
+            "status": "active"})
     connectors = ctx.rt.connectors if ctx.rt is not None else {}
     for title in rule.tasks:
         task = ctx.store.create(Entity.task)
