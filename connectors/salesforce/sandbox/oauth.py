@@ -32,6 +32,7 @@ class ConnectedApp:
     users: dict[str, str] = field(default_factory=dict)  # username -> user id
     run_as: str = ""  # the user id the client credentials flow runs as
     sessions: dict[str, str] = field(default_factory=dict)  # access token -> user id
+    refresh_tokens: dict[str, str] = field(default_factory=dict)  # refresh token -> user id
 
     def public_key(self) -> Any:
         from cryptography import x509
@@ -70,6 +71,8 @@ def oauth_routes(app: ConnectedApp, instance_url: Callable[[Request], str],
             user_or_refusal = _jwt_user(app, form.get("assertion", ""), clock)
         elif grant == "client_credentials":
             user_or_refusal = _client_user(app, form)
+        elif grant == "refresh_token":
+            user_or_refusal = _refreshed_user(app, form)
         elif not grant:
             return _refusal("invalid_request", "grant type not supported")
         else:
@@ -121,3 +124,14 @@ def _client_user(app: ConnectedApp, form: dict[str, str]) -> str | JSONResponse:
     if not app.run_as:
         return _refusal("invalid_grant", "no client credentials user enabled")
     return app.run_as
+
+
+def _refreshed_user(app: ConnectedApp, form: dict[str, str]) -> str | JSONResponse:
+    """The refresh token flow (older integrations, such as Singer's tap-salesforce)."""
+    refused = _client_user(app, form)
+    if isinstance(refused, JSONResponse):
+        return refused
+    user = app.refresh_tokens.get(form.get("refresh_token", ""))
+    if user is None:
+        return _refusal("invalid_grant", "expired access/refresh token")
+    return user

@@ -224,3 +224,35 @@ def flat_value(org: Org, record: dict[str, Any], name: str) -> Any:
     id_field, target = RELATIONS[relation]
     other = org.records[target].get(record.get(id_field) or "")
     return None if other is None else other.get(inner)
+
+
+#: the describe type of fields that aren't strings
+_TYPES = {"Id": "id", "IsDeleted": "boolean", "IsClosed": "boolean", "IsWon": "boolean",
+          "CreatedDate": "datetime", "LastModifiedDate": "datetime",
+          "SystemModstamp": "datetime", "CloseDate": "date", "Next_Milestone_Date__c": "date",
+          "Amount": "currency", "Probability": "percent", "Delivery_Percent_Done__c": "percent",
+          "StageName": "picklist", "Industry": "picklist", "CurrencyIsoCode": "picklist",
+          "Website": "url", "Email": "email"}
+
+
+def describe(sobject: str) -> dict[str, Any]:
+    """`sobjects/{type}/describe`: the object's fields, their types and references."""
+    references = {id_field: (relation, target) for relation, (id_field, target)
+                  in RELATIONS.items()}
+    fields = []
+    for name in sorted(fields_of(sobject)):
+        relation = references.get(name)
+        kind = "reference" if relation else _TYPES.get(name, "string")
+        fields.append({
+            "name": name, "label": name.removesuffix("__c").replace("_", " "), "type": kind,
+            "nillable": name not in SYSTEM and name not in REQUIRED[sobject],
+            "custom": name.endswith("__c"), "updateable": name in WRITABLE[sobject],
+            "createable": name in WRITABLE[sobject], "externalId": name in EXTERNAL_IDS,
+            "unique": name in EXTERNAL_IDS, "filterable": True, "sortable": True,
+            "referenceTo": [relation[1]] if relation else [],
+            "relationshipName": relation[0] if relation else None,
+            "picklistValues": [{"value": s, "label": s, "active": True} for s in STAGES]
+            if name == "StageName" else []})
+    return {"name": sobject, "label": sobject, "keyPrefix": PREFIXES[sobject],
+            "queryable": True, "replicateable": True, "retrieveable": True,
+            "customSetting": False, "fields": fields}

@@ -17,6 +17,7 @@ from connectors.salesforce.sandbox.objects import (
     PREFIXES,
     RECYCLE_DAYS,
     FieldErrors,
+    describe,
     flat_value,
     known_field,
     stamp,
@@ -147,6 +148,12 @@ def data_routes(sf: SalesforceSandbox, api: APIRouter) -> None:
             {"name": name, "keyPrefix": key, "queryable": True, "updateable": True,
              "urls": {"sobject": f"{prefix}/sobjects/{name}"}}
             for name, key in PREFIXES.items()]}
+
+    @api.get("/v{version}/sobjects/{sobject}/describe")
+    @api.get("/v{version}/sobjects/{sobject}/describe/")
+    async def describe_object(version: str, sobject: str) -> dict[str, Any]:
+        base(version)
+        return describe(sobject_of(sobject))
 
     @api.get("/v{version}/sobjects/{sobject}/updated")
     @api.get("/v{version}/sobjects/{sobject}/updated/")
