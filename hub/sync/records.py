@@ -89,6 +89,7 @@ class RecordStore:
         self._people: dict[str, Person] = {}
         self._projects: dict[str, Project] = {}
         self._accounts: dict[str, Account] = {}
+        self._no_accounts: set[str] = set()  # looked up and not found
         self._absent: set[str] = set()  # looked up and not found: created on first use
 
     # -- loading -------------------------------------------------------------------------
@@ -238,14 +239,27 @@ class RecordStore:
         if not key:
             return None
         account = self._accounts.get(key)
-        if account is None:
-            account = self.session.scalars(select(Account).where(Account.key == key)).first()
+        if account is None and key not in self._no_accounts:
+            self.preload_accounts([key])
+            account = self._accounts.get(key)
         if account is None:
             account = Account(id=new_id(), key=key, name=key, custom={}, provenance={},
                               version=1)
             self.session.add(account)
-        self._accounts[key] = account
+            self._accounts[key] = account
         return account
+
+    def preload_accounts(self, keys: Iterable[str]) -> None:
+        """Cache the accounts with these keys (one query)."""
+        wanted = [k for k in set(keys) if k and k not in self._accounts
+                  and k not in self._no_accounts]
+        if wanted:
+            with self.session.no_autoflush:
+                for account in self.session.scalars(
+                        select(Account).where(Account.key.in_(wanted))
+                        .options(lazyload(Account.owner))):
+                    self._accounts[str(account.key)] = account
+            self._no_accounts.update(k for k in wanted if k not in self._accounts)
 
     def person(self, email: str | None) -> Person | None:
         """The person with this e-mail; a new one when the hub has not met them yet."""
