@@ -9,7 +9,7 @@ from typing import Any
 from connectors.salesforce.config import SalesforceConfig
 from hub.sdk.connector import RemoteRecord
 
-_COMMON = ("Id", "Name", "OwnerId", "Owner.Email", "SystemModstamp")
+_COMMON = ("Id", "Name", "OwnerId", "Owner.Email", "Owner.Department", "SystemModstamp")
 _FIELDS = {
     "Account": ("Industry", "Website", "AccountNumber"),
     "Opportunity": ("AccountId", "StageName", "Amount", "CloseDate", "Probability", "IsClosed",

@@ -89,11 +89,13 @@ class SalesforceSandbox(ToolSandbox):
         self.app.add_middleware(LimitInfo, sandbox=self)
 
     # -- acting as people in the org --------------------------------------------------------
-    def add_user(self, username: str, name: str, email: str | None = None) -> dict[str, Any]:
-        """A user (an opportunity's owner)."""
+    def add_user(self, username: str, name: str, email: str | None = None,
+                 department: str | None = None) -> dict[str, Any]:
+        """A user (an opportunity's owner) of a team (`Department`)."""
         with self.lock:
             return self.org.create("User", {"Username": username, "Name": name,
-                                            "Email": email or username})
+                                            "Email": email or username,
+                                            "Department": department})
 
     def create_account(self, name: str, **fields: Any) -> dict[str, Any]:
         """An account, as a salesperson creates it."""

@@ -25,7 +25,7 @@ WRITABLE: dict[str, set[str]] = {
                     "Probability", "OwnerId", "Hub_Id__c", "Delivery_Project__c",
                     "Delivery_Percent_Done__c", "Delivery_Status__c", "Next_Milestone__c",
                     "Next_Milestone_Date__c", "Budget_Status__c"},
-    "User": {"Name", "Email", "Username"},
+    "User": {"Name", "Email", "Username", "Department"},
 }
 SYSTEM = {"Id", "IsDeleted", "CreatedDate", "LastModifiedDate", "SystemModstamp",
           "LastModifiedById", "CreatedById"}

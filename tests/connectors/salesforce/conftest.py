@@ -37,7 +37,7 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def org(clock: FakeClock, key_pair: tuple[str, str]) -> SalesforceSandbox:
     sandbox = SalesforceSandbox(certificate=key_pair[1], audience=AUDIENCE, username=USER,
                                 seed=3, clock=clock)
-    sandbox.add_user("maria.sales@aurora.example", "Maria Sales")
+    sandbox.add_user("maria.sales@aurora.example", "Maria Sales", department="Sales EMEA")
     return sandbox
 
 

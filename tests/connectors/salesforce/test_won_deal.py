@@ -93,10 +93,19 @@ def _count(engine: Engine, table: Any, *where: Any) -> int:
 async def test_a_won_deal_becomes_a_jira_delivery_that_sales_follows(
         tools: Tools, engine: Engine) -> None:
     account = tools.org.create_account("Aurora Retail", Industry="Retail")
+    maria = tools.org.org.by_external_id("User", "Username", "maria.sales@aurora.example")
     deal = tools.org.create_opportunity("Aurora Retail rollout", account["Id"],
-                                        stage="Negotiation/Review", Amount=250000)
+                                        stage="Negotiation/Review", Amount=250000,
+                                        OwnerId=maria[0]["Id"])
     await tools.cycle()
     assert _count(engine, Project) == 0  # an open deal is not a project
+    with Session(engine) as session:
+        imported = session.scalars(select(Opportunity)).one()
+        assert imported.department == "Sales EMEA"  # the owner's team: its department's
+        assert imported.owner is not None
+        assert imported.owner.primary_email == "maria.sales@aurora.example"
+        assert imported.account is not None
+        assert imported.account.name == "Aurora Retail"
 
     tools.clock.now += 60
     tools.org.close_deal(deal["Id"])
