@@ -5,6 +5,7 @@ the hub's External ID field, so a retried create never duplicates a record."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -88,12 +89,22 @@ class SalesforceConnector(Connector[SalesforceConfig]):
         while True:
             records = [to_record(self.config, row) for row in answer.get("records", [])]
             read += len(records)
-            yield records, PollProgress(read, int(answer.get("totalSize") or read),
-                                        f"{sobject.lower()} records")
             next_url = answer.get("nextRecordsUrl")
-            if answer.get("done", True) or not next_url:
-                return
-            if self.client.near_limit():
+            last = bool(answer.get("done", True)) or not next_url
+            stop = not last and self.client.near_limit()
+            more: asyncio.Future[Any] | None = None
+            if not last and not stop:
+                # The next batch is read while the engine stores this one.
+                more = asyncio.ensure_future(self.client.run(_more(str(next_url), headers)))
+                more.add_done_callback(_consumed)
+            try:
+                yield records, PollProgress(read, int(answer.get("totalSize") or read),
+                                            f"{sobject.lower()} records")
+            except BaseException:
+                if more is not None:
+                    more.cancel()
+                raise
+            if stop:
                 usage = self.client.usage
                 assert usage is not None
                 raise Retriable(
@@ -101,7 +112,9 @@ class SalesforceConnector(Connector[SalesforceConfig]):
                     f"{self.config.api_reserve} are kept for others: the {sobject} backfill "
                     f"stopped after {read} records and goes on at the next poll",
                     retry_after=self.config.limit_wait.total_seconds())
-            answer = await self.client.run(_more(str(next_url), headers))
+            if more is None:
+                return
+            answer = await more
 
     async def _deleted(self, sobject: str,
                        checked: datetime | None) -> tuple[list[RemoteRecord], datetime]:
@@ -219,3 +232,9 @@ def _query_all(soql: str) -> Callable[[Any], Any]:
 def _more(url: str, headers: dict[str, str]) -> Callable[[Any], Any]:
     """A call that reads the batch at `nextRecordsUrl`."""
     return lambda sf: sf.query_more(url, identifier_is_url=True, headers=headers)
+
+
+def _consumed(future: asyncio.Future[Any]) -> None:
+    """A prefetched batch nobody awaited (the poll was closed): its error is not news."""
+    if not future.cancelled():
+        future.exception()
