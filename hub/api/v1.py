@@ -11,6 +11,7 @@ from hub.api import (
     comments,
     conflicts,
     connectors,
+    crm,
     digests,
     forecasts,
     people,
@@ -20,6 +21,6 @@ from hub.api import (
 from hub.api.deps import authenticate, strict_query
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(authenticate), Depends(strict_query)])
-for module in (projects, tasks, comments, people, budgets, conflicts, connectors, changes,
+for module in (projects, tasks, comments, people, budgets, crm, conflicts, connectors, changes,
                digests, forecasts):
     router.include_router(module.router)

@@ -59,6 +59,8 @@ ENGINE_NAMES: dict[Entity, dict[str, str]] = {
     Entity.absence: {"person": "person_id"},
     Entity.budget_line: {"project": "project_id"},
     Entity.comment: {"task": "task_id", "author": "author_id"},
+    Entity.account: {"owner": "owner_id"},
+    Entity.opportunity: {"account": "account_id", "owner": "owner_id", "project": "project_id"},
 }
 #: risks derived from HR data (hub.sync.rules.assignee_inactive, hub.rules.risks)
 HR_RISKS = frozenset({"assignee_inactive", "absent_assignee"})
@@ -103,6 +105,12 @@ _PARTNER = RolePolicy(
         Entity.person: EntityView(frozenset({"id", "display_name"}), extras=frozenset()),
         # Comments on shared tasks, none internal (`hub.query.scope`), and no provenance.
         Entity.comment: EntityView(_ALL, extras=frozenset({"sources"})),
+        # The customer and the deal behind a shared project, without the commercial terms.
+        Entity.account: EntityView(frozenset({"id", "name", "industry", "url"}),
+                                   extras=frozenset()),
+        Entity.opportunity: EntityView(
+            frozenset({"id", "name", "account_id", "stage", "status", "close_date",
+                       "project_id"}), extras=frozenset()),
     },
     conflicts=False)
 
@@ -136,6 +144,12 @@ FILTERS: dict[Entity, dict[str, tuple[str, ...]]] = {
                          "cost_center": ("cost_center",), "currency": ("currency",),
                          "q": ("cost_center", "period")},
     Entity.comment: {"task": ("task_id",), "q": ("body",)},
+    Entity.account: {"department": ("department",), "industry": ("industry",),
+                     "owner": ("owner_id",), "q": ("name", "key")},
+    Entity.opportunity: {"account": ("account_id",), "department": ("department",),
+                         "status": ("status",), "stage": ("stage",), "owner": ("owner_id",),
+                         "project": ("project_id",), "close_before": ("close_date",),
+                         "close_after": ("close_date",), "q": ("name",)},
 }
 #: filters every list has
 COMMON_FILTERS: dict[str, tuple[str, ...]] = {

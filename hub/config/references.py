@@ -45,6 +45,9 @@ def sync_reference_problems(config: HubConfig, connector_ids: Collection[str],
         comments += [(("comments", "projects", key, i), n) for i, n in enumerate(names)]
     problems += [located.problem(loc, _unknown_connector(name, connector_ids))
                  for loc, name in comments if name not in connector_ids]
+    problems += [located.problem(("sync", "deals", i, "to"),
+                                 _unknown_connector(rule.to, connector_ids))
+                 for i, rule in enumerate(config.sync.deals) if rule.to not in connector_ids]
     for i, alias in enumerate(config.sync.aliases):
         if "@" not in alias.email:
             problems.append(located.problem(("sync", "aliases", i, "email"),

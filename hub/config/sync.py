@@ -83,10 +83,31 @@ class PersonAlias(StrictModel):
                                         "<connector>:<id>, e.g. rd-jira:5b10ac8d82e05b22cc7d4ef5")
 
 
+class DealRule(StrictModel):
+    """When a deal reaches `stage`, the hub makes it a delivery project (once): a project from
+    the template, its kickoff tasks created in `to`, and the deal linked to it; the project's
+    progress is written back onto the deal for sales (`hub.sync.rules.deals`)."""
+
+    stage: str | None = Field(default=None, description=(
+        "the CRM's stage name that starts delivery, e.g. Closed Won (default: any won stage)"))
+    to: str = Field(description="connector where the kickoff tasks are created (Jira, Asana)")
+    project_key: str = Field(default="{account_key}", description=(
+        "the delivery project's key; {account_key}, {account_name} and {deal_id} are filled "
+        "in (for Jira: the project where `to` creates issues)"))
+    project_name: str = Field(default="{account_name} delivery")
+    department: str | None = Field(default=None, description="the delivering department")
+    tasks: list[str] = Field(default_factory=lambda: [
+        "Kickoff meeting with the customer", "Confirm scope and statement of work",
+        "Set up environments and access", "Plan the first milestone"],
+        description="the kickoff tasks, in order")
+
+
 class SyncConfig(StrictModel):
     """The `sync:` section: per entity rules, and aliases of people."""
 
     entities: dict[Entity, EntitySync] = Field(default_factory=dict)
+    deals: list[DealRule] = Field(default_factory=list, description=(
+        "won deals that become delivery projects (see DealRule)"))
     aliases: list[PersonAlias] = Field(
         default_factory=list, description="people known by more than one e-mail or id: each "
                                           "resolves to the person with the main e-mail")

@@ -29,7 +29,8 @@ _BOOKKEEPING = {"id", "version", "created_at", "updated_at", "deleted_at", "cust
 _REFS = {"owner_id": ("owner", FieldType("person")),
          "manager_id": ("manager", FieldType("person")),
          "person_id": ("person", FieldType("person")),
-         "project_id": ("project", FieldType("string"))}
+         "project_id": ("project", FieldType("string")),
+         "account_id": ("account", FieldType("string"))}
 _TEXT = {"description"}
 CUSTOM_PREFIX = "custom."
 _CUSTOM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

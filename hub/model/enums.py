@@ -14,6 +14,8 @@ class Entity(StrEnum):
     absence = "absence"
     budget_line = "budget_line"
     comment = "comment"
+    account = "account"
+    opportunity = "opportunity"
 
 
 class TaskStatus(StrEnum):
@@ -75,3 +77,11 @@ class AbsenceStatus(StrEnum):
     approved = "approved"
     denied = "denied"
     cancelled = "cancelled"
+
+
+class OpportunityStatus(StrEnum):
+    """Where a deal stands; the CRM's own stage name is kept beside it (`stage`)."""
+
+    open = "open"
+    won = "won"
+    lost = "lost"

@@ -15,6 +15,7 @@ from hub.model.enums import (
     BudgetStatus,
     EmploymentStatus,
     Entity,
+    OpportunityStatus,
     Priority,
     ProjectStatus,
     TaskStatus,
@@ -127,9 +128,38 @@ class CommentSchema(RecordSchema):
     internal: bool = False
 
 
+class AccountSchema(RecordSchema):
+    """A customer as the CRM knows it."""
+
+    key: str | None = Field(default=None, description="the CRM's account number or id")
+    name: str
+    industry: str | None = None
+    department: str | None = Field(default=None, description="the sales team that owns it")
+    owner_id: str | None = None
+    url: str | None = None
+
+
+class OpportunitySchema(RecordSchema):
+    """A deal; `project_id` is the delivery project it became."""
+
+    name: str
+    account_id: str | None = None
+    stage: str | None = Field(default=None, description="the CRM's own stage name")
+    status: OpportunityStatus = OpportunityStatus.open
+    amount: Decimal | None = None
+    currency: str | None = Field(default=None, min_length=3, max_length=3)
+    close_date: date | None = None
+    probability: int | None = Field(default=None, ge=0, le=100)
+    department: str | None = Field(default=None, description="the sales team that owns it")
+    owner_id: str | None = None
+    project_id: str | None = Field(default=None, description="the delivery project it became")
+    url: str | None = None
+
+
 #: the schema of each canonical entity
 SCHEMAS: dict[Entity, type[RecordSchema]] = {
     Entity.project: ProjectSchema, Entity.task: TaskSchema, Entity.person: PersonSchema,
     Entity.absence: AbsenceSchema, Entity.budget_line: BudgetLineSchema,
     Entity.comment: CommentSchema,
+    Entity.account: AccountSchema, Entity.opportunity: OpportunitySchema,
 }

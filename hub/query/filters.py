@@ -31,6 +31,7 @@ from hub.model.enums import (
     BudgetStatus,
     EmploymentStatus,
     Entity,
+    OpportunityStatus,
     Priority,
     ProjectStatus,
     TaskStatus,
@@ -41,7 +42,9 @@ from hub.query.scope import visible
 from hub.store.auth import Role
 from hub.store.canonical import (
     Absence,
+    Account,
     BudgetLine,
+    Opportunity,
     Person,
     PersonEmail,
     Project,
@@ -167,7 +170,8 @@ def check_filters(entity: Entity, params: p.ListParams, principal: Principal) ->
 
 #: entities in messages
 NOUNS = {Entity.project: "projects", Entity.task: "tasks", Entity.person: "people",
-          Entity.absence: "absences", Entity.budget_line: "budget lines"}
+          Entity.absence: "absences", Entity.budget_line: "budget lines",
+          Entity.account: "accounts", Entity.opportunity: "opportunities"}
 
 
 def conditions(entity: Entity, params: p.ListParams, today: date,
@@ -296,7 +300,48 @@ def _budget_lines(params: Any, today: date, principal: Principal) -> list[Column
     return out
 
 
+def _accounts(params: Any, today: date, principal: Principal) -> list[ColumnElement[bool]]:
+    assert isinstance(params, p.AccountParams)
+    out: list[ColumnElement[bool]] = []
+    if params.q:
+        out.append(or_(_text(Account.name, params.q), _text(Account.key, params.q)))
+    if departments := _csv(params.department):
+        out.append(Account.department.in_(departments))
+    if industries := _csv(params.industry):
+        out.append(Account.industry.in_(industries))
+    if params.owner:
+        out.append(Account.owner_id.in_(person_ids(params.owner, principal)))
+    return out
+
+
+def _opportunities(params: Any, today: date,
+                   principal: Principal) -> list[ColumnElement[bool]]:
+    assert isinstance(params, p.OpportunityParams)
+    out: list[ColumnElement[bool]] = []
+    if params.q:
+        out.append(_text(Opportunity.name, params.q))
+    if accounts := _csv(params.account):
+        out.append(Opportunity.account_id.in_(select(Account.id).where(
+            or_(Account.key.in_(accounts), Account.id.in_(accounts)))))
+    if departments := _csv(params.department):
+        out.append(Opportunity.department.in_(departments))
+    if statuses := one_of(params.status, OpportunityStatus, "status"):
+        out.append(Opportunity.status.in_(statuses))
+    if stages := _csv(params.stage):
+        out.append(Opportunity.stage.in_(stages))
+    if params.owner:
+        out.append(Opportunity.owner_id.in_(person_ids(params.owner, principal)))
+    if projects := _csv(params.project):
+        out.append(Opportunity.project_id.in_(project_ids(projects)))
+    if params.close_before is not None:
+        out.append(Opportunity.close_date <= params.close_before)
+    if params.close_after is not None:
+        out.append(Opportunity.close_date >= params.close_after)
+    return out
+
+
 _BUILDERS: Mapping[Entity, Callable[[Any, date, Principal], list[ColumnElement[bool]]]] = {
     Entity.project: _projects, Entity.task: _tasks, Entity.person: _people,
     Entity.absence: _absences, Entity.budget_line: _budget_lines,
+    Entity.account: _accounts, Entity.opportunity: _opportunities,
 }

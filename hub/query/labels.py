@@ -29,6 +29,8 @@ def label_of(entity: Entity, values: Mapping[str, Any]) -> str:
         return f"{get('person')} {get('kind')} {get('start')}..{get('end')}".strip()
     if entity is Entity.budget_line:
         return " ".join(p for p in (get("project"), get("cost_center"), get("period")) if p)
+    if entity in (Entity.account, Entity.opportunity):
+        return get("name") or get("key")
     return ""
 
 

@@ -24,6 +24,7 @@ from hub.model.enums import (
     BudgetStatus,
     EmploymentStatus,
     Entity,
+    OpportunityStatus,
     Priority,
     ProjectStatus,
     TaskStatus,
@@ -45,6 +46,9 @@ SORT_KEYS: dict[Entity, tuple[str, ...]] = {
     Entity.absence: ("start", "end", "kind", "status", "created_at", "updated_at"),
     Entity.budget_line: ("period", "cost_center", "planned", "approved", "actual",
                          "approval_status", "created_at", "updated_at"),
+    Entity.account: ("key", "name", "industry", "department", "created_at", "updated_at"),
+    Entity.opportunity: ("name", "stage", "status", "amount", "close_date", "probability",
+                         "department", "created_at", "updated_at"),
 }
 #: what records show besides their fields (`include=`); lists also count their matches
 EXTRAS = ("provenance", "sources")
@@ -227,6 +231,14 @@ class BudgetLineItem(ItemParams):
     fields: str | None = fields_param(Entity.budget_line)
 
 
+class AccountItem(ItemParams):
+    fields: str | None = fields_param(Entity.account)
+
+
+class OpportunityItem(ItemParams):
+    fields: str | None = fields_param(Entity.opportunity)
+
+
 class ListParams(ItemParams):
     """Paging, sorting and the filters every list has."""
 
@@ -300,13 +312,36 @@ class BudgetLineParams(ListParams):
     currency: str | None = text(3)
 
 
+class AccountParams(ListParams):
+    fields: str | None = fields_param(Entity.account)
+    sort: str | None = sort_param(Entity.account)
+    department: str | None = text(500, f"the owning sales team, {_CSV}")
+    industry: str | None = text(500, _CSV)
+    owner: str | None = text(320, "owner's e-mail or person id")
+
+
+class OpportunityParams(ListParams):
+    fields: str | None = fields_param(Entity.opportunity)
+    sort: str | None = sort_param(Entity.opportunity)
+    account: str | None = text(500, f"account key or id, {_CSV}")
+    department: str | None = text(500, f"the owning sales team, {_CSV}")
+    status: str | None = one_or_more(OpportunityStatus)
+    stage: str | None = text(500, f"the CRM's stage name, {_CSV}")
+    owner: str | None = text(320, "owner's e-mail or person id")
+    project: str | None = text(500, f"the delivery project's key or id, {_CSV}")
+    close_before: IsoDate | None = Field(None, description="closing on or before this day")
+    close_after: IsoDate | None = Field(None, description="closing on or after this day")
+
+
 #: the filters of each entity's list (its parameters besides paging, fields and extras)
 PAGING = frozenset({"fields", "include", "limit", "cursor", "sort"})
 LIST_PARAMS: dict[Entity, type[ListParams]] = {
     Entity.project: ProjectParams, Entity.task: TaskParams, Entity.person: PersonParams,
     Entity.absence: AbsenceParams, Entity.budget_line: BudgetLineParams,
+    Entity.account: AccountParams, Entity.opportunity: OpportunityParams,
 }
 ITEM_PARAMS: dict[Entity, type[ItemParams]] = {
     Entity.project: ProjectItem, Entity.task: TaskItem, Entity.person: PersonItem,
     Entity.absence: AbsenceItem, Entity.budget_line: BudgetLineItem,
+    Entity.account: AccountItem, Entity.opportunity: OpportunityItem,
 }

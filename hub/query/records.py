@@ -36,7 +36,7 @@ from hub.query.pagination import (
 from hub.query.plans import PLAN_WITH_VALUES
 from hub.query.related import JOINED, SOURCES, related_columns, source_refs
 from hub.query.scope import visible
-from hub.store.canonical import Project
+from hub.store.canonical import Account, Project
 from hub.store.tables import RECORD_TABLES
 from hub.sync.records import engine_fields, field_provenance
 
@@ -171,6 +171,8 @@ def find_row(session: Session, entity: Entity, principal: Principal,
     match: ColumnElement[bool] = table.id == record_id
     if entity is Entity.project:
         match = or_(match, Project.key == record_id)
+    elif entity is Entity.account:
+        match = or_(match, Account.key == record_id)
     row = session.execute(select(*_columns(session, entity, view)).where(
         match, visible(entity, principal)).limit(1)).first()
     if row is None:

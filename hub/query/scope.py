@@ -13,7 +13,16 @@ from hub.auth import policy
 from hub.auth.principal import Principal
 from hub.model.enums import Entity
 from hub.store.auth import Role
-from hub.store.canonical import Absence, BudgetLine, Person, Project, Task, task_assignee
+from hub.store.canonical import (
+    Absence,
+    Account,
+    BudgetLine,
+    Opportunity,
+    Person,
+    Project,
+    Task,
+    task_assignee,
+)
 from hub.store.comments import Comment
 from hub.store.sync import AuditEntry
 from hub.store.tables import RECORD_TABLES
@@ -42,6 +51,10 @@ def _department(entity: Entity, department: str) -> ColumnElement[bool]:
         return Person.department == department
     if entity is Entity.comment:
         return Comment.task_id.in_(select(Task.id).where(Task.project_id.in_(projects)))
+    if entity is Entity.account:
+        return Account.department == department
+    if entity is Entity.opportunity:
+        return Opportunity.department == department
     return Absence.person_id.in_(select(Person.id).where(Person.department == department))
 
 
@@ -61,6 +74,12 @@ def _partner(entity: Entity, keys: list[str]) -> ColumnElement[bool]:
     if entity is Entity.comment:  # on shared tasks, and none kept internal
         return Comment.task_id.in_(select(Task.id).where(Task.project_id.in_(projects))) \
             & Comment.internal.is_(False)
+    # CRM records only through a shared project that links to them.
+    if entity is Entity.opportunity:
+        return Opportunity.project_id.in_(projects)
+    if entity is Entity.account:
+        return Account.id.in_(select(Opportunity.account_id).where(
+            Opportunity.project_id.in_(projects), Opportunity.account_id.is_not(None)))
     return false()  # budgets and absences are not shared with partners
 
 

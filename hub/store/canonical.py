@@ -16,6 +16,7 @@ from hub.model.enums import (
     ApprovalStatus,
     BudgetStatus,
     EmploymentStatus,
+    OpportunityStatus,
     Priority,
     ProjectStatus,
     TaskStatus,
@@ -181,4 +182,47 @@ class BudgetLine(RecordMixin, Base):
     approval_status: Mapped[ApprovalStatus] = mapped_column(
         enum_column(ApprovalStatus), default=ApprovalStatus.pending, index=True)
 
+    project: Mapped[Project | None] = relationship(lazy="selectin")
+
+
+class Account(RecordMixin, Base):
+    """A customer as the CRM knows it (Salesforce's Account)."""
+
+    __tablename__ = "account"
+
+    key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    industry: Mapped[str | None] = mapped_column(String(120))
+    department: Mapped[str | None] = mapped_column(String(120), index=True)
+    owner_id: Mapped[str | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    url: Mapped[str | None] = mapped_column(String(2000))
+
+    owner: Mapped[Person | None] = relationship(lazy="selectin")
+
+
+class Opportunity(RecordMixin, Base):
+    """A deal; once won it is linked to the delivery project it became."""
+
+    __tablename__ = "opportunity"
+
+    name: Mapped[str] = mapped_column(String(300))
+    account_id: Mapped[str | None] = mapped_column(
+        ForeignKey("account.id", ondelete="SET NULL"), index=True)
+    stage: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[OpportunityStatus] = mapped_column(
+        enum_column(OpportunityStatus), default=OpportunityStatus.open, index=True)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    close_date: Mapped[date | None] = mapped_column(Date, index=True)
+    probability: Mapped[int | None] = mapped_column()
+    department: Mapped[str | None] = mapped_column(String(120), index=True)
+    owner_id: Mapped[str | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    project_id: Mapped[str | None] = mapped_column(
+        ForeignKey("project.id", ondelete="SET NULL"), index=True)
+    url: Mapped[str | None] = mapped_column(String(2000))
+
+    account: Mapped[Account | None] = relationship(lazy="selectin")
+    owner: Mapped[Person | None] = relationship(lazy="selectin")
     project: Mapped[Project | None] = relationship(lazy="selectin")

@@ -8,7 +8,9 @@ from hub.store.auth import ApiToken
 from hub.store.base import Base
 from hub.store.canonical import (
     Absence,
+    Account,
     BudgetLine,
+    Opportunity,
     Person,
     PersonEmail,
     Project,
@@ -41,11 +43,14 @@ metadata = Base.metadata
 RECORD_TABLES: dict[Entity, type[RecordMixin]] = {
     Entity.project: Project, Entity.task: Task, Entity.person: Person,
     Entity.absence: Absence, Entity.budget_line: BudgetLine, Entity.comment: Comment,
+    Entity.absence: Absence, Entity.budget_line: BudgetLine,
+    Entity.account: Account, Entity.opportunity: Opportunity,
 }
 
 __all__ = [
     "RECORD_TABLES",
     "Absence",
+    "Account",
     "ApiToken",
     "AuditEntry",
     "BudgetLine",
@@ -58,6 +63,7 @@ __all__ = [
     "Link",
     "MatchKey",
     "Notification",
+    "Opportunity",
     "Person",
     "PersonEmail",
     "Project",

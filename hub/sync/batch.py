@@ -156,7 +156,8 @@ class NewRecords:
         self.session.flush()  # people and projects created for references go first
         # Core inserts on the session's connection: same transaction, no per-row ORM work.
         conn = self.session.connection()
-        for entity in (Entity.project, Entity.task, Entity.absence, Entity.budget_line):
+        for entity in (Entity.project, Entity.account, Entity.task, Entity.absence,
+                       Entity.budget_line, Entity.opportunity):
             if self._rows.get(entity):
                 conn.execute(insert(RECORD_TABLES[entity]), self._rows.pop(entity))
         if self._assignees:

@@ -135,6 +135,8 @@ class DeriveContext:
     changes: ChangeSet
     now: datetime
     rule: Rule
+    #: the running hub (its config and connectors), None when no tools are told
+    rt: Runtime | None = None
 
 
 Derivation = Callable[[DeriveContext], Mapping[str, Mapping[str, Any]]]
@@ -206,7 +208,7 @@ def run(rt: Runtime | None, session: Session, changes: ChangeSet, now: datetime)
         produced = ChangeSet()
         for rule in active:
             if rule.triggered_by(pending):
-                updates = rule.derive(DeriveContext(session, store, pending, now, rule))
+                updates = rule.derive(DeriveContext(session, store, pending, now, rule, rt))
                 total += _apply(rt, session, store, rule, updates, now, produced)
         for hook in ROUND_HOOKS:
             total += hook(rt, session, pending, now, depth, produced)

@@ -138,15 +138,15 @@ class Ingest:
                                               [w for w in wanted if w])
                 index.update({(name, v): rid for v, rid in found.items()})
                 ids[entity].update(found.values())
-        emails: set[str] = set()
-        keys: set[str] = set()
-        for item in items:  # people and projects named in the batch, fetched in one query each
-            emails.update(item.values.get("assignees") or [])
+        named: dict[str, set[str]] = {"person": set(), "project": set(), "account": set()}
+        for item in items:  # people, projects, accounts named in the batch: a query each
+            named["person"].update(item.values.get("assignees") or [])
             for name, kind in REFERENCES[item.entity].items():
                 if item.values.get(name):
-                    (emails if kind == "person" else keys).add(str(item.values[name]))
-        self.store.preload_people(emails)
-        self.store.preload_projects(keys)
+                    named[kind].add(str(item.values[name]))
+        self.store.preload_people(named["person"])
+        self.store.preload_projects(named["project"])
+        self.store.preload_accounts(named["account"])
         # Locked: a change is decided from them (see RecordStore.load).
         return {entity: self.store.load(entity, wanted, for_update=True)
                 for entity, wanted in ids.items()}

@@ -21,7 +21,7 @@ from hub.ids import new_id
 from hub.mapping.values import to_json
 from hub.model.enums import Entity
 from hub.store.base import UTCDateTime
-from hub.store.canonical import Person, PersonEmail, Project, RecordMixin, Task
+from hub.store.canonical import Account, Person, PersonEmail, Project, RecordMixin, Task
 from hub.store.sync import SyncCursor
 from hub.store.tables import RECORD_TABLES
 
@@ -36,9 +36,12 @@ REFERENCES: dict[Entity, dict[str, str]] = {
     Entity.absence: {"person": "person"},
     Entity.budget_line: {"project": "project"},
     Entity.comment: {},  # comments are written by hub.sync.comments, not the mapping engine
+    Entity.account: {"owner": "person"},
+    Entity.opportunity: {"account": "account", "owner": "person", "project": "project"},
 }
 #: columns the engine never writes directly (references and derived ids)
-_HIDDEN = {"owner_id", "project_id", "manager_id", "person_id", "parent_id", "primary_email"}
+_HIDDEN = {"owner_id", "project_id", "manager_id", "person_id", "parent_id", "primary_email",
+           "account_id"}
 
 
 def field_provenance(provenance: dict[str, Any], name: str) -> dict[str, Any]:
@@ -86,6 +89,8 @@ class RecordStore:
         self.session = session
         self._people: dict[str, Person] = {}
         self._projects: dict[str, Project] = {}
+        self._accounts: dict[str, Account] = {}
+        self._no_accounts: set[str] = set()  # looked up and not found
         self._absent: set[str] = set()  # looked up and not found: created on first use
 
     # -- loading -------------------------------------------------------------------------
@@ -139,6 +144,8 @@ class RecordStore:
                     self._people.setdefault(address.email, record)
             elif isinstance(record, Project) and record.key:
                 self._projects.setdefault(record.key, record)
+            elif isinstance(record, Account) and record.key:
+                self._accounts.setdefault(record.key, record)
 
     # -- reading -------------------------------------------------------------------------
     def values(self, entity: Entity, record: RecordMixin) -> dict[str, Any]:
@@ -186,8 +193,7 @@ class RecordStore:
             elif name in REFERENCES[entity]:
                 kind = REFERENCES[entity][name]
                 # Set the relationship, not the id: the flush then inserts the target first.
-                setattr(record, name, self.person(value) if kind == "person"
-                        else self.project(value))
+                setattr(record, name, self.target(kind, value))
             elif name == "assignees" and isinstance(record, Task):
                 record.assignees = [p for p in (self.person(e) for e in value or []) if p]
             elif name == "email" and isinstance(record, Person):
@@ -212,8 +218,7 @@ class RecordStore:
                 if value is not None:
                     row["custom"][name.removeprefix("custom.")] = value
             elif name in REFERENCES[entity]:
-                target = self.person(value) if REFERENCES[entity][name] == "person" \
-                    else self.project(value)
+                target = self.target(REFERENCES[entity][name], value)
                 row[f"{name}_id"] = target.id if target else None
             elif name in row:
                 to_python = convert.get(name)
@@ -221,6 +226,41 @@ class RecordStore:
         people = [p.id for p in (self.person(e) for e in values.get("assignees") or []) if p]
         row["id"] = record_id
         return row, people
+
+    def target(self, kind: str, ref: str | None) -> Person | Project | Account | None:
+        """The record a reference of `kind` names: a person by e-mail, a project or an account
+        by key."""
+        if kind == "person":
+            return self.person(ref)
+        return self.project(ref) if kind == "project" else self.account(ref)
+
+    def account(self, key: str | None) -> Account | None:
+        """The account with this key (the CRM's id or number); a new one named after the key
+        when unseen, as a project is."""
+        if not key:
+            return None
+        account = self._accounts.get(key)
+        if account is None and key not in self._no_accounts:
+            self.preload_accounts([key])
+            account = self._accounts.get(key)
+        if account is None:
+            account = Account(id=new_id(), key=key, name=key, custom={}, provenance={},
+                              version=1)
+            self.session.add(account)
+            self._accounts[key] = account
+        return account
+
+    def preload_accounts(self, keys: Iterable[str]) -> None:
+        """Cache the accounts with these keys (one query)."""
+        wanted = [k for k in set(keys) if k and k not in self._accounts
+                  and k not in self._no_accounts]
+        if wanted:
+            with self.session.no_autoflush:
+                for account in self.session.scalars(
+                        select(Account).where(Account.key.in_(wanted))
+                        .options(lazyload(Account.owner))):
+                    self._accounts[str(account.key)] = account
+            self._no_accounts.update(k for k in wanted if k not in self._accounts)
 
     def person(self, email: str | None) -> Person | None:
         """The person with this e-mail; a new one when the hub has not met them yet."""

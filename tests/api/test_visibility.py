@@ -215,9 +215,10 @@ def test_the_policy_answers_any_reader_the_same_questions() -> None:
     manager = Principal("m", "lead", Role.manager)
 
     assert policy.readable_fields(partner, Entity.person) == ("id", "display_name")
-    # Comments too: those on shared tasks, none internal (hub.query.scope).
+    # Comments on shared tasks, none internal; the customer and deal behind a shared project.
     assert policy.readable_entities(partner) == (Entity.project, Entity.task, Entity.person,
-                                                 Entity.comment)
+                                                 Entity.comment, Entity.account,
+                                                 Entity.opportunity)
     assert not policy.may_read(partner, Entity.person, "email")  # the engine's name too
     assert not policy.may_read(partner, Entity.task, "custom.budget_status")
     assert policy.may_read(partner, Entity.task, "custom.story_points")

@@ -16,11 +16,12 @@ def test_config_example_is_valid() -> None:
                                       "ASANA_TOKEN", "BAMBOOHR_API_KEY",
                                       "BAMBOOHR_WEBHOOK_KEY", "TRELLO_API_KEY", "TRELLO_TOKEN",
                                       "TRELLO_APP_SECRET", "MONDAY_API_TOKEN",
-                                      "MONDAY_SIGNING_SECRET")}
+                                      "MONDAY_SIGNING_SECRET", "SALESFORCE_CLIENT_ID")}
     config = load_config(ROOT / "config.example.yaml", discover().config_models(), env=env)
     assert config.database.display_url == "postgresql://hub:***@db.internal:5432/hub"
     assert config.logging.format == "json"
     assert {c.kind for c in config.connectors.values()} == {"jira", "asana", "excel", "bamboohr",
-                                                            "trello", "monday"}
+                                                            "trello", "monday",
+                                                            "salesforce"}
     # The declared kinds ship their mappings: every connector of the example can be read.
     assert mapping_problems(config, "config.example.yaml", discover()) == []

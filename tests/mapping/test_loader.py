@@ -88,7 +88,8 @@ def test_an_unknown_transform_lists_the_registered_ones(load_text: LoadText,
 def test_an_unknown_entity_lists_the_entities(load_text: LoadText, tmp_path: Path) -> None:
     problems = _problems(load_text, GOOD.replace("entity: task", "entity: ticket"))
     assert problems == [f'{_where(tmp_path, 4)} types.item.entity: "ticket" is not an entity '
-                        "(expected one of: project, task, person, absence, budget_line)"]
+                        "(expected one of: project, task, person, absence, budget_line, "
+                        "account, opportunity)"]
 
 
 def test_bad_path_syntax_is_located(load_text: LoadText, tmp_path: Path) -> None:

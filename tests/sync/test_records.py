@@ -30,6 +30,14 @@ SAMPLES: dict[Entity, dict[str, Any]] = {
                          "actual": "-12", "approval_status": "approved"},
     Entity.absence: {"person": "ada@example.com", "kind": "vacation", "start": "2026-12-24",
                      "end": "2027-01-02", "status": "approved"},
+    Entity.account: {"key": "001A", "name": "Aurora Retail", "industry": "Retail",
+                     "department": "Sales EMEA", "owner": "ada@example.com",
+                     "url": "https://aurora.example"},
+    Entity.opportunity: {"name": "Aurora rollout", "account": "001A", "stage": "Closed Won",
+                         "status": "won", "amount": "250000.5", "currency": "EUR",
+                         "close_date": "2026-12-01", "probability": 100, "owner":
+                         "ada@example.com", "project": "LAUNCH", "department": "Sales EMEA",
+                         "custom.delivery_percent_done": 25},
 }
 
 
