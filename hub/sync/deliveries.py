@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from hub.errors import Retriable
 from hub.sdk.connector import RemoteRecord, WebhookDelivery, WebhookMalformed, WebhookRejected
-from hub.store.sync import InboxItem, InboxState, QuarantineItem
+from hub.store.sync import InboxItem, InboxState
 from hub.sync import readback, storable
 from hub.sync.batch import Tally
 from hub.sync.comments.jobs import read_threads
@@ -278,12 +278,9 @@ def _give_up(rt: Runtime, connector_id: str, delivery: _Delivery, reason: str) -
         item = session.get_one(InboxItem, delivery.id)
         item.state, item.error, item.processed_at = InboxState.failed, reason, rt.clock()
         item.attempts += 1
-        session.add(QuarantineItem(
-            connector_id=connector_id, location=storable.clipped(f"webhook {delivery.delivery_id}",
-                                                                1000),
-            reason=reason,
-            payload={"body": storable.scrub(delivery.body.decode("utf-8", "replace")[:10000])},
-            created_at=rt.clock()))
+        session.add(storable.quarantine_item(
+            connector_id, reason, {"body": delivery.body.decode("utf-8", "replace")[:10000]},
+            rt.clock(), location=f"webhook {delivery.delivery_id}"))
     log.warning("delivery %s to %s quarantined: %s", delivery.delivery_id, connector_id, reason)
 
 

@@ -86,6 +86,40 @@ def find_matches(session: Session, entity: Entity, field: str,
     return {value: record_id for value, record_id in rows}
 
 
+class MatchIndex:
+    """Match-rule values -> record ids for one batch: filled from the database with the
+    batch's values, then with the records the batch creates (later records must find them)."""
+
+    def __init__(self) -> None:
+        self._ids: dict[Entity, dict[tuple[str, str], str]] = {}
+
+    def fill(self, session: Session, entity: Entity, rules: Sequence[MatchRule],
+             values: Sequence[Mapping[str, Any]]) -> set[str]:
+        """Look up the records matching `values` under each rule; their ids."""
+        index, ids = self._ids.setdefault(entity, {}), set[str]()
+        for rule in rules:
+            name = rule_name(rule)
+            wanted = {rule_value(rule, v) for v in values}
+            found = find_matches(session, entity, name, [w for w in wanted if w])
+            index.update({(name, v): rid for v, rid in found.items()})
+            ids.update(found.values())
+        return ids
+
+    def add(self, entity: Entity, rules: Sequence[MatchRule], values: Mapping[str, Any],
+            record_id: str) -> None:
+        """A record the batch created, under each rule's value."""
+        index = self._ids.setdefault(entity, {})
+        for rule in rules:
+            value = rule_value(rule, values)
+            if value:
+                index[(rule_name(rule), value)] = record_id
+
+    def get(self, entity: Entity, rule: MatchRule, values: Mapping[str, Any]) -> str | None:
+        """The record `values` match under `rule`, if the index knows one."""
+        value = rule_value(rule, values)
+        return self._ids.get(entity, {}).get((rule_name(rule), value)) if value else None
+
+
 def remember_match_keys(session: Session, entity: Entity, record_id: str,
                         values: Mapping[str, Any], rules: Sequence[MatchRule],
                         written: set[tuple[str, str]],

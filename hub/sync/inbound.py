@@ -19,7 +19,7 @@ from hub.mapping.values import to_json
 from hub.model.enums import Entity
 from hub.sdk.connector import Rejected, RemoteRecord
 from hub.store.canonical import RecordMixin
-from hub.store.sync import AuditEntry, Link, QuarantineItem
+from hub.store.sync import AuditEntry, Link
 from hub.sync import derive, identity, refusals, storable, tombstones
 from hub.sync.batch import BatchItem, NewRecords, Tally
 from hub.sync.conflicts import record_conflict
@@ -47,7 +47,7 @@ class Ingest:
         self.tally = Tally()
         self.intents = IntentWriter(rt, session, self.now)
         self._to_check: dict[Entity, dict[str, RecordMixin]] = {}
-        self._match_index: dict[Entity, dict[tuple[str, str], str]] = {}
+        self._matches = identity.MatchIndex()
         self._written_keys: dict[Entity, set[tuple[str, str]]] = {}
         self._restored: set[str] = set()  # records back from a tombstone: pushed as needed
         self._met: set[Any] = set()  # people this tool linked for the first time
@@ -130,14 +130,8 @@ class Ingest:
             hub_ids = identity.existing_ids(self.session, entity,
                                             [i.record.hub_id for i in mine if i.record.hub_id])
             ids.setdefault(entity, set()).update(hub_ids)
-            index = self._match_index.setdefault(entity, {})
-            for rule in self.rt.rules(entity).match:
-                name = identity.rule_name(rule)
-                wanted = {identity.rule_value(rule, i.values) for i in mine} - {None}
-                found = identity.find_matches(self.session, entity, name,
-                                              [w for w in wanted if w])
-                index.update({(name, v): rid for v, rid in found.items()})
-                ids[entity].update(found.values())
+            ids[entity] |= self._matches.fill(self.session, entity, self.rt.rules(entity).match,
+                                              [i.values for i in mine])
         named: dict[str, set[str]] = {"person": set(), "project": set(), "account": set()}
         for item in items:  # people, projects, accounts named in the batch: a query each
             named["person"].update(item.values.get("assignees") or [])
@@ -183,7 +177,7 @@ class Ingest:
                     self._create_fast(item, rules)
                     return
                 canonical = self.store.create(entity, new_id())
-                self._index_new(item, rules, canonical.id)
+                self._matches.add(entity, rules.match, item.values, canonical.id)
                 created = True
             loaded.setdefault(entity, {})[canonical.id] = canonical
         if link is None:
@@ -221,10 +215,8 @@ class Ingest:
             if met is not None:
                 known[met.id] = met
                 return met
-        index = self._match_index.setdefault(entity, {})
         for rule in rules.match:
-            value = identity.rule_value(rule, values)
-            record_id = index.get((identity.rule_name(rule), value)) if value else None
+            record_id = self._matches.get(entity, rule, values)
             if record_id and record_id not in known and self.new.pending(entity):
                 self.new.flush(self._written_keys)  # matched a record new in this batch
                 known.update(self.store.load(entity, [record_id]))
@@ -245,16 +237,9 @@ class Ingest:
             item.values["display_name"] = str(item.values.get("email") or "unknown").split("@")[0]
         return True
 
-    def _index_new(self, item: BatchItem, rules: EntitySync, record_id: str) -> None:
-        index = self._match_index.setdefault(item.entity, {})
-        for rule in rules.match:  # later records in this batch must find it too
-            value = identity.rule_value(rule, item.values)
-            if value:
-                index[(identity.rule_name(rule), value)] = record_id
-
     def _create_fast(self, item: BatchItem, rules: EntitySync) -> None:
         record_id = self.new.add(item, rules.match)
-        self._index_new(item, rules, record_id)
+        self._matches.add(item.entity, rules.match, item.values, record_id)
         self.tally.count("created", item.entity)
 
     def _reconcile(self, item: BatchItem, link: Link, canonical: RecordMixin, rules: EntitySync,
@@ -407,13 +392,9 @@ class Ingest:
         """Quarantine what the connector read but could not make records of (with where it
         was: file, sheet, row, column), in this batch's transaction."""
         for item in rejected:
-            # Kept as the database can store it: a NUL shown as ␀, ids cut to their columns.
-            self.session.add(QuarantineItem(
-                connector_id=self.connector_id, remote_type=storable.clipped(item.remote_type, 64),
-                remote_id=storable.clipped(item.remote_id),
-                location=storable.clipped(item.location, 1000) or None,
-                reason=storable.scrub(item.reason),
-                payload=storable.scrub(to_json(dict(item.payload))), created_at=self.now))
+            self.session.add(storable.quarantine_item(
+                self.connector_id, item.reason, to_json(dict(item.payload)), self.now,
+                remote_type=item.remote_type, remote_id=item.remote_id, location=item.location))
             self.tally.count("quarantined",
                              entity or self.rt.entity_of(self.connector_id, item.remote_type))
 

@@ -9,11 +9,13 @@ the same on either database.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import DataError
 
 from hub.sdk.connector import RemoteRecord
+from hub.store.sync import QuarantineItem
 
 MAX_ID = 255  # link.remote_id, quarantine_item.remote_id, link.remote_version
 NUL = "\x00"
@@ -72,3 +74,13 @@ def refused(exc: BaseException) -> str | None:
     if isinstance(exc, ValueError) and "NUL" in str(exc):  # psycopg refuses NUL before sending
         return f"the database refused a value: {exc}"
     return None
+
+
+def quarantine_item(connector_id: str, reason: str, payload: Any, at: datetime, *,
+                    remote_type: str | None = None, remote_id: str | None = None,
+                    location: str | None = None) -> QuarantineItem:
+    """A quarantine row as the database can keep it: a NUL shown as ␀, ids cut to their
+    columns."""
+    return QuarantineItem(connector_id=connector_id, remote_type=clipped(remote_type, 64),
+                          remote_id=clipped(remote_id), location=clipped(location, 1000) or None,
+                          reason=scrub(reason), payload=scrub(payload), created_at=at)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from hub.ui.i18n import as_date
+
 ROW = 26
 LEFT = 260
 WIDTH = 960
@@ -48,8 +50,8 @@ def chart(tasks: list[dict[str, Any]], today: date) -> Chart | None:
     """The chart of `tasks` (as the API lists them); None when none has a date."""
     dated = []
     for task in tasks:
-        due = _day(task.get("due_date"))
-        start = _day(task.get("start_date"))
+        due = as_date(task.get("due_date"))
+        start = as_date(task.get("start_date"))
         if due is None and start is None:
             continue
         milestone = "milestone" in (task.get("labels") or [])
@@ -80,14 +82,3 @@ def chart(tasks: list[dict[str, Any]], today: date) -> Chart | None:
              for d in range(0, span + 1, step)]
     return Chart(bars, arrows, first, last, x(today) if first <= today <= last else None,
                  40 + len(bars) * ROW, WIDTH, ticks, len(tasks) - len(dated))
-
-
-def _day(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and len(value) >= 10:
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None

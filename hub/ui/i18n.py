@@ -83,7 +83,7 @@ class Texts:
 
     def date(self, value: Any) -> str:
         """A date (or ISO text) as people of this language write it."""
-        day = _as_date(value)
+        day = as_date(value)
         if day is None:
             return "—"
         if self.lang == "zh":
@@ -118,7 +118,8 @@ class Texts:
         return "—" if ratio is None else f"{ratio * 100:.0f}%"
 
 
-def _as_date(value: Any) -> date | None:
+def as_date(value: Any) -> date | None:
+    """A date from a date, a datetime or an ISO text (its first ten characters); else None."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
