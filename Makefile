@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Test processes: most tests wait on servers and subprocesses, so two share 2 cores well.
+TEST_WORKERS ?= 2
 
 .PHONY: install demo test lint typecheck test-sqlite test-postgres serve clean
 
@@ -32,11 +34,11 @@ typecheck: install
 
 test-sqlite: install
 	@echo "== tests on SQLite =="
-	HUB_TEST_BACKEND=sqlite $(BIN)/pytest
+	HUB_TEST_BACKEND=sqlite $(BIN)/pytest -n $(TEST_WORKERS)
 
 test-postgres: install
 	@echo "== database tests on PostgreSQL ($${HUB_TEST_DATABASE_URL:-127.0.0.1:5432/test}) =="
-	HUB_TEST_BACKEND=postgres $(BIN)/pytest -m db
+	HUB_TEST_BACKEND=postgres $(BIN)/pytest -n $(TEST_WORKERS) -m db
 
 test: lint typecheck test-sqlite test-postgres
 

@@ -14,6 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+# pytest-xdist's workers start with COLUMNS=80, and a rich console made at import would keep that
+# width for good; tests that need a width give it to the command they run.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
+
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError

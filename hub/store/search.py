@@ -23,6 +23,8 @@ DO $$ BEGIN
   CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
 EXCEPTION WHEN insufficient_privilege OR undefined_file OR feature_not_supported THEN
   RAISE NOTICE 'pg_trgm is not available: text search on titles scans';
+WHEN unique_violation THEN
+  NULL;  -- another process created it at the same moment (IF NOT EXISTS is not atomic)
 END $$
 """
 
