@@ -23,7 +23,8 @@ class JiraConfig(ConnectorConfig):
     page_size: int = Field(default=100, ge=1, le=5000, description="issues per search page")
     issue_type: str = Field(default="Task", description="issue type of issues the hub creates")
     create_project: str | None = Field(
-        default=None, description="project key where issues the hub creates (mirror rules) go")
+        default=None, description=("project key where issues the hub creates go when the "
+                                   "task's project is no Jira project"))
     hub_property: str = Field(default="hub", description="issue property holding the hub id")
     transition_fields: dict[str, dict[str, Any]] = Field(
         default_factory=lambda: {"Done": {"resolution": {"name": "Done"}}},

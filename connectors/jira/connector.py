@@ -51,6 +51,7 @@ class JiraConnector(JiraComments, Connector[JiraConfig]):
         self.client = JiraClient(config)
         self._zone: tzinfo | None = None
         self._accounts: dict[str, tuple[str | None, float]] = {}  # e-mail -> (id, when)
+        self._projects: dict[str, bool] = {}  # project key -> whether Jira has it
         self._project_statuses: dict[str, tuple[set[str] | None, float]] = {}
 
     # -- reading ---------------------------------------------------------------------------
@@ -199,11 +200,13 @@ class JiraConnector(JiraComments, Connector[JiraConfig]):
         refused: dict[str, str] = {}
         fields = await self._fields(values, refused, creating=True)
         fields.setdefault("issuetype", {"name": self.config.issue_type})
-        if self.config.create_project:
-            fields.setdefault("project", {"key": self.config.create_project})
-        if "project" not in fields:
-            raise Permanent(f"jira: {self.connector_id} has no create_project set: where "
-                            "should the hub create issues?", status=400)
+        wanted = fields.pop("project", {}).get("key")
+        project = await self._new_issue_project(wanted)
+        if not project:
+            unknown = f"the task's project {wanted} is no Jira project and " if wanted else ""
+            raise Permanent(f"jira: {unknown}{self.connector_id} has no create_project set: "
+                            "where should the hub create issues?", status=400)
+        fields["project"] = {"key": project}
         try:
             created = (await self.client.request("POST", f"{API}/issue", json={
                 "fields": fields,
@@ -215,22 +218,37 @@ class JiraConnector(JiraComments, Connector[JiraConfig]):
             if not named:
                 raise
             raise FieldsRefused({**refused, **named}, status=exc.status) from None
-        await self._move(created["key"], values, refused)
+        if values.get(STATUS_PATH):
+            status = await self._untouched_status(created["key"])
+            if status is not None:
+                await self._move(created["key"], values, refused, from_status=status)
+            # else someone moved it first: their status is newer than ours, read back as theirs
         record = await self._read(created["key"])
         if refused:
             raise FieldsRefused(refused, record=record, status=400)
         return record
 
-    async def _move(self, key: str, patch: Mapping[str, Any], refused: dict[str, str]) -> None:
-        """Walk the issue to the patch's status; a workflow with no way there refuses the
-        status only (noted in `refused`)."""
+    async def _untouched_status(self, key: str) -> str | None:
+        """The status of the issue the hub just created; None if a person changed it already
+        (it is `updated` after it was `created`)."""
+        fields = (await self.client.get_json(f"{API}/issue/{key}",
+                                             {"fields": "created,updated,status"}))["fields"]
+        if fields.get("updated") != fields.get("created"):
+            return None
+        return str(fields["status"]["name"])
+
+    async def _move(self, key: str, patch: Mapping[str, Any], refused: dict[str, str],
+                    from_status: str | None = None) -> None:
+        """Walk the issue to the patch's status (stopping where a person moved it away from
+        `from_status` meanwhile); a workflow with no way there refuses the status only (noted
+        in `refused`)."""
         if not patch.get(STATUS_PATH):
             return
         try:
             await move_to_status(self.client, key, str(patch[STATUS_PATH]),
                                  max_hops=self.config.max_hops,
                                  fill=self.config.transition_fields,
-                                 statuses=self._statuses)
+                                 statuses=self._statuses, from_status=from_status)
         except Permanent as exc:
             if exc.status != 400:
                 raise
@@ -270,6 +288,19 @@ class JiraConnector(JiraComments, Connector[JiraConfig]):
                 continue
             _nest(fields, path.removeprefix("fields.").split("."), value)
         return fields
+
+    async def _new_issue_project(self, key: str | None) -> str | None:
+        """Where an issue the hub creates goes: the task's project if Jira has a project of
+        that key (a won deal's delivery project), else `create_project`."""
+        if key and key not in self._projects:
+            try:
+                await self.client.get_json(f"{API}/project/{key}")
+                self._projects[key] = True
+            except Permanent as exc:
+                if exc.status != 404:
+                    raise
+                self._projects[key] = False  # a project of another tool (an Asana project)
+        return key if key and self._projects[key] else self.config.create_project
 
     async def _account(self, email: str) -> str | None:
         """The account id of the Jira user with this e-mail; None while there is none (asked

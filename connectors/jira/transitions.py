@@ -21,12 +21,16 @@ StatusesOf = Callable[[str], Awaitable[set[str] | None]]
 
 async def move_to_status(client: JiraClient, key: str, target: str, *, max_hops: int,
                          fill: dict[str, dict[str, Any]],
-                         statuses: StatusesOf | None = None) -> None:
+                         statuses: StatusesOf | None = None, from_status: str | None = None,
+                         ) -> None:
     """Transition issue `key` until its status is `target`; Permanent (400) if there is no way.
 
     A status the workflow doesn't have (`statuses`: of the issue's project) is refused before
     any move. When a walk ends nowhere, the issue is walked back to where it started (as far
     as its workflow lets it): a refused status must not leave the issue in another one.
+    With `from_status` (the status the hub last saw), the walk stops where the issue is found
+    in a status neither that one nor one the walk moved it to: a person moved it meanwhile,
+    and their move is newer than the hub's.
     """
     if statuses is not None:
         issue = await client.get_json(f"{API}/issue/{key}", {"fields": "project"})
@@ -37,7 +41,7 @@ async def move_to_status(client: JiraClient, key: str, target: str, *, max_hops:
                             f"{', '.join(sorted(known))})", status=400)
     visited: list[str] = []
     try:
-        await _walk(client, key, target, max_hops, fill, visited)
+        await _walk(client, key, target, max_hops, fill, visited, from_status)
     except Permanent:
         if len(visited) > 1:  # it moved: back to the start, if the workflow allows
             with contextlib.suppress(Permanent):
@@ -46,7 +50,8 @@ async def move_to_status(client: JiraClient, key: str, target: str, *, max_hops:
 
 
 async def _walk(client: JiraClient, key: str, target: str, max_hops: int,
-                fill: dict[str, dict[str, Any]], visited: list[str]) -> None:
+                fill: dict[str, dict[str, Any]], visited: list[str],
+                expected: str | None = None) -> None:
     options: list[dict[str, Any]] = []
     for _ in range(max_hops):
         listing = await client.get_json(f"{API}/issue/{key}/transitions",
@@ -55,6 +60,8 @@ async def _walk(client: JiraClient, key: str, target: str, max_hops: int,
         current = issue["fields"]["status"]["name"]
         if current.casefold() == target.casefold():
             return
+        if expected is not None and current.casefold() != expected.casefold():
+            return  # moved by someone else since: theirs stands, read back by the caller
         visited.append(current)
         options = listing.get("transitions") or []
         direct = [t for t in options if t["to"]["name"].casefold() == target.casefold()]
@@ -65,6 +72,8 @@ async def _walk(client: JiraClient, key: str, target: str, max_hops: int,
                              json=_transition_body(step, fill))
         if direct:
             return
+        if expected is not None:
+            expected = str(step["to"]["name"])
     reachable = ", ".join(sorted({t["to"]["name"] for t in options})) or "none"
     raise Permanent(f"jira: no workflow path from {' -> '.join(visited)} to {target!r} within "
                     f"{max_hops} transitions (reachable from {visited[-1]!r}: {reachable})",

@@ -21,6 +21,7 @@ from hub.api.app import create_app
 from hub.cli.common import Loaded, load, open_database, out
 from hub.demo.cast import Company, company
 from hub.demo.roles import DEPARTMENT, Example, Tokens, examples, make_tokens, organise_projects
+from hub.demo.sales import ACCOUNT, DELIVERY, SALES_PEOPLE
 from hub.demo.script import DayInTheLife
 from hub.demo.setup import demo_config
 from hub.demo.steps import Narrator, StepFailed, wait_for
@@ -61,11 +62,12 @@ def _with_hub(loaded: Loaded, engine: Engine, tools: Tools, people: Company, por
     with serve(app, port=port):
         tokens = make_tokens(engine, people)
         expected = len(tools.jira_keys) + len(tools.asana_gids) - people.joint
+        known = len(people.people) + (len(SALES_PEOPLE) if tools.sales else 0)
         _banner(tools, hub_url, tokens, people, directory)
         headers = {"Authorization": f"Bearer {tokens.admin}"}
         try:
-            seconds = _initial_sync(engine, tools, expected, len(people.people),
-                                    len(people.plans), len(people.absences))
+            seconds = _initial_sync(engine, tools, expected, known, len(people.plans),
+                                    len(people.absences))
             with httpx.Client(base_url=hub_url, headers=headers, timeout=10) as api:
                 named = organise_projects(api, people)
         except StepFailed as exc:
@@ -131,13 +133,17 @@ def _banner(tools: Tools, hub_url: str, tokens: Tokens, people: Company,
           f"{partner.project} only, people by name)", flush=True)
     out.print(f"  config            {directory / 'config.yaml'}")
     out.print("[bold]The departments' tools[/bold] (sandboxes)")
-    out.print(f"  Jira (R&D)          {tools.jira_url}   projects LAUNCH, CORE, MOB")
+    out.print(f"  Jira (R&D)          {tools.jira_url}   projects LAUNCH, CORE, MOB, "
+              f"{DELIVERY} (customer deliveries)")
     out.print(f"  Asana (marketing)   {tools.asana_url}   "
               f"{', '.join(tools.asana_projects)}")
     out.print(f"  Trello (design)     {tools.trello_url}   board "
               f"\"{tools.trello.board['name']}\", {len(tools.trello.cards)} cards")
     out.print(f"  BambooHR (HR)       {tools.hr_url}   "
               f"{len(tools.hr.state.employees)} employees")
+    if tools.sales is not None:
+        out.print(f"  Salesforce (sales)  {tools.sales.url}   account \"{ACCOUNT}\", "
+                  "a deal in negotiation")
     out.print(f"  finance drop        {tools.finance_drop}   SAP exports in, portfolio.xlsx "
               "out")
 

@@ -15,6 +15,7 @@ import httpx
 
 from hub.demo.cast import Company, DemoTask, Employee
 from hub.demo.finance import budgets, write_export
+from hub.demo.sales import won_deal
 from hub.demo.steps import Narrator, StepFailed, wait_for
 from hub.demo.tools import Tools, asana_email
 
@@ -38,6 +39,8 @@ class DayInTheLife:
             ("HR marks an engineer as leaving", self.leaver),
             ("Two people rename the same task at once", self.conflict),
         ]
+        if self.tools.sales is not None:
+            steps.append(("Sales wins a deal in Salesforce", self.deal_won))
         for title, step in steps:
             self.narrator.step(title, step)
         return all(o.ok for o in self.narrator.outcomes)
@@ -148,6 +151,11 @@ class DayInTheLife:
         return (f"conflict resolved; Jira and Asana both read \"{asana_title}\"",
                 {"conflict": conflict["id"], "jira_summary": asana_title,
                  "asana_name": asana_title})
+
+    def deal_won(self) -> tuple[str, dict[str, Any]]:
+        assert self.tools.sales is not None
+        developer = self.company.staff("R&D")[1]
+        return won_deal(self.tools.sales, self.tools.jira, developer, self.narrator)
 
     # -- helpers -----------------------------------------------------------------------------
     def _joint_tasks(self) -> list[DemoTask]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hub.demo.sales import DELIVERY, KICKOFF
 from hub.demo.tools import (
     ASANA_TOKEN,
     BAMBOO_KEY,
@@ -52,7 +53,7 @@ connectors:
     base_url: {tools.jira_url}
     email: {JIRA_EMAIL}
     api_token: {JIRA_TOKEN}
-    jql: project in (LAUNCH, CORE, MOB)
+    jql: project in (LAUNCH, CORE, MOB, {DELIVERY})
     create_project: LAUNCH
     poll: {{every: 15s, overlap: 1m, delete_scan: 10m}}
     webhook: {{secret: {JIRA_SECRET}}}
@@ -98,8 +99,15 @@ connectors:
     api_key: {BAMBOO_KEY}
     poll: {{every: 15s}}
     webhook: {{secret: {BAMBOO_SECRET}}}
-
+{_sales(tools)}
 sync:
+  deals:                   # a deal sales wins becomes a delivery project with kickoff issues
+    - stage: Closed Won    # in R&D's Jira; its progress is written back onto the opportunity
+      to: rd-jira
+      project_key: {DELIVERY}
+      project_name: "{{account_name}} delivery"
+      department: R&D
+      tasks: [{", ".join(KICKOFF)}]
   entities:
     task:
       match: [custom.jira_key]   # an Asana task whose "Jira key" names an issue, or a Trello
@@ -133,4 +141,20 @@ digests:
   at: "00:00"              # the day's digest, written once a day (UTC)
   targets:
     - {{scope: all}}       # readable at GET /api/v1/digests
+"""
+
+
+def _sales(tools: Tools) -> str:
+    if tools.sales is None:
+        return ""
+    return f"""\
+  sales:                   # sales works in Salesforce (the hub signs in with a JWT)
+    kind: salesforce
+    instance_url: {tools.sales.url}
+    login_url: {tools.sales.url}
+    client_id: hub-connected-app
+    username: integration@aurora.example
+    private_key_file: {tools.sales.key_file}
+    ca_bundle: {tools.sales.ca_file}   # the sandbox's self-signed certificate
+    poll: {{every: 2s, overlap: 1m}}   # SOQL on SystemModstamp: Salesforce sends no webhooks here
 """

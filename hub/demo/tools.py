@@ -1,5 +1,6 @@
-"""The departments' tools for the demo: sandboxes of Jira, Asana, Trello and BambooHR and a
-finance drop folder, seeded with the demo company; the sandboxes are served over real HTTP.
+"""The departments' tools for the demo: sandboxes of Jira, Asana, Trello, BambooHR and
+Salesforce and a finance drop folder, seeded with the demo company; the sandboxes are served
+over real HTTP.
 The design team works on Trello: its cards for the launch name their Jira issue.
 
 The sandboxes are found through the `hub.sandboxes` entry points, as `hub sandbox` finds them:
@@ -15,6 +16,7 @@ from typing import Any
 
 from hub.demo.cast import Company, DemoTask, Employee
 from hub.demo.finance import budgets, write_export
+from hub.demo.sales import DELIVERY, SalesOrg, running_org
 from hub.sdk.registry import load_sandbox
 from hub.testing.robots import RobotSandbox
 from hub.testing.server import serve
@@ -65,6 +67,8 @@ class Tools:
     #: the R&D lead's DingTalk group robot (a local receiver checking the signature)
     robots: RobotSandbox | None = None
     robots_url: str = ""
+    #: sales' Salesforce org, with a deal about to be won
+    sales: SalesOrg | None = None
 
     def campaign_gid(self, jira_key: str) -> str:
         """The Asana campaign task that is the same work as a Jira issue."""
@@ -100,7 +104,8 @@ def running_tools(company: Company, directory: Path) -> Iterator[Tools]:
         robots_server = stack.enter_context(serve(robots.app))
         tools = Tools(jira, asana, trello, hr, jira_server.url, asana_server.url,
                       trello_server.url, hr_server.url, directory / "finance-drop",
-                      robots=robots, robots_url=robots_server.url)
+                      robots=robots, robots_url=robots_server.url,
+                      sales=stack.enter_context(running_org(directory)))
         write_export(tools.finance_drop, "budget_2026-10.txt", budgets(company), age=3600)
         _seed_hr(tools, company)
         _seed_jira(tools, company)
@@ -121,6 +126,7 @@ def _seed_hr(tools: Tools, company: Company) -> None:
 def _seed_jira(tools: Tools, company: Company) -> None:
     for person in company.staff("R&D") + company.staff("Marketing"):
         tools.jira.add_user(person.email, person.name)
+    tools.jira.add_project(DELIVERY, "Customer deliveries")  # won deals are delivered here
     for plan in company.plans:
         if plan.tool != "jira":
             continue

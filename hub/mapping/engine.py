@@ -20,7 +20,9 @@ from hub.mapping.transforms import Transform
 from hub.mapping.values import CoercionError, FieldType, coerce, to_json
 from hub.model.enums import Entity
 
-Direction = Literal["in", "out", "both"]
+#: in: read only; out: written only; both; create: read, and written when the hub creates the
+#: record in the tool (an issue's project): the tool owns it afterwards
+Direction = Literal["in", "out", "both", "create"]
 Unmapped = Literal["error", "default", "keep_raw", "drop"]
 DEFAULT_SOURCE = "default"
 
@@ -60,7 +62,12 @@ class FieldRule:
 
     @property
     def writes(self) -> bool:
-        """Whether the field is written back to the tool."""
+        """Whether changes of the field are written back to the tool."""
+        return self.direction in ("out", "both")
+
+    @property
+    def creates(self) -> bool:
+        """Whether the field is written when the hub creates the record in the tool."""
         return self.direction != "in"
 
 
@@ -94,6 +101,8 @@ class TypeMapping:
         self.inbound_fields = frozenset(
             [r.name for r in self.rules if r.reads] + [r.raw for r in self.rules if r.raw])
         self.outbound_fields = frozenset(r.name for r in self.rules if r.writes)
+        #: what a record the hub creates in the tool is created with
+        self.creation_fields = frozenset(r.name for r in self.rules if r.creates)
         #: a tool's raw value field (its own status name) -> the main field it goes with
         self.raw_of = {r.raw: r.name for r in self.rules if r.raw}
         self._reading = tuple(r for r in self.rules if r.reads)
@@ -219,13 +228,15 @@ class TypeMapping:
                            value=value)
 
     def outbound(self, values: abc.Mapping[str, Any],
-                 lookups: abc.Mapping[str, Lookup] | None = None) -> dict[str, Any]:
+                 lookups: abc.Mapping[str, Lookup] | None = None, *,
+                 creating: bool = False) -> dict[str, Any]:
         """Remote path -> remote value for the outbound fields present in `values` (canonical
-        values, as Python objects or in their `to_json` form); raises one `MappingError`."""
+        values, as Python objects or in their `to_json` form), or with `creating` the fields a
+        new record is created with; raises one `MappingError`."""
         patch: dict[str, Any] = {}
         errors: list[MappingError] = []
         for rule in self.rules:
-            if not rule.writes or rule.name not in values:
+            if not (rule.creates if creating else rule.writes) or rule.name not in values:
                 continue
             try:
                 written = self._write(rule, values[rule.name], lookups or {})

@@ -181,7 +181,8 @@ def _refused_fields(plan: _Plan, paths: dict[str, str]) -> dict[str, tuple[str, 
     if not paths:
         return out
     for name, value in plan.sent.items():
-        for path in plan.mapping.outbound(_typed(plan.mapping, {name: value}), plan.lookups):
+        for path in plan.mapping.outbound(_typed(plan.mapping, {name: value}), plan.lookups,
+                                          creating=plan.link is None):
             if path in paths:
                 out[name] = (path, paths[path])
     return out
@@ -239,11 +240,11 @@ def _plan(rt: Runtime, session: Session, intent: PushIntent) -> _Plan | None:
                                      f"{intent.entity.value}")
     mapping = rt.type_mapping(intent.connector_id, remote_type)
     # A new object gets the values there are: explicit nulls may be refused by a tool.
-    sent = {f: values[f] for f in mapping.outbound_fields
+    sent = {f: values[f] for f in mapping.creation_fields
             if f not in held and values.get(f) not in (None, [])}
     tables = _lookups(rt, session, mapping, intent.connector_id)
     return _Plan(intent.record_id, intent.connector_id, mapping, None, remote_type, sent,
-                 mapping.outbound(_typed(mapping, sent), tables), None, tables)
+                 mapping.outbound(_typed(mapping, sent), tables, creating=True), None, tables)
 
 
 def _lookups(rt: Runtime, session: Session, mapping: TypeMapping,

@@ -42,6 +42,11 @@ def test_the_scripted_day_reaches_every_tool_and_exits_cleanly(tmp_path: Path) -
     assert leaver["at_risk"] == leaver["still_assigned"] == leaver["open_tasks"]
     renamed = steps["Two people rename the same task at once"]["facts"]
     assert renamed["jira_summary"] == renamed["asana_name"]
+    deal = steps["Sales wins a deal in Salesforce"]["facts"]
+    assert len(deal["jira_issues"]) == 4  # the kickoff issues, in R&D's delivery project
+    assert deal["delivery_project"] == "DLV"
+    assert deal["percent_done"] == 25  # one of four done in Jira, read by sales in Salesforce
+    assert deal["next_milestone"] in deal["jira_issues"]
     assert "every step reached every tool" in result.stdout
     assert "stopped: the hub, its workers and the sandboxes are down" in result.stdout
     assert _port_is_free(port)

@@ -32,6 +32,7 @@ types:
       custom.jira_key: {from: key, dir: in}
       custom.team: {from: "fields.custom[name=Team].value"}
       labels: {from: fields.labels, dir: out}
+      project: {from: fields.project.key, dir: create}
 """
 
 
@@ -143,6 +144,18 @@ def test_directions_decide_what_is_read_and_what_is_written(load_text: LoadText)
     # dir: in, a selector (inbound-only by default) and the raw value are never written.
     assert issue.outbound({"custom.jira_key": "RD-9", "custom.team": "x", "raw_status": "Y",
                            "labels": ["a", "b"]}) == {"fields.labels": ["a", "b"]}
+
+
+def test_a_create_field_is_read_and_written_only_into_new_records(load_text: LoadText) -> None:
+    issue = load_text(JIRA % "").for_type("issue")
+    assert "project" in issue.inbound_fields
+    assert issue.inbound({"fields": {"project": {"key": "RD"}}}).values["project"] == "RD"
+    assert "project" not in issue.outbound_fields  # moving an issue is Jira's, not the hub's
+    assert issue.outbound({"project": "RD", "title": "t"}) == {"fields.summary": "t"}
+    assert issue.outbound({"project": "RD", "title": "t", "labels": ["a"]}, creating=True) == {
+        "fields.project.key": "RD", "fields.summary": "t", "fields.labels": ["a"]}
+    assert "project" in issue.creation_fields
+    assert "custom.jira_key" not in issue.creation_fields  # dir: in is never written
 
 
 def test_a_wildcard_field_written_back_rebuilds_the_objects(load_text: LoadText) -> None:
