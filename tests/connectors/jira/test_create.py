@@ -5,6 +5,7 @@ keeps theirs."""
 from __future__ import annotations
 
 import json
+from collections.abc import MutableMapping
 from typing import Any
 
 import pytest
@@ -60,9 +61,9 @@ async def test_a_person_who_moves_a_new_issue_first_keeps_their_status(
                 "POST", "/rest/api/3/issue"):
             await sandbox.app(scope, receive, send)
             return
-        answer: list[dict[str, Any]] = []
+        answer: list[MutableMapping[str, Any]] = []
 
-        async def keep(message: dict[str, Any]) -> None:
+        async def keep(message: MutableMapping[str, Any]) -> None:
             answer.append(message)
 
         await sandbox.app(scope, receive, keep)
