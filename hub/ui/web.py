@@ -63,7 +63,8 @@ async def signed_in(request: Request, clock: ClockDep) -> SignedIn:
 
     def find() -> SignedIn | None:
         with request.app.state.sessions() as session:
-            return sessions.find_session(session, cookie, clock())
+            return sessions.find_session(session, cookie, clock(),
+                                         request.app.state.ui_providers)
 
     found = await run_in_threadpool(find)
     if found is None:
