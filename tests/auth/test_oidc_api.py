@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from hub.store.sync import AuditEntry
 from hub.testing.oidc_provider import OidcProvider
 from tests.api.world import NOW, World
-from tests.auth.conftest import REFETCH_EVERY, Ticks, bearer, jwks_fetches
+from tests.auth.idp import REFETCH_EVERY, Ticks, bearer, jwks_fetches
 
 
 def _keys(answer: Any) -> list[str]:
@@ -45,7 +45,8 @@ def test_claims_give_role_department_and_partner_scope(client: TestClient,
     assert _titles(client.get("/api/v1/tasks", headers=partner)) == ["Design gearbox",
                                                                      "Pick motor"]
     people = client.get("/api/v1/people", headers=partner).json()["items"]
-    assert people and all(set(p) <= {"id", "display_name"} for p in people)
+    assert people
+    assert all(set(p) <= {"id", "display_name"} for p in people)
     assert client.get("/api/v1/conflicts", headers=partner).status_code == 403
 
     # A projects claim in the token takes precedence over the table.
