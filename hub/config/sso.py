@@ -103,8 +103,8 @@ class IssuerConfig(StrictModel):
     def _asymmetric(cls, value: list[str]) -> list[str]:
         wrong = [a for a in value if a not in ALGORITHMS]
         if wrong:
-            raise ValueError(f"{', '.join(wrong)} is not allowed (use asymmetric ones: "
-                             f"{', '.join(ALGORITHMS)}; never none or HS*)")
+            raise ValueError(f"is refused: {', '.join(wrong)} (the hub takes asymmetric "
+                             f"algorithms only: {', '.join(ALGORITHMS)}; never none or HS*)")
         return value
 
     @field_validator("scopes")
@@ -121,11 +121,11 @@ class IssuerConfig(StrictModel):
 def _names(value: dict[str, IssuerConfig]) -> dict[str, IssuerConfig]:
     for name in value:
         if not ISSUER_NAME.match(name):
-            raise ValueError(f"{name!r} is not a valid provider name (lower-case letters, "
+            raise ValueError(f"is refused: provider name {name!r} (use lower-case letters, "
                              "digits, - and _, up to 16, starting with a letter)")
     urls = [c.issuer for c in value.values()]
     if len(urls) != len(set(urls)):
-        raise ValueError("two providers have the same issuer URL")
+        raise ValueError("is refused: two providers have the same issuer URL")
     return value
 
 
