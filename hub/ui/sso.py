@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 from fastapi import APIRouter, FastAPI, Request
@@ -32,7 +32,7 @@ from hub.auth.principal import Principal
 from hub.config.sso import IssuerConfig
 from hub.store.ui import UiSession
 from hub.ui import sessions
-from hub.ui.web import PREFIX, page, redirect, set_cookie
+from hub.ui.web import HEADERS, PREFIX, page, redirect, set_cookie
 
 log = logging.getLogger("hub.ui.sso")
 router = APIRouter(prefix=f"{PREFIX}/sso", include_in_schema=False)
@@ -57,6 +57,18 @@ def install(app: FastAPI) -> None:
     app.state.ui_providers = {} if verifier is None else {
         f"{SESSION_PREFIX}{name}": _session_provider(name, keys.settings)
         for name, keys in verifier.providers.items() if keys.settings.signs_in}
+    # Sign-out is a form whose answer redirects to the provider's end-session endpoint (on the
+    # issuer's host): the pages' CSP must let a form lead there.
+    origins = sorted({_origin(s.issuer) for s in app.state.config.sso.issuers.values()
+                      if s.signs_in})
+    csp = HEADERS["Content-Security-Policy"]
+    app.state.ui_headers = {**HEADERS, "Content-Security-Policy": csp.replace(
+        "form-action 'self'", " ".join(["form-action 'self'", *origins]))} if origins else None
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def offers(request: Request) -> list[Offer]:
