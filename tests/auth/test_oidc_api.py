@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -89,7 +90,7 @@ def _unknown_kid(op: OidcProvider) -> str:
     return stranger.mint("ada")  # right issuer and claims, a key the provider never published
 
 
-CASES = {
+CASES: dict[str, tuple[Callable[[OidcProvider], str], str]] = {
     "expired": (lambda op: op.mint("ada", issued_at=NOW - timedelta(hours=2)),
                 "the token expired at 2026-11-02T07:15:00+00:00"),
     "wrong audience": (lambda op: op.mint("ada", audience="another-app"),

@@ -40,7 +40,8 @@ def _record_issued(op: OidcProvider, issued: list[str]) -> None:
             issued.extend([answer["access_token"], answer["id_token"]])
         return answer
 
-    op.issue_code, op.redeem = code, tokens  # type: ignore[method-assign]
+    op.issue_code = code  # type: ignore[method-assign,assignment]
+    op.redeem = tokens  # type: ignore[method-assign,assignment]
 
 
 def _hub(engine: Engine, sso: SsoConfig) -> Any:
