@@ -103,7 +103,11 @@ def _b64(data: bytes) -> str:
 
 
 class OidcProvider:
-    """A local OIDC provider (the `oidc` sandbox)."""
+    """A local OpenID Connect provider: discovery, rotating keys, code flow with PKCE,
+    userinfo, end-session; seeded users in groups.
+
+    The `oidc` sandbox of `hub sandbox`, and the identity provider of tests and `hub demo`.
+    """
 
     title: ClassVar[str] = "OIDC provider"
     default_port: ClassVar[int] = 8089
