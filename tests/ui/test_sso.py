@@ -9,12 +9,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from hub.api.app import create_app
+from hub.store.sync import AuditEntry
 from hub.testing.oidc_provider import OidcProvider
 from hub.testing.server import serve
-from tests.api.world import NOW, seed
+from tests.api.world import NOW, World, seed
 from tests.auth.idp import served_provider, sso_config
 from tests.sync.harness import fake_config, fake_registry, fake_tools
 from tests.ui.conftest import csrf_of
@@ -24,17 +26,19 @@ from tests.ui.conftest import csrf_of
 class Served:
     hub: str
     op: OidcProvider
+    world: World
+    engine: Engine
 
 
 @pytest.fixture
 def served(engine: Engine) -> Iterator[Served]:
-    seed(engine)
+    world = seed(engine)
     with served_provider() as op:
         config = fake_config(fake_tools(["a", "b"])).model_copy(update={"sso": sso_config(op)})
         app = create_app(config, engine, fake_registry())
         app.state.clock = lambda: NOW
         with serve(app) as server:
-            yield Served(server.url, op)
+            yield Served(server.url, op, world, engine)
 
 
 @pytest.fixture
@@ -72,6 +76,25 @@ def test_sign_in_shows_the_role_pages_and_sign_out_ends_both_sessions(
     login = browser.get(f"{served.hub}/ui/sso/local")
     assert str(login.url).startswith(served.op.issuer or "")
     assert 'name="password"' in login.text
+
+
+def test_a_dashboard_edit_records_the_person(browser: httpx.Client, served: Served) -> None:
+    page = _sign_in(browser, served, "rita")
+    task = served.world.ids["rd_task"]
+    moved = browser.post(f"{served.hub}/ui/tasks/{task}/move", data={
+        "csrf": csrf_of(page.text), "version": "1", "status": "in_review",
+        "back": "/ui/activity"})
+    assert moved.status_code == 200, moved.text
+    with Session(served.engine) as session:
+        entry = session.scalars(select(AuditEntry).where(
+            AuditEntry.record_id == task, AuditEntry.source.startswith("sso:"))).first()
+    assert entry is not None
+    sub = served.op.users["rita"].sub
+    assert entry.source == f"sso:local#{sub}"
+    assert entry.changes["status"]["new"] == "in_review"
+    assert entry.actor == {"issuer": served.op.issuer, "subject": sub,
+                           "name": "Rita Research", "via": "ui"}
+    assert "<td>Rita Research (sso:local)</td>" in moved.text  # the activity feed says who
 
 
 def test_partner_sees_the_shared_project_only(browser: httpx.Client, served: Served) -> None:
