@@ -101,6 +101,11 @@ class ProviderKeys:
                 self._fetch(now)
             return self._pick(kid)
 
+    @property
+    def key_count(self) -> int:
+        """How many usable signing keys the last fetch found."""
+        return len(self._keys)
+
     def _pick(self, kid: str | None) -> jwt.PyJWK | None:
         if kid is None:
             return next(iter(self._keys.values())) if len(self._keys) == 1 else None

@@ -13,12 +13,17 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from hub.auth.oidc import OidcVerifier
+from hub.config.sso import IssuerConfig, SsoConfig
+from hub.store.auth import Role
 from hub.store.sync import AuditEntry
 from hub.testing.oidc_provider import OidcProvider
+from hub.testing.server import free_port
 from tests.api.world import NOW, World
 from tests.auth.idp import REFETCH_EVERY, Ticks, bearer, jwks_fetches
 
@@ -200,3 +205,15 @@ def test_writes_record_the_person(client: TestClient, op: OidcProvider, world: W
     assert entry.source == f"sso:local#{sub}"
     assert entry.actor == {"issuer": op.issuer, "subject": sub, "name": "Rita Research",
                            "via": "api"}
+
+
+def test_an_unreachable_provider_is_503_not_401(app: FastAPI, client: TestClient,
+                                                op: OidcProvider) -> None:
+    gone = f"http://127.0.0.1:{free_port()}"
+    sso = SsoConfig(issuers={"gone": IssuerConfig(issuer=gone, audience=["hub-api"],
+                                                  roles={Role.admin: ["hub-admins"]})})
+    app.state.oidc = OidcVerifier(sso)
+    answer = client.get("/api/v1/projects", headers=bearer(op.mint("ada", issuer=gone)))
+    assert answer.status_code == 503
+    assert "its discovery document could not be read" in answer.json()["detail"]
+    app.state.oidc.close()

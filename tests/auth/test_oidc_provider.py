@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -18,6 +19,7 @@ import jwt
 from hub.testing.oidc_provider import OidcProvider
 from hub.testing.server import free_port
 from tests.auth.idp import CLIENT_SECRET
+from tests.plugins import run_hub
 
 VERIFIER = "v" * 20 + "-the-code-verifier-of-this-test-0123456789"
 CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()) \
@@ -108,3 +110,19 @@ def test_hub_sandbox_oidc_serves_until_interrupted() -> None:
     assert "client hub-dashboard, secret sandbox-client-secret" in output
     assert "ada" in output
     assert "Ada Admin" in output
+
+
+def test_hub_check_reads_each_providers_discovery_and_keys(op: OidcProvider,
+                                                           tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text(
+        f"database: sqlite:///{tmp_path / 'hub.db'}\n"
+        f"sso:\n  issuers:\n    local:\n      issuer: {op.issuer}\n      audience: hub-api\n"
+        f"      roles: {{admin: [hub-admins]}}\n"
+        f"    gone:\n      issuer: http://127.0.0.1:{free_port()}\n      audience: hub-api\n"
+        f"      roles: {{admin: [hub-admins]}}\n")
+    check = run_hub("check", "--config", "config.yaml", cwd=tmp_path)
+    assert check.returncode == 1, check.stdout + check.stderr  # one provider is down
+    lines = check.stdout.splitlines()
+    assert any("sso local" in line and "1 signing key(s), end-session" in line
+               for line in lines), check.stdout
+    assert any("sso gone" in line and "FAILED" in line for line in lines), check.stdout
