@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterable
 
 MASK = "***"
 _MIN_LENGTH = 4  # shorter "secrets" would mask ordinary text
+#: secrets no config names: JWTs (SSO tokens) anywhere, and OAuth codes, tokens and client
+#: secrets in query strings and forms (a debug access log prints /ui/sso/...?code=...)
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+_OAUTH_PARAMS = re.compile(r"([?&](?:code|access_token|id_token|id_token_hint|"
+                           r"refresh_token|client_secret|code_verifier)=)[^&\s\"']+")
 
 
 class Redactor:
@@ -32,6 +38,10 @@ class Redactor:
         for secret in sorted(self._secrets, key=len, reverse=True):
             if secret in text:
                 text = text.replace(secret, MASK)
+        if "eyJ" in text:
+            text = _JWT.sub(MASK, text)
+        if "=" in text:
+            text = _OAUTH_PARAMS.sub(rf"\g<1>{MASK}", text)
         return text
 
 

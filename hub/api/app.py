@@ -20,6 +20,7 @@ from hub.api.metrics import Metrics
 from hub.api.middleware import RequestContext
 from hub.api.problems import problem
 from hub.auth.cache import TokenCache
+from hub.auth.oidc import OidcVerifier
 from hub.config.models import HubConfig
 from hub.query.plans import plan_with_values
 from hub.sdk.registry import Registry
@@ -64,6 +65,8 @@ def create_app(config: HubConfig, engine: Engine, registry: Registry | None = No
                 dispatcher.uninstall()
             if rt is not None:
                 await rt.aclose()
+            if app.state.oidc is not None:
+                app.state.oidc.close()
 
     app = FastAPI(title="Integration hub", version=hub.__version__,
                   description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None)
@@ -74,6 +77,8 @@ def create_app(config: HubConfig, engine: Engine, registry: Registry | None = No
     app.state.read_sessions = read_sessionmaker(engine)
     app.state.clock = utcnow
     app.state.token_cache = TokenCache()
+    # Single sign-on: JWTs from the `sso:` providers (None: hub tokens only).
+    app.state.oidc = OidcVerifier(config.sso) if config.sso.issuers else None
     # One clock for the API and the engine it drives (tests replace app.state.clock).
     app.state.runtime = Runtime(config, registry, engine, clock=lambda: app.state.clock()) \
         if registry is not None else None

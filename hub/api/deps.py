@@ -18,6 +18,8 @@ from starlette.concurrency import run_in_threadpool
 from hub.api.problems import ProblemError
 from hub.auth import tokens
 from hub.auth.cache import TokenCache
+from hub.auth.claims import NoRole
+from hub.auth.oidc import OidcRefused, OidcUnavailable, OidcVerifier, looks_like_jwt
 from hub.auth.principal import Principal
 from hub.model.text import NO_NUL
 from hub.store.db import make_sessionmaker
@@ -85,14 +87,16 @@ ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
 
 
 #: documents the scheme in OpenAPI; the checks and their messages are `authenticate`'s own
-bearer = HTTPBearer(auto_error=False, description="an API token from `hub token create`")
+bearer = HTTPBearer(auto_error=False, description="an API token from `hub token create`, or an "
+                                                   "access token (JWT) of a provider in `sso:`")
 
 
 async def authenticate(request: Request, clock: ClockDep,
                        _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
                        ) -> Principal:
-    """The caller of this request; 401 without a valid `Authorization: Bearer` token.
-    A token checked in the last seconds is taken from the cache (no database round trip)."""
+    """The caller of this request; 401 without a valid `Authorization: Bearer` token: a hub
+    token, or, when `sso:` names providers, a JWT one of them signed (403 if it maps to no
+    role). A token checked in the last seconds is taken from the cache (no round trip)."""
     header = request.headers.get("authorization", "")
     scheme, _sep, secret = header.partition(" ")
     secret = secret.strip()
@@ -105,7 +109,12 @@ async def authenticate(request: Request, clock: ClockDep,
                            title="Authentication required", headers=CHALLENGE)
     cache: TokenCache = request.app.state.token_cache
     found: Principal | str | None = cache.get(secret, clock())
-    if found is None:
+    oidc: OidcVerifier | None = request.app.state.oidc
+    if found is None and oidc is not None and looks_like_jwt(secret):
+        found = await run_in_threadpool(_check_jwt, oidc, secret, clock())
+        if isinstance(found, Principal):
+            cache.put(secret, found)
+    elif found is None:
         found = await run_in_threadpool(_check, request.app.state.sessions, secret, clock())
         if isinstance(found, Principal):
             cache.put(secret, found)
@@ -115,6 +124,19 @@ async def authenticate(request: Request, clock: ClockDep,
                                                         'error="invalid_token"'})
     request.state.principal = found  # for the access log
     return found
+
+
+def _check_jwt(oidc: OidcVerifier, token: str, now: datetime) -> Principal | str:
+    """The principal of an SSO access token, or why it is refused (401); 403 and 503 raise."""
+    try:
+        return oidc.principal(token, now)
+    except OidcRefused as exc:
+        return str(exc)
+    except NoRole as exc:
+        raise ProblemError(403, str(exc), title="No role") from None
+    except OidcUnavailable as exc:
+        raise ProblemError(503, f"the identity provider could not be asked: {exc}",
+                           title="Identity provider unavailable") from None
 
 
 def _check(sessions: sessionmaker[Session], secret: str, now: datetime) -> Principal | str:

@@ -86,7 +86,7 @@ def patch_record(request: Request, session: Session, rt: Runtime | None, princip
     try:
         apply_edit(session, rt, entity, row.id, changes, expected_version=version,
                    source=principal.source, now=now, scope=scope,
-                   delivery=getattr(request.state, "request_id", None))
+                   delivery=getattr(request.state, "request_id", None), actor=principal.actor)
     except StaleVersion as exc:
         raise stale(exc.current) from None
     except Gone:
@@ -130,7 +130,7 @@ def resolve(session: Session, rt: Runtime, principal: Principal, conflict_id: st
             raise ProblemError(422, str(exc), title="Invalid value") from None
     try:
         resolved = resolve_conflict(rt, session, conflict.id, by=principal.source,
-                                    value=value, side=side)
+                                    value=value, side=side, actor=principal.actor)
     except ConflictError as exc:
         raise ProblemError(409, str(exc), title="Can't resolve") from None
     session.commit()

@@ -8,8 +8,10 @@ Which records and fields each role reads is `hub.auth.policy` (and `hub.query.sc
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from hub.store.auth import Role
 
@@ -32,11 +34,32 @@ class Principal:
     expires_at: datetime | None = None
     #: how the caller reaches the hub: `api` (a token) or `cli` (an operator at the console)
     channel: str = "api"
+    #: a person signed in through single sign-on: the provider's name in the config, its
+    #: issuer URL and the person's subject there (None for hub tokens)
+    provider: str | None = None
+    issuer: str | None = None
+    subject: str | None = None
 
     @property
     def source(self) -> str:
-        """How the hub records changes this caller makes (audit, provenance)."""
-        return f"{self.channel}:{self.name}"
+        """How the hub records changes this caller makes (audit, provenance): a token by its
+        name, a person of an identity provider by the provider and subject (`sso:kc#<sub>`)."""
+        if self.subject is None:
+            return f"{self.channel}:{self.name}"
+        source = f"sso:{self.provider}#{self.subject}"
+        if len(source) > 64:  # the audit column's width; a long subject is known by its hash
+            hashed = hashlib.sha256(self.subject.encode()).hexdigest()[:40]
+            source = f"sso:{self.provider}#{hashed}"
+        return source
+
+    @property
+    def actor(self) -> dict[str, Any] | None:
+        """The person behind a change, for the audit entry (None for hub tokens: their name is
+        in `source`)."""
+        if self.subject is None:
+            return None
+        return {"issuer": self.issuer, "subject": self.subject, "name": self.name,
+                "via": self.channel}
 
     @property
     def sees_everything(self) -> bool:

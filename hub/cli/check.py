@@ -1,4 +1,5 @@
-"""`hub check`: validate the config, reach the database, and try each connector, read-only."""
+"""`hub check`: validate the config, reach the database, try each connector and read each
+single sign-on provider's discovery and keys, read-only."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from hub.auth.oidc import OidcUnavailable, OidcVerifier
 from hub.cli.common import Loaded, database_failure, out
 from hub.errors import HubError
 from hub.redact import REDACTOR
@@ -34,6 +37,33 @@ def run_checks(loaded: Loaded, timeout: float) -> list[CheckRow]:
     """Check the database and every enabled connector; never raises, never writes."""
     rows = [_check_database(loaded)]
     rows += asyncio.run(_check_connectors(loaded, timeout))
+    rows += _check_sso(loaded, timeout)
+    return rows
+
+
+def _check_sso(loaded: Loaded, timeout: float) -> list[CheckRow]:
+    """Each identity provider: its discovery document and signing keys can be read."""
+    sso = loaded.config.sso
+    if not sso.issuers:
+        return []
+    rows = []
+    verifier = OidcVerifier(sso, http=httpx.Client(timeout=timeout))
+    try:
+        for name, keys in verifier.providers.items():
+            started = time.monotonic()
+            try:
+                keys.key(None)  # reads discovery, then the keys
+                found = keys.discovery()
+                detail = (f"{keys.settings.issuer}: {keys.key_count} signing key(s)"
+                          + (", end-session" if found.end_session_endpoint else ""))
+                rows.append(CheckRow(f"sso {name}", "oidc", keys.key_count > 0,
+                                     detail if keys.key_count else detail + ": none usable",
+                                     time.monotonic() - started))
+            except OidcUnavailable as exc:
+                rows.append(CheckRow(f"sso {name}", "oidc", False, str(exc),
+                                     time.monotonic() - started))
+    finally:
+        verifier.close()
     return rows
 
 

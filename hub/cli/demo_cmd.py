@@ -14,6 +14,7 @@ from types import FrameType
 from typing import Any
 
 import httpx
+from rich.markup import escape
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,8 @@ from hub.demo.roles import DEPARTMENT, Example, Tokens, examples, make_tokens, o
 from hub.demo.sales import ACCOUNT, DELIVERY, SALES_PEOPLE
 from hub.demo.script import DayInTheLife
 from hub.demo.setup import demo_config
+from hub.demo.sso import IdentityProvider, running_provider, sso_yaml, try_sign_in
+from hub.demo.sso import banner as sso_banner
 from hub.demo.steps import Narrator, StepFailed, wait_for
 from hub.demo.tools import BAMBOO_SECRET, JIRA_SECRET, Tools, running_tools
 from hub.store.canonical import Absence, BudgetLine, Person, Task
@@ -39,21 +42,24 @@ def run_demo(directory: Path, port: int, script: bool) -> int:
         old.unlink()  # the sandboxes start afresh each time: so does the hub's data
     started = time.monotonic()
     people = company()
-    with _stop_on_sigterm(), running_tools(people, directory) as tools:
+    with _stop_on_sigterm(), running_tools(people, directory) as tools, \
+            running_provider(people) as idp:
         port = port if _is_free(port) else free_port()
         config_file = directory / "config.yaml"
-        config_file.write_text(demo_config(tools, directory, port))
+        config_file.write_text(demo_config(tools, directory, port) + "\n" + sso_yaml(idp, people))
         loaded = load(config_file)
         engine = open_database(loaded.config)
         try:
-            return _with_hub(loaded, engine, tools, people, port, script, started, directory)
+            return _with_hub(loaded, engine, tools, idp, people, port, script, started,
+                             directory)
         finally:
             engine.dispose()
             out.print("[dim]stopped: the hub, its workers and the sandboxes are down[/dim]")
 
 
-def _with_hub(loaded: Loaded, engine: Engine, tools: Tools, people: Company, port: int,
-              script: bool, started: float, directory: Path) -> int:
+def _with_hub(loaded: Loaded, engine: Engine, tools: Tools, idp: IdentityProvider,
+              people: Company, port: int, script: bool, started: float,
+              directory: Path) -> int:
     app = create_app(loaded.config, engine, loaded.registry, background=True)
     hub_url = f"http://127.0.0.1:{port}"
     # What a Jira admin does once (System > WebHooks); Asana's the hub registers by itself.
@@ -64,12 +70,15 @@ def _with_hub(loaded: Loaded, engine: Engine, tools: Tools, people: Company, por
         expected = len(tools.jira_keys) + len(tools.asana_gids) - people.joint
         known = len(people.people) + (len(SALES_PEOPLE) if tools.sales else 0)
         _banner(tools, hub_url, tokens, people, directory)
+        for line in sso_banner(idp, hub_url):
+            out.print(line, markup=False, highlight=False)
         headers = {"Authorization": f"Bearer {tokens.admin}"}
         try:
             seconds = _initial_sync(engine, tools, expected, known, len(people.plans),
                                     len(people.absences))
             with httpx.Client(base_url=hub_url, headers=headers, timeout=10) as api:
                 named = organise_projects(api, people)
+            signed_in = try_sign_in(hub_url, "agency")
         except StepFailed as exc:
             out.print(f"[red]✗ initial sync: {exc}[/red]")
             return 1
@@ -81,6 +90,8 @@ def _with_hub(loaded: Loaded, engine: Engine, tools: Tools, people: Company, por
                   f"{len(people.plans)} budgets from finance, pushed where they show, in "
                   f"{seconds:.2f} s, {time.monotonic() - started:.1f} s after start; IT named "
                   f"the {named} projects and their departments (PATCH /api/v1/projects/...)")
+        out.print(f"[green]✓[/green] dashboard sign-in through the identity provider: "
+                  f"signed in as {escape(signed_in)}", highlight=False)
         _try_roles(examples(engine, people, hub_url, tokens))
         if not script:
             out.print("\nEverything keeps running: try the API, edit in the sandboxes. "
@@ -123,7 +134,8 @@ def _banner(tools: Tools, hub_url: str, tokens: Tokens, people: Company,
             directory: Path) -> None:
     out.print("\n[bold]The hub is running[/bold] (SQLite, one process)")
     out.print(f"  API docs          {hub_url}/docs")
-    out.print(f"  dashboard         {hub_url}/ui   (sign in: paste one of the tokens below)")
+    out.print(f"  dashboard         {hub_url}/ui   (sign in through the identity provider, "
+              "as one of the people below, or paste a token)")
     # The demo's own tokens, made for this run only: showing them is the point.
     partner = people.partner
     print(f"  admin token       {tokens.admin}", flush=True)

@@ -27,6 +27,7 @@ from hub.config.rules import (
     RuleConfig,
     unique_rule_names,
 )
+from hub.config.sso import SsoConfig
 from hub.config.sync import EntitySync, SyncConfig
 from hub.config.types import Duration
 from hub.model.enums import Entity
@@ -160,6 +161,8 @@ class HubConfig(StrictModel):
                                           "set fields, create a follow-up task")
     risks: RisksConfig = Field(default_factory=RisksConfig)
     digests: DigestsConfig = Field(default_factory=DigestsConfig)
+    sso: SsoConfig = Field(default_factory=SsoConfig, description="single sign-on: OIDC "
+                           "providers for the API and the dashboard, roles from their claims")
     #: The directory of the config file: relative paths in it are taken from there.
     base_dir: Path = Field(default=Path("."), exclude=True)
     #: The line of every key in the config file, for problems found after loading it.

@@ -81,6 +81,8 @@ class AuditEntry(Base):
     source: Mapped[str] = mapped_column(String(64))
     link_id: Mapped[str | None] = mapped_column(String(26))
     delivery: Mapped[str | None] = mapped_column(String(255))  # webhook delivery id or "poll"
+    #: the person behind a change made through single sign-on: issuer, subject, name, via
+    actor: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     at: Mapped[datetime] = mapped_column(default=utcnow)  # the feed is ordered by id
 
 

@@ -44,7 +44,8 @@ def record_conflict(entity: Entity, record_id: str, name: str, policy: FieldPoli
 
 
 def resolve_conflict(rt: Runtime, session: Session, conflict_id: str, *, by: str,
-                     value: Any = None, side: str | None = None) -> Conflict:
+                     value: Any = None, side: str | None = None,
+                     actor: dict[str, Any] | None = None) -> Conflict:
     """Resolve an open conflict with `value`, or with the value of the source `side`.
 
     The chosen value becomes canonical (with provenance `by`), and pushes are queued; the
@@ -77,7 +78,7 @@ def resolve_conflict(rt: Runtime, session: Session, conflict_id: str, *, by: str
             "source": by, "link": None, "at": now.isoformat(), "v": record.version}}
     session.add(AuditEntry(entity=conflict.entity, record_id=record.id, action="resolve",
                            changes={conflict.field: {"old": old, "new": value}}, source=by,
-                           at=now))
+                           at=now, actor=actor))
     session.flush()
     IntentWriter(rt, session, now).queue(conflict.entity,
                                          {record.id: store.values(conflict.entity, record)})

@@ -173,9 +173,11 @@ def _project_key(session: Session, name: str, value: Any) -> str | None:
 def apply_edit(session: Session, rt: Runtime | None, entity: Entity, record_id: str,
                changes: Mapping[str, Any], *, expected_version: int, source: str,
                now: datetime, scope: ColumnElement[bool] | None = None,
-               delivery: str | None = None) -> RecordMixin:
+               delivery: str | None = None, actor: dict[str, Any] | None = None
+               ) -> RecordMixin:
     """Apply validated `changes` if the record is at `expected_version` (and within `scope`);
-    the caller commits. An edit that changes nothing leaves the version as it is."""
+    the caller commits. An edit that changes nothing leaves the version as it is. `actor` is
+    the person behind `source` when an identity provider vouched for them (the audit keeps it)."""
     table = RECORD_TABLES[entity]
     # The compare-and-set runs first: it takes the row's write lock before anything is read.
     claimed = session.execute(
@@ -205,7 +207,7 @@ def apply_edit(session: Session, rt: Runtime | None, entity: Entity, record_id: 
     session.add(AuditEntry(entity=entity, record_id=record_id, action="update",
                            changes={k: {"old": current.get(k), "new": v}
                                     for k, v in applied.items()},
-                           source=source, delivery=delivery, at=now))
+                           source=source, delivery=delivery, at=now, actor=actor))
     # A person setting a conflicted field has decided it: the conflict is settled, and the
     # field is no longer held back from the tools.
     for name, value in applied.items():

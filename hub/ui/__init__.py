@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from hub.ui import actions, pages, portal_pages, signin
+from hub.ui import actions, pages, portal_pages, signin, sso
 from hub.ui.web import HERE, PREFIX, CsrfRefused, SignInRequired, page
 
 
@@ -18,6 +18,7 @@ def install(app: FastAPI) -> None:
     app.include_router(pages.router)
     app.include_router(actions.router)
     app.include_router(portal_pages.router)
+    sso.install(app)  # sign-in through the `sso:` identity providers
 
     @app.exception_handler(SignInRequired)
     async def sign_in_first(request: Request, exc: SignInRequired) -> Response:

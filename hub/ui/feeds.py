@@ -82,11 +82,17 @@ def activity(session: Session, principal: Principal, *, person: str = "", tool: 
                 continue
             out.append({"id": e.id, "entity": e.entity.value, "record_id": e.record_id,
                         "action": e.action, "changes": changes, "source": e.source,
-                        "at": to_json(e.at)})
+                        "who": _who(e), "at": to_json(e.at)})
         if len(batch) < FEED:
             break
     found = names(session, [(e["entity"], e["record_id"]) for e in out])
     return [{**e, "title": found.get(e["record_id"], e["record_id"])} for e in out[:FEED]]
+
+
+def _who(entry: AuditEntry) -> str:
+    """Who made a change: a person vouched for by single sign-on by name, else the source."""
+    name = entry.actor.get("name") if isinstance(entry.actor, dict) else None
+    return f"{name} ({entry.source.partition('#')[0]})" if name else entry.source
 
 
 def workload(session: Session, principal: Principal, today: date) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ ZH: dict[str, str] = {
     "Portfolio": "项目组合", "Project": "项目", "Conflicts": "冲突", "Sync health": "同步状态",
     "Activity": "动态", "Workload": "工作负荷", "Board": "看板", "Plan": "计划",
     "Sign in": "登录", "Sign out": "退出登录", "API token": "API 令牌",
+    "Sign in with": "登录：", "or": "或",  # noqa: RUF001
     "Paste your API token once; the hub keeps you signed in with a session cookie.":
         "粘贴一次 API 令牌；之后中心通过会话 Cookie 保持登录。",  # noqa: RUF001
     "Department": "部门", "Status": "状态", "Risk": "风险", "Search": "搜索", "Sort": "排序",

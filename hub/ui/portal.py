@@ -107,7 +107,8 @@ def submit(session: Session, rt: Runtime | None, config: HubConfig, principal: P
     session.add(task)
     session.flush()
     session.add(AuditEntry(entity=Entity.task, record_id=task.id, action="create",
-                           changes=values, source=principal.source, at=now))
+                           changes=values, source=principal.source, at=now,
+                           actor=principal.actor))
     session.add(PushIntent(connector_id=target, entity=Entity.task, record_id=task.id,
                            link_id=None, create=True, attempts=0, next_attempt_at=now,
                            state=IntentState.pending))

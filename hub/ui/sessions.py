@@ -5,8 +5,9 @@ stores its SHA-256 and how the person signed in (`provider`). Each provider turn
 session back into a `Principal` with the same role and scope as the API would give:
 
 - `token`: an API token pasted once; revoking or expiring the token ends its sessions;
-- single sign-on (issue 22) registers its own provider with `register_provider` and opens
-  sessions with `open_session(..., provider="oidc", subject=...)`: nothing else changes.
+- single sign-on (`hub.ui.sso`): each identity provider of the app's `sso:` config is a
+  provider `oidc:<name>` (`app.state.ui_providers`, passed to `find_session`); its sessions
+  keep the person's claims and map them to a role at each request.
 
 Every form and htmx request sends the session's CSRF secret back (`check_csrf`).
 """
@@ -16,9 +17,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, or_
 from sqlalchemy.orm import Session
@@ -64,11 +66,11 @@ def new_secret() -> str:
 
 def open_session(session: Session, now: datetime, *, provider: str,
                  token_id: str | None = None, subject: str | None = None,
-                 lifetime: timedelta = LIFETIME) -> str:
+                 claims: dict[str, Any] | None = None, lifetime: timedelta = LIFETIME) -> str:
     """Store a new session (the caller commits) and return the cookie's secret."""
     secret = new_secret()
     session.add(UiSession(id=digest(secret), provider=provider, token_id=token_id,
-                          subject=subject, csrf=new_secret(), created_at=now,
+                          subject=subject, claims=claims, csrf=new_secret(), created_at=now,
                           last_seen_at=now, expires_at=now + lifetime))
     return secret
 
@@ -96,14 +98,16 @@ class TokenRefused(Exception):
     """The pasted token is not one the hub takes; the message says why."""
 
 
-def find_session(session: Session, cookie: str | None, now: datetime) -> SignedIn | None:
-    """The signed-in person of a cookie, or None (no, unknown, ended or expired session)."""
+def find_session(session: Session, cookie: str | None, now: datetime,
+                 providers: Mapping[str, Provider] | None = None) -> SignedIn | None:
+    """The signed-in person of a cookie, or None (no, unknown, ended or expired session).
+    `providers` are the app's own (its SSO providers) besides the registered ones."""
     if not cookie or len(cookie) > 100:
         return None
     row = session.get(UiSession, digest(cookie))
     if row is None or row.signed_out_at is not None or row.expires_at <= now:
         return None
-    provider = PROVIDERS.get(row.provider)
+    provider = (providers or {}).get(row.provider) or PROVIDERS.get(row.provider)
     if provider is None:
         return None  # its provider is no longer configured
     found = provider(session, row, now)
@@ -115,12 +119,15 @@ def find_session(session: Session, cookie: str | None, now: datetime) -> SignedI
     return SignedIn(found, row.csrf, row.id)
 
 
-def sign_out(session: Session, cookie: str | None, now: datetime) -> None:
-    """End the session of a cookie (no-op for an unknown one)."""
+def sign_out(session: Session, cookie: str | None, now: datetime) -> str | None:
+    """End the session of a cookie (no-op for an unknown one); returns how it had signed in
+    (its provider), so that an SSO sign-out can end the provider's session too."""
     row = session.get(UiSession, digest(cookie)) if cookie and len(cookie) <= 100 else None
     if row is not None and row.signed_out_at is None:
         row.signed_out_at = now
         session.commit()
+        return row.provider
+    return None
 
 
 def check_csrf(expected: str, sent: str | None) -> bool:

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hub.api.deps import ClockDep
 from hub.model.text import NO_NUL
-from hub.ui import i18n, sessions
+from hub.ui import i18n, sessions, sso
 from hub.ui.web import PREFIX, CsrfDep, page, redirect, set_cookie
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -26,7 +26,8 @@ def home() -> Response:
 def sign_in_form(request: Request) -> Response:
     """The sign-in form, with a fresh double-submit CSRF secret (no session yet)."""
     pre = sessions.new_secret()
-    response = page(request, "sign_in.html", {"csrf": pre, "error": None})
+    response = page(request, "sign_in.html", {"csrf": pre, "error": None,
+                                              "offers": sso.offers(request)})
     set_cookie(request, response, sessions.PRE_COOKIE, pre, max_age=3600)
     return response
 
@@ -49,8 +50,8 @@ async def sign_in(request: Request, clock: ClockDep,
     try:
         cookie = await run_in_threadpool(open_)
     except sessions.TokenRefused as exc:
-        return page(request, "sign_in.html", {"csrf": expected, "error": str(exc)},
-                    status_code=401)
+        return page(request, "sign_in.html", {"csrf": expected, "error": str(exc),
+                                              "offers": sso.offers(request)}, status_code=401)
     response = redirect(f"{PREFIX}/portfolio")
     set_cookie(request, response, sessions.COOKIE, cookie,
                max_age=int(sessions.LIFETIME.total_seconds()))
@@ -60,15 +61,17 @@ async def sign_in(request: Request, clock: ClockDep,
 
 @router.post("/sign-out")
 async def sign_out(request: Request, clock: ClockDep, who: CsrfDep) -> Response:
-    """End this browser's session."""
+    """End this browser's session (and, signed in through SSO, the provider's session where
+    it offers an end-session endpoint: the browser goes there and comes back to sign-in)."""
     cookie = request.cookies.get(sessions.COOKIE)
 
-    def end() -> None:
+    def end() -> str | None:
         with request.app.state.sessions() as session:
-            sessions.sign_out(session, cookie, clock())
+            provider = sessions.sign_out(session, cookie, clock())
+        return sso.end_session_url(request, provider)
 
-    await run_in_threadpool(end)
-    response = redirect(f"{PREFIX}/sign-in")
+    provider_logout = await run_in_threadpool(end)
+    response = redirect(provider_logout or f"{PREFIX}/sign-in")
     response.delete_cookie(sessions.COOKIE, path=PREFIX)
     return response
 

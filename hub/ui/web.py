@@ -63,7 +63,8 @@ async def signed_in(request: Request, clock: ClockDep) -> SignedIn:
 
     def find() -> SignedIn | None:
         with request.app.state.sessions() as session:
-            return sessions.find_session(session, cookie, clock())
+            return sessions.find_session(session, cookie, clock(),
+                                         request.app.state.ui_providers)
 
     found = await run_in_threadpool(find)
     if found is None:
@@ -115,7 +116,9 @@ def page(request: Request, template: str, context: dict[str, Any], *,
         "csrf": who.csrf if who else context.get("csrf"), "path": request.url.path,
         "principal": who.principal if who else None,
         "may": _may(who.principal) if who else None})
-    response = HTMLResponse(html, status_code=status_code, headers=HEADERS)
+    # An app with SSO lets its sign-out form lead on to the providers' end-session pages.
+    headers = getattr(request.app.state, "ui_headers", None) or HEADERS
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
     if flash:
         response.delete_cookie(FLASH, path=PREFIX)
     return response

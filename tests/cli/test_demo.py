@@ -48,6 +48,10 @@ def test_the_scripted_day_reaches_every_tool_and_exits_cleanly(tmp_path: Path) -
     assert deal["percent_done"] == 25  # one of four done in Jira, read by sales in Salesforce
     assert deal["next_milestone"] in deal["jira_issues"]
     assert "every step reached every tool" in result.stdout
+    # The dashboard signed in through the company's identity provider, as the agency's contact.
+    assert ("dashboard sign-in through the identity provider: signed in as Pixelwerk Studio "
+            "contact (partner, Pixelwerk Studio)") in result.stdout
+    assert "/ui/sso/local?login_hint=agency" in result.stdout
     assert "stopped: the hub, its workers and the sandboxes are down" in result.stdout
     assert _port_is_free(port)
     assert "Traceback" not in result.stderr, result.stderr

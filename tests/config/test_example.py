@@ -16,7 +16,8 @@ def test_config_example_is_valid() -> None:
                                       "ASANA_TOKEN", "BAMBOOHR_API_KEY",
                                       "BAMBOOHR_WEBHOOK_KEY", "TRELLO_API_KEY", "TRELLO_TOKEN",
                                       "TRELLO_APP_SECRET", "MONDAY_API_TOKEN",
-                                      "MONDAY_SIGNING_SECRET", "SALESFORCE_CLIENT_ID")}
+                                      "MONDAY_SIGNING_SECRET", "SALESFORCE_CLIENT_ID",
+                                      "HUB_SSO_CLIENT_SECRET")}
     config = load_config(ROOT / "config.example.yaml", discover().config_models(), env=env)
     assert config.database.display_url == "postgresql://hub:***@db.internal:5432/hub"
     assert config.logging.format == "json"
