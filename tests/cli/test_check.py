@@ -121,5 +121,6 @@ def test_a_bad_mapping_override_stops_every_command_with_its_place(tmp_path: Pat
         assert result.returncode == 2, (command, result.stdout, result.stderr)
         assert result.stderr.startswith(
             "config.yaml:9 connectors.mkt-asana.mapping_overrides.types.task.fields.due_date.dir: "
-            '"sideways" is not valid: input should be \'in\', \'out\' or \'both\''), result.stderr
+            '"sideways" is not valid: input should be \'in\', \'out\', \'both\' or '
+            "'create'"), result.stderr
         assert "Traceback" not in result.stderr
