@@ -17,12 +17,9 @@ from sqlalchemy.orm import Session
 
 from hub.store.sync import InboxItem
 from hub.sync.dispatch import Job
-from hub.sync.inbox import Received, accept
+from hub.sync.inbox import InboxRow, Received, accept
 from hub.sync.runtime import Runtime
 from hub.sync.wake import ask
-
-_COLUMNS = ("id", "connector_id", "delivery_id", "body_sha256", "body", "headers", "state",
-            "attempts", "received_at")
 
 
 class InboxWriter:
@@ -30,7 +27,7 @@ class InboxWriter:
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self._waiting: list[tuple[InboxItem, asyncio.Future[bool]]] = []
+        self._waiting: list[tuple[InboxRow, asyncio.Future[bool]]] = []
         self._writing: asyncio.Task[None] | None = None
 
     async def receive(self, connector_id: str, headers: Mapping[str, str],
@@ -40,37 +37,36 @@ class InboxWriter:
         send."""
         if connector_id not in self.rt.secrets_loaded and connector_id in self.rt.connectors:
             # The first delivery of a connector reads its handshake secrets from the database.
-            item = await asyncio.to_thread(accept, self.rt, connector_id, headers, body, url)
+            row = await asyncio.to_thread(accept, self.rt, connector_id, headers, body, url)
         else:
-            item = accept(self.rt, connector_id, headers, body, url)  # no database: a signature
+            row = accept(self.rt, connector_id, headers, body, url)  # no database: a signature
         stored: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._waiting.append((item, stored))
+        self._waiting.append((row, stored))
         if self._writing is None or self._writing.done():
             self._writing = asyncio.create_task(self._write_all())
-        return Received(item.id, duplicate=False) if await stored \
+        return Received(row["id"], duplicate=False) if await stored \
             else Received(None, duplicate=True)
 
     async def _write_all(self) -> None:
         while self._waiting:
             batch, self._waiting = self._waiting, []
             try:
-                stored = await asyncio.to_thread(self._write, [item for item, _ in batch])
+                stored = await asyncio.to_thread(self._write, [row for row, _ in batch])
             except Exception as exc:  # each request answers with the failure (a 5xx)
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
                 continue
-            for item, future in batch:
+            for row, future in batch:
                 if not future.done():
-                    future.set_result(item.id in stored)
+                    future.set_result(row["id"] in stored)
 
-    def _write(self, items: list[InboxItem]) -> set[str]:
+    def _write(self, rows: list[InboxRow]) -> set[str]:
         """Insert the rows that are no duplicates, in one transaction; their ids."""
-        rows = [{name: getattr(item, name) for name in _COLUMNS} for item in items]
         with self.rt.sessions.begin() as session:
             stored = set(session.scalars(_insert(session), rows))
-            ask(session, {Job.inbox(i.connector_id) for i in items if i.id in stored
-                          and i.connector_id in self.rt.connectors})
+            ask(session, {Job.inbox(r["connector_id"]) for r in rows if r["id"] in stored
+                          and r["connector_id"] in self.rt.connectors})
         return stored
 
 
