@@ -35,17 +35,19 @@ class InboxWriter:
         """Verify and durably store one delivery (`url`: the public URL it was sent to);
         `WebhookRejected` on a bad signature, `WebhookMalformed` for a body the tool doesn't
         send."""
-        if connector_id not in self.rt.secrets_loaded and connector_id in self.rt.connectors:
-            # The first delivery of a connector reads its handshake secrets from the database.
-            row = await asyncio.to_thread(accept, self.rt, connector_id, headers, body, url)
-        else:
-            row = accept(self.rt, connector_id, headers, body, url)  # no database: a signature
-        stored: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._waiting.append((row, stored))
-        if self._writing is None or self._writing.done():
-            self._writing = asyncio.create_task(self._write_all())
-        return Received(row["id"], duplicate=False) if await stored \
-            else Received(None, duplicate=True)
+        with self.rt.intake.receiving():
+            if connector_id not in self.rt.secrets_loaded and \
+                    connector_id in self.rt.connectors:
+                # A connector's first delivery reads its handshake secrets from the database.
+                row = await asyncio.to_thread(accept, self.rt, connector_id, headers, body, url)
+            else:
+                row = accept(self.rt, connector_id, headers, body, url)  # no database here
+            stored: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            self._waiting.append((row, stored))
+            if self._writing is None or self._writing.done():
+                self._writing = asyncio.create_task(self._write_all())
+            return Received(row["id"], duplicate=False) if await stored \
+                else Received(None, duplicate=True)
 
     async def _write_all(self) -> None:
         while self._waiting:
