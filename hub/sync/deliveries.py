@@ -60,10 +60,8 @@ async def drain_inbox(rt: Runtime, connector_id: str, *, batch: int = BATCH,
                       rounds: int = ROUNDS) -> Drained:
     """Process the connector's pending deliveries, oldest first, `batch` per transaction, for
     at most `rounds` batches. Stops early when the tool can't be read back from (its
-    deliveries wait for the next drain). Waits a moment first while this process's intake is
-    under load (`hub.sync.pacing`)."""
+    deliveries wait for the next drain)."""
     out = Drained()
-    await rt.intake.make_way()
     for _ in range(rounds):
         pending = await asyncio.to_thread(_pending, rt, connector_id, batch)
         if not pending:

@@ -1,6 +1,7 @@
 """Webhook intake first: in the process that takes deliveries (embedded `hub serve`), a drain
-waits a moment while intake is busy, so the deliveries are processed in fewer, larger batches
-and the requests waiting for their 2xx get the CPU first.
+asked for while intake is busy starts a moment later (`EmbeddedRunner`), so the deliveries are
+processed in fewer, larger batches and the requests waiting for their 2xx get the CPU first.
+It waits before it takes its connector's gate: pushes are not held up.
 
 Nothing waits on this for its safety: a delivery is durable before it is answered, and one
 not drained yet is drained a moment later (or by the sweep). A process that takes no
@@ -9,14 +10,13 @@ deliveries (a `hub worker`) is never busy and never waits.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 #: deliveries between their arrival and their commit at one moment: intake is under load
 BUSY = 8
-#: how long a drain waits under load; a batch's fixed cost (look-ups, rules) is shared by
-#: what arrived meanwhile
+#: how much later a drain starts under load; a batch's fixed cost (look-ups, rules) is shared
+#: by what arrived meanwhile
 PAUSE = 0.2
 
 
@@ -39,8 +39,3 @@ class IntakeLoad:
     def busy(self) -> bool:
         """Whether intake is under load now."""
         return self.in_flight >= BUSY
-
-    async def make_way(self) -> None:
-        """Wait `PAUSE` if intake is under load (a drain calls it before it starts)."""
-        if self.busy:
-            await asyncio.sleep(PAUSE)
