@@ -153,7 +153,9 @@ class JiraConnector(JiraComments, Connector[JiraConfig]):
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:
         event = read_body(IssueEvent, body, "Jira issue")
-        issue = event.issue.model_dump()
+        # The issue as Jira sent it (its fields are plain JSON already: no deep copy).
+        issue = {"id": event.issue.id, "key": event.issue.key, "fields": event.issue.fields,
+                 **(event.issue.model_extra or {})}
         delivery = _header(headers, "x-atlassian-webhook-identifier") or \
             "sha256:" + hashlib.sha256(body).hexdigest()
         deleted = event.webhookEvent == "jira:issue_deleted"

@@ -139,8 +139,18 @@ class Metrics:
                                  ["method", "route"], buckets=_BUCKETS, registry=self.registry)
         self.registry.register(SyncCollector(sessions, config, clock))
         self.registry.register(QueueCollector(queue))
+        # Labelled children by their labels: looking one up takes a lock and checks labels.
+        self._counted: dict[tuple[str, str, int], Counter] = {}
+        self._timed: dict[tuple[str, str], Histogram] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered request."""
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        counted = self._counted.get((method, route, status))
+        if counted is None:
+            counted = self._counted[method, route, status] = \
+                self.requests.labels(method, route, str(status))
+        counted.inc()
+        timed = self._timed.get((method, route))
+        if timed is None:
+            timed = self._timed[method, route] = self.latency.labels(method, route)
+        timed.observe(seconds)

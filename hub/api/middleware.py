@@ -33,7 +33,7 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        given = _header(scope, b"x-request-id").decode("latin-1")
         request_id = given if _REQUEST_ID.fullmatch(given) else new_id()
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = request_id
@@ -77,7 +77,7 @@ class RequestContext:
 
     async def _limited(self, scope: Scope, receive: Receive) -> Receive:
         """The body read up front (it is small), or `_TOO_LARGE`."""
-        declared = dict(scope["headers"]).get(b"content-length", b"")
+        declared = _header(scope, b"content-length")
         if declared.isdigit() and int(declared) > self.max_body:
             return _TOO_LARGE
         body, more = bytearray(), True
@@ -98,6 +98,11 @@ class RequestContext:
             return await receive()
 
         return replay
+
+
+def _header(scope: Scope, name: bytes) -> bytes:
+    """One request header's raw value (b"" if absent), without copying them all."""
+    return next((value for key, value in scope["headers"] if key == name), b"")
 
 
 def _route(scope: Scope) -> str:

@@ -15,7 +15,8 @@ from hub.sync.runtime import Runtime
 
 router = APIRouter(tags=["webhooks"])
 MAX_BODY = 5 * 1024 * 1024
-
+#: the two answers a delivery gets, encoded once (every delivery gets one)
+_ACCEPTED, _DUPLICATE = b'{"status":"accepted"}', b'{"status":"duplicate"}'
 
 @router.head("/webhooks/{connector_id}", operation_id="check_webhook_target",
              summary="Answer a tool's check of its callback URL (HEAD)",
@@ -91,8 +92,9 @@ async def webhook(connector_id: str, request: Request) -> Response:
     except WebhookMalformed as exc:
         return problem(400, "Malformed delivery", exc.reason)
     # Its drain was asked for as the delivery committed (hub.sync.wake).
-    return JSONResponse({"status": "duplicate" if received.duplicate else "accepted"},
-                        status_code=200 if received.duplicate else 202)
+    if received.duplicate:
+        return Response(_DUPLICATE, status_code=200, media_type="application/json")
+    return Response(_ACCEPTED, status_code=202, media_type="application/json")
 
 
 async def _read_body(request: Request) -> bytes | None:

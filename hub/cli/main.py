@@ -89,11 +89,14 @@ def serve(
     no_workers: Annotated[bool, typer.Option(
         "--no-workers", help="serve only; `hub worker` processes run the jobs (PostgreSQL; "
                              "the same as `runner: queue`)")] = False,
+    processes: Annotated[int, typer.Option(
+        "--processes", min=1, max=64, help="serving processes sharing the port, each a "
+                                           "stateless API replica (needs --no-workers)")] = 1,
 ) -> None:
     """Run the API and webhook server (creates and upgrades the SQLite file on its own)."""
     from hub.cli.serve import serve as run  # uvicorn is only imported when serving
 
-    raise typer.Exit(code=run(load(config), host, port, no_workers))
+    raise typer.Exit(code=run(load(config), host, port, no_workers, processes))
 
 
 @app.command()

@@ -12,6 +12,8 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +32,21 @@ _KEPT_HEADERS = ("content-type", "user-agent", "x-atlassian-webhook-identifier",
 
 class UnknownConnector(LookupError):
     """A webhook for a connector id the config doesn't have (answered 404)."""
+
+
+class InboxRow(TypedDict):
+    """A verified delivery as its `inbox_item` row (a plain dict: intake under load makes one
+    per request, and an ORM object costs more than the checks that decide it)."""
+
+    id: str
+    connector_id: str
+    delivery_id: str
+    body_sha256: str
+    body: bytes
+    headers: dict[str, str]
+    state: InboxState
+    attempts: int
+    received_at: datetime
 
 
 @dataclass(frozen=True)
@@ -58,17 +75,17 @@ def receive(rt: Runtime, connector_id: str, headers: Mapping[str, str], body: by
     """Verify and durably store one delivery (`url`: the public URL it was sent to). Raises
     `WebhookRejected` on a bad signature and `WebhookMalformed` for a body that is not what the
     tool sends (nothing is stored)."""
-    item = accept(rt, connector_id, headers, body, url)
+    row = accept(rt, connector_id, headers, body, url)
     try:
         with rt.sessions.begin() as session:
-            session.add(item)
+            session.add(InboxItem(**row))
     except IntegrityError:
         return Received(None, duplicate=True)
-    return Received(item.id, duplicate=False)
+    return Received(row["id"], duplicate=False)
 
 
 def accept(rt: Runtime, connector_id: str, headers: Mapping[str, str],
-           body: bytes, url: str = "") -> InboxItem:
+           body: bytes, url: str = "") -> InboxRow:
     """Verify one delivery and make its row (not stored yet: see `receive`, and
     `hub.sync.intake` for many at once). Raises `WebhookRejected` on a bad signature and
     `WebhookMalformed` for a body the tool doesn't send."""
@@ -80,7 +97,7 @@ def accept(rt: Runtime, connector_id: str, headers: Mapping[str, str],
     digest = hashlib.sha256(body).hexdigest()
     delivery_id = readback.parse(connector, headers, body).delivery_id
     lowered = {k.lower(): v for k, v in headers.items()}
-    return InboxItem(id=new_id(), connector_id=connector_id, delivery_id=delivery_id[:255],
-                     body_sha256=digest, body=body,
-                     headers={k: lowered[k] for k in _KEPT_HEADERS if k in lowered},
-                     state=InboxState.pending, attempts=0, received_at=rt.clock())
+    return InboxRow(id=new_id(), connector_id=connector_id, delivery_id=delivery_id[:255],
+                    body_sha256=digest, body=body,
+                    headers={k: lowered[k] for k in _KEPT_HEADERS if k in lowered},
+                    state=InboxState.pending, attempts=0, received_at=rt.clock())

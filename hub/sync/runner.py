@@ -24,6 +24,7 @@ from hub.errors import NotYet, PartlyApplied
 from hub.sync import kinds
 from hub.sync.dispatch import Job, QueueStats, periodic_jobs, run_job
 from hub.sync.gates import LocalGate, OpenGate
+from hub.sync.pacing import PAUSE
 from hub.sync.runtime import Runtime
 from hub.sync.wake import AGAIN_AFTER, Wakeups
 
@@ -44,6 +45,7 @@ class EmbeddedRunner:
         self._queued: dict[Job, float] = {}  # asked for, not started yet -> since when
         self._busy: set[str] = set()  # locks held by a running job
         self._waiting: dict[str, deque[Job]] = {}
+        self._deferred: dict[Job, asyncio.TimerHandle] = {}  # drains making way for intake
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(workers)
         self._scheduler: AsyncIOScheduler | None = None
@@ -89,6 +91,9 @@ class EmbeddedRunner:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        for timer in self._deferred.values():
+            timer.cancel()
+        self._deferred.clear()
         # Jobs not started are forgotten (their state is durable), so that asking for them
         # after a restart is not taken for a duplicate.
         self._queued.clear()
@@ -161,10 +166,28 @@ class EmbeddedRunner:
 
     def _asked(self, wanted: set[Job], later: set[Job]) -> None:
         for job in wanted:
-            self.enqueue_nowait(job)
+            if job.kind == "inbox" and self.rt.intake.busy:
+                self._defer(job)
+            else:
+                self.enqueue_nowait(job)
         for job in later:
             assert self._loop is not None
             self._loop.call_later(AGAIN_AFTER, self.enqueue_nowait, job)
+
+    def _defer(self, job: Job) -> None:
+        """A drain asked for while this process's intake is busy starts `PAUSE` later (once,
+        however often it is asked meanwhile): the requests waiting for their 2xx get the CPU
+        first, and the drain takes what arrived meanwhile in one batch (`hub.sync.pacing`).
+        It waits before its connector's gate, so pushes are not held up."""
+        if job in self._deferred or job in self._queued:
+            return
+        assert self._loop is not None
+        self._idle.clear()
+        self._deferred[job] = self._loop.call_later(PAUSE, self._undefer, job)
+
+    def _undefer(self, job: Job) -> None:
+        self._deferred.pop(job, None)
+        self.enqueue_nowait(job)
 
     async def _drive(self, first: Job) -> None:
         """Run `first`, then the jobs that waited for its lock, in order."""
@@ -180,7 +203,7 @@ class EmbeddedRunner:
                     self._waiting.pop(lock, None)
         finally:
             self._busy.discard(lock)
-            if not self._busy and not self._queued:
+            if not self._busy and not self._queued and not self._deferred:
                 self._idle.set()
 
     async def _run_logged(self, job: Job) -> None:

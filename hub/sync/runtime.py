@@ -32,6 +32,7 @@ from hub.sdk.registry import Registry
 from hub.store.db import make_sessionmaker
 from hub.sync.gates import Gate, OpenGate
 from hub.sync.identity import Aliases
+from hub.sync.pacing import IntakeLoad
 
 
 @lru_cache(maxsize=64)
@@ -120,6 +121,8 @@ class Runtime:
     secrets_loaded: set[str] = field(default_factory=set)
     #: who may touch a connector now (a runner sets its own: see hub.sync.gates)
     gate: Gate = field(default_factory=OpenGate)
+    #: webhook deliveries this process is taking now (a drain beside them makes way)
+    intake: IntakeLoad = field(default_factory=IntakeLoad)
     _rules: dict[Entity, EntitySync] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
