@@ -86,22 +86,25 @@ class Processes:
     """The hub's processes, and when each killed worker died."""
 
     config: Path
+    logs: Path  # each process's stderr: a pipe nobody reads would stop it once it filled up
     apis: list[str] = field(default_factory=list)
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     everyone: list[subprocess.Popen[bytes]] = field(default_factory=list)
     killed: dict[int, datetime] = field(default_factory=dict)
 
-    def start_worker(self) -> None:
-        proc = subprocess.Popen([HUB, "worker", "-c", str(self.config)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.workers.append(proc)
+    def _start(self, *args: str) -> subprocess.Popen[bytes]:
+        self.logs.mkdir(exist_ok=True)
+        with (self.logs / f"{args[0]}-{len(self.everyone)}.log").open("wb") as log:
+            proc = subprocess.Popen([HUB, *args, "-c", str(self.config)],
+                                    stdout=subprocess.DEVNULL, stderr=log)
         self.everyone.append(proc)
+        return proc
+
+    def start_worker(self) -> None:
+        self.workers.append(self._start("worker"))
 
     def start_api(self, port: int) -> None:
-        proc = subprocess.Popen([HUB, "serve", "--no-workers", "-c", str(self.config),
-                                 "--port", str(port)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.everyone.append(proc)
+        self._start("serve", "--no-workers", "--port", str(port))
         url = f"http://127.0.0.1:{port}"
         until(lambda: _answers(url), f"the API process on {url} answers", within=60)
         self.apis.append(url)
@@ -113,6 +116,12 @@ class Processes:
         self.killed[victim.pid] = datetime.now(UTC)
         self.workers.remove(victim)
         self.start_worker()
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The last lines the processes wrote (for a failure's message)."""
+        found = [f"{path.name}: {line}" for path in sorted(self.logs.glob("*.log"))
+                 for line in path.read_text(errors="replace").splitlines()]
+        return "\n".join(found[-lines:])
 
     def stop(self) -> None:
         for proc in self.everyone:
@@ -171,7 +180,7 @@ def test_two_api_processes_and_three_workers_converge_through_five_kill_9(
                 secret = create_token(session, Role.admin, datetime.now(UTC),
                                       name="scale-out").secret
                 session.commit()
-        hub = Processes(config)
+        hub = Processes(config, tmp_path / "logs")
         try:
             for port in api_ports:
                 hub.start_api(port)
@@ -191,7 +200,8 @@ def test_two_api_processes_and_three_workers_converge_through_five_kill_9(
                 until(settled, "every tool holds the canonical values, nothing left to do",
                       within=150)
             except AssertionError as exc:
-                raise AssertionError(f"{exc}; still: {waiting[0]}") from None
+                raise AssertionError(f"{exc}; still: {waiting[0]}; the processes' last "
+                                     f"words:\n{hub.log_tail()}") from None
         finally:
             hub.stop()
 
@@ -254,9 +264,10 @@ def _waiting_for(engine: Engine, jira: JiraSandbox, asana: AsanaSandbox) -> str:
             InboxItem.state == InboxState.pending)).scalars().all()
         if pending:
             return f"{len(pending)} deliveries pending ({sorted(set(pending))})"
-        intents = conn.execute(select(PushIntent.connector_id, PushIntent.state,
-                                      PushIntent.last_error).where(
-            PushIntent.state != IntentState.done)).all()
+        intents = conn.execute(select(
+            PushIntent.connector_id, PushIntent.state, PushIntent.last_error,
+            PushIntent.attempts, PushIntent.create, PushIntent.next_attempt_at,
+            PushIntent.record_id).where(PushIntent.state != IntentState.done)).all()
         if intents:
             return f"{len(intents)} push intents not done, e.g. {intents[:3]}"
     from sqlalchemy.orm import Session
