@@ -295,8 +295,11 @@ def _waiting_for(engine: Engine, jira: JiraSandbox, asana: AsanaSandbox) -> str:
                 if held != expected:
                     return f"record {record_id}: status {values['status']}, tools hold {held}"
     if not len(by_record) == len(jira.state.issues) == len(asana.state.tasks):
+        linked = {remotes.get("mkt-asana") for remotes in by_record.values()}
+        strays = [(t.gid, t.name, t.external) for t in asana.state.tasks.values()
+                  if t.gid not in linked]
         return (f"{len(by_record)} records, {len(jira.state.issues)} issues, "
-                f"{len(asana.state.tasks)} tasks")
+                f"{len(asana.state.tasks)} tasks; Asana tasks no record links: {strays[:3]}")
     return ""
 
 
