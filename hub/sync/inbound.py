@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from hub.config.sync import EntitySync
 from hub.ids import new_id
-from hub.mapping import Lookups, MappingError
 from hub.mapping.values import to_json
 from hub.model.enums import Entity
 from hub.sdk.connector import Rejected, RemoteRecord
@@ -23,9 +22,9 @@ from hub.store.sync import AuditEntry, Link
 from hub.sync import derive, identity, refusals, storable, tombstones
 from hub.sync.batch import BatchItem, NewRecords, Tally
 from hub.sync.conflicts import record_conflict
-from hub.sync.freshness import is_older, is_stale, newer
+from hub.sync.freshness import is_older, is_stale
 from hub.sync.intents import IntentWriter, same
-from hub.sync.lookups import batch_lookups
+from hub.sync.normalise import normalise
 from hub.sync.reconcile import decide
 from hub.sync.records import REFERENCES, RecordStore, field_provenance
 from hub.sync.runtime import Runtime
@@ -58,7 +57,8 @@ class Ingest:
     def run(self, records: Sequence[RemoteRecord]) -> Tally:
         """Process the batch; returns its tally. The caller commits."""
         self.tally.read += len(records)
-        items = self._normalise(records)
+        items = normalise(self.rt, self.session, self.connector_id, records, self.tally,
+                          self._quarantine)
         links = identity.load_links(self.session, self.connector_id, [i.record for i in items])
         loaded = self._resolve(items, links)
         for item in items:
@@ -84,40 +84,6 @@ class Ingest:
         return self.tally
 
     # -- stages ----------------------------------------------------------------------------
-    def _normalise(self, records: Sequence[RemoteRecord]) -> list[BatchItem]:
-        newest: dict[tuple[str, str], BatchItem] = {}
-        lookups: Lookups | None = None
-        for record in records:
-            try:
-                mapping = self.rt.type_mapping(self.connector_id, record.remote_type)
-                item = BatchItem(record, mapping.entity, raw_of=mapping.raw_of, mapping=mapping)
-                if lookups is None and mapping.lookups:
-                    lookups = batch_lookups(self.rt, self.session, self.connector_id)
-                if not record.deleted:
-                    normalised = mapping.inbound(record.payload, lookups)
-                    item.values = {k: to_json(v) for k, v in normalised.values.items()}
-                    item.sources = normalised.sources
-                    if self.rt.aliases:
-                        self.rt.aliases.apply(self.connector_id, item.entity, record.remote_id,
-                                              item.values)
-            except MappingError as exc:
-                self._quarantine(record, str(exc))
-                continue
-            if (refusal := storable.problem(record, item.values)) is not None:
-                self._quarantine(record, f"{record.remote_type} {record.remote_id[:80]}: "
-                                         f"{refusal}")
-                continue
-            if not self.rt.exchanges(self.connector_id, item.entity):
-                self.tally.count("skipped", item.entity)
-                continue
-            key = (record.remote_type, record.remote_id)
-            # The same object twice in one batch (poll overlap): keep the newest state.
-            if key not in newest or newer(record, newest[key].record):
-                newest[key] = item
-            else:
-                self.tally.count("stale", item.entity)
-        return list(newest.values())
-
     def _resolve(self, items: list[BatchItem],
                  links: dict[tuple[str, str], Link]) -> dict[Entity, dict[str, RecordMixin]]:
         ids: dict[Entity, set[str]] = {}

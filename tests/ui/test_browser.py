@@ -9,10 +9,8 @@ skipped with the reason, except in CI (CI=true), where they must run.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -34,19 +32,7 @@ from hub.testing.fake import FakeTool
 from hub.testing.server import RunningServer, serve
 from tests.api.world import NOW, World, seed
 from tests.sync.harness import fake_config, fake_registry, fake_tools
-
-CHROMIUM = Path(os.environ.get("HUB_CHROMIUM", "/usr/bin/chromium"))
-SHOTS = Path(os.environ.get("HUB_SCREENSHOTS", Path(__file__).parents[2] / ".screenshots"))
-WAIT_MS = 10_000
-
-if not CHROMIUM.exists():
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing: CI installs it (apt-get install -y chromium)",
-                    pytrace=False)
-    pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install -y chromium)",
-                allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
+from tests.ui.browser import SHOTS, WAIT_MS, chromium, sync_api
 
 
 class Hub:
@@ -74,11 +60,8 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                              args=["--disable-gpu", "--disable-dev-shm-usage"])
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _page(browser: Any, hub: Hub, role: str, locale: str = "en-GB") -> Any:

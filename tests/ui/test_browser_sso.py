@@ -5,9 +5,7 @@ skipped without Chromium, except in CI."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,19 +18,7 @@ from hub.testing.server import serve
 from tests.api.world import NOW, seed
 from tests.auth.idp import served_provider, sso_config
 from tests.sync.harness import fake_config, fake_registry, fake_tools
-
-CHROMIUM = Path(os.environ.get("HUB_CHROMIUM", "/usr/bin/chromium"))
-SHOTS = Path(os.environ.get("HUB_SCREENSHOTS", Path(__file__).parents[2] / ".screenshots"))
-WAIT_MS = 10_000
-
-if not CHROMIUM.exists():
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing: CI installs it (apt-get install -y chromium)",
-                    pytrace=False)
-    pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install -y chromium)",
-                allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
+from tests.ui.browser import SHOTS, WAIT_MS, chromium, sync_api
 
 
 class Hub:
@@ -56,11 +42,8 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                              args=["--disable-gpu", "--disable-dev-shm-usage"])
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _sign_in(page: Any, hub: Hub, user: str) -> None:

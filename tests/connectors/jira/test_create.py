@@ -13,12 +13,23 @@ import pytest
 from connectors.jira.connector import JiraConnector
 from connectors.jira.sandbox import JiraSandbox
 from hub.errors import Permanent
+from hub.sdk.connector import RemoteRecord
 from hub.testing.server import serve
 from tests.connectors.conftest import FakeClock
 from tests.connectors.jira.drivers import jira_config
 
 pytestmark = pytest.mark.anyio
 HUB_ID = "01HUBID0000000000000000042"
+
+
+async def _create(app: Any, values: dict[str, Any], **config: Any) -> RemoteRecord:
+    """One issue created by a connector of the Jira `app`, served for the call."""
+    with serve(app) as server:
+        jira = JiraConnector("rd-jira", jira_config(server.url, **config))
+        try:
+            return await jira.create("issue", HUB_ID, values)
+        finally:
+            await jira.aclose()
 
 
 @pytest.mark.parametrize(("project", "lands_in"), [("LAUNCH", "LAUNCH"), ("WEB", "RD"),
@@ -28,26 +39,16 @@ async def test_a_new_issue_goes_to_its_tasks_project_if_jira_has_it(
     values: dict[str, Any] = {"fields.summary": "Kickoff with the customer"}
     if project:
         values["fields.project.key"] = project  # WEB: an Asana project, not Jira's
-    with serve(sandbox.app) as server:
-        jira = JiraConnector("rd-jira", jira_config(server.url, create_project="RD"))
-        try:
-            created = await jira.create("issue", HUB_ID, values)
-        finally:
-            await jira.aclose()
+    created = await _create(sandbox.app, values, create_project="RD")
     assert created.payload["fields"]["project"]["key"] == lands_in
     assert sandbox.issue(created.payload["key"])["fields"]["summary"] == values["fields.summary"]
 
 
 async def test_without_create_project_an_unknown_project_is_refused_by_name(
         sandbox: JiraSandbox) -> None:
-    with serve(sandbox.app) as server:
-        jira = JiraConnector("rd-jira", jira_config(server.url, create_project=None))
-        try:
-            with pytest.raises(Permanent, match="the task's project WEB is no Jira project"):
-                await jira.create("issue", HUB_ID, {"fields.summary": "Stray",
-                                                    "fields.project.key": "WEB"})
-        finally:
-            await jira.aclose()
+    with pytest.raises(Permanent, match="the task's project WEB is no Jira project"):
+        await _create(sandbox.app, {"fields.summary": "Stray", "fields.project.key": "WEB"},
+                      create_project=None)
 
 
 async def test_a_person_who_moves_a_new_issue_first_keeps_their_status(
@@ -73,26 +74,16 @@ async def test_a_person_who_moves_a_new_issue_first_keeps_their_status(
         for message in answer:
             await send(message)
 
-    with serve(app) as server:
-        jira = JiraConnector("rd-jira", jira_config(server.url))
-        try:
-            created = await jira.create("issue", HUB_ID, {
-                "fields.summary": "Kickoff", "fields.status.name": "In Progress"})
-        finally:
-            await jira.aclose()
+    created = await _create(app, {"fields.summary": "Kickoff",
+                                    "fields.status.name": "In Progress"})
     key = created.payload["key"]
     assert sandbox.issue(key)["fields"]["status"]["name"] == "Done"
     assert created.payload["fields"]["status"]["name"] == "Done"  # read back as hers
 
 
 async def test_a_new_issue_nobody_touched_walks_to_its_status(sandbox: JiraSandbox) -> None:
-    with serve(sandbox.app) as server:
-        jira = JiraConnector("rd-jira", jira_config(server.url))
-        try:
-            created = await jira.create("issue", HUB_ID, {
-                "fields.summary": "Kickoff", "fields.status.name": "In Progress"})
-        finally:
-            await jira.aclose()
+    created = await _create(sandbox.app, {"fields.summary": "Kickoff",
+                                    "fields.status.name": "In Progress"})
     assert sandbox.issue(created.payload["key"])["fields"]["status"]["name"] == "In Progress"
 
 
@@ -112,13 +103,8 @@ async def test_a_person_who_moves_a_new_issue_mid_walk_keeps_their_status(
             sandbox.transition(key, "Done", actor="ann.lee@example.com")
             moved.append(key)
 
-    with serve(app) as server:
-        jira = JiraConnector("rd-jira", jira_config(server.url))
-        try:
-            created = await jira.create("issue", HUB_ID, {
-                "fields.summary": "Kickoff", "fields.status.name": "In Review"})
-        finally:
-            await jira.aclose()
+    created = await _create(app, {"fields.summary": "Kickoff",
+                                    "fields.status.name": "In Review"})
     assert moved == [created.payload["key"]]
     assert sandbox.issue(moved[0])["fields"]["status"]["name"] == "Done"
     assert created.payload["fields"]["status"]["name"] == "Done"
